@@ -1,0 +1,62 @@
+/** A small route table: method + path pattern with `:params`, first match wins. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type Params = Record<string, string>;
+export type Handler = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL) => void | Promise<void>;
+
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** e.g. `/api/devices/:id/commands`; a param matches one non-empty path segment. */
+  path: string;
+  handler: Handler;
+}
+
+interface Compiled {
+  route: Route;
+  parts: string[];
+}
+
+export interface Match {
+  handler: Handler;
+  params: Params;
+}
+
+export class Router {
+  private readonly compiled: Compiled[] = [];
+
+  add(...routes: Route[]): this {
+    for (const route of routes) this.compiled.push({ route, parts: route.path.split('/') });
+    return this;
+  }
+
+  /** The handler for this request, `null` when no path matches, `'method'` when only the method differs. */
+  match(method: string, pathname: string): Match | null | 'method' {
+    const segments = pathname.split('/');
+    let pathMatched = false;
+    for (const { route, parts } of this.compiled) {
+      const params = matchParts(parts, segments);
+      if (!params) continue;
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { handler: route.handler, params };
+      pathMatched = true;
+    }
+    return pathMatched ? 'method' : null;
+  }
+}
+
+function matchParts(parts: string[], segments: string[]): Params | null {
+  if (parts.length !== segments.length) return null;
+  const params: Params = {};
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const seg = segments[i] as string;
+    if (part.startsWith(':')) {
+      if (seg.length === 0) return null;
+      try {
+        params[part.slice(1)] = decodeURIComponent(seg);
+      } catch {
+        return null;
+      }
+    } else if (part !== seg) return null;
+  }
+  return params;
+}
