@@ -1,0 +1,54 @@
+/**
+ * Option value parsers for commander. Each throws InvalidArgumentError with what is wrong;
+ * commander prefixes the option's name, so a bad value stops start-up with one clear line.
+ */
+import { InvalidArgumentError } from 'commander';
+
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free one).');
+  return n;
+}
+
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number, 0 or more.');
+  return n;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `500ms`, `10s`, `5m`, `7d`, or a bare number of milliseconds. */
+export function parseDuration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('must be a duration such as 500ms, 10s, 5m, 2h or 7d.');
+  return Math.round(Number(m[1]) * (DURATION_UNITS[m[2] ?? 'ms'] ?? 1));
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kib: 1024, kb: 1000, mib: 1024 ** 2, mb: 1000 ** 2 };
+
+/** `262144`, `256KiB`, `1MiB`, `64kb`. */
+export function parseSize(value: string): number {
+  const m = /^(\d+)\s*(b|kib|kb|mib|mb)?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('must be a size such as 262144, 256KiB or 1MiB.');
+  return Number(m[1]) * (SIZE_UNITS[(m[2] ?? 'b').toLowerCase()] ?? 1);
+}
+
+/** A comma-separated list, e.g. of origins. Empty items are dropped. */
+export function parseList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export function parseOrigin(value: string): string[] {
+  const origins = parseList(value);
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new InvalidArgumentError(`'${origin}' is not an origin such as https://example.com.`);
+    }
+    if (url.origin !== origin) throw new InvalidArgumentError(`'${origin}' is not an origin: write it as ${url.origin}.`);
+  }
+  return origins;
+}

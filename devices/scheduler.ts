@@ -1,0 +1,189 @@
+/**
+ * One timer for the whole fleet. Ten thousand devices each holding their own intervals
+ * would cost a timer object apiece and fire in lock-step after a restart; here every task
+ * sits in one min-heap keyed by due time, and the scheduler measures how late each task
+ * ran (lag) so the fleet can tell when the generator falls behind.
+ */
+
+export interface Task {
+  /** Stops the task; safe to call twice or after a one-shot task ran. */
+  cancel(): void;
+}
+
+export interface LagStats {
+  /** Tasks run since the scheduler started. */
+  ran: number;
+  /** Worst lag (ms) in the last completed window, and the 99th percentile of that window. */
+  maxMs: number;
+  p99Ms: number;
+}
+
+export interface Scheduler {
+  /** Runs `fn` after `delayMs`. */
+  after(delayMs: number, fn: () => void): Task;
+  /**
+   * Runs `fn` every `periodMs`, first after `firstDelayMs`. Fixed-rate: each run is due one
+   * period after the previous due time, so a late run does not shift the ones after it.
+   */
+  every(periodMs: number, firstDelayMs: number, fn: () => void): Task;
+  lag(): LagStats;
+  /** Number of tasks waiting. */
+  size(): number;
+  close(): void;
+}
+
+interface Entry {
+  due: number;
+  order: number;
+  periodMs: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+export interface SchedulerOptions {
+  /** ms one turn may run tasks before yielding to I/O (acks, socket writes); default 10. */
+  sliceMs?: number;
+  /** ms per lag window; default 1000. */
+  windowMs?: number;
+  /** Called when a task throws; the scheduler keeps going. */
+  onError: (err: unknown) => void;
+}
+
+/** Lag samples kept per window for the percentile; beyond it the window keeps only the max. */
+const MAX_LAG_SAMPLES = 20_000;
+
+export function createScheduler(opts: SchedulerOptions): Scheduler {
+  const sliceMs = opts.sliceMs ?? 10;
+  const windowMs = opts.windowMs ?? 1000;
+  const heap: Entry[] = [];
+  let order = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let timerDue = Infinity;
+  let closed = false;
+  let ran = 0;
+  let windowStart = Date.now();
+  let samples: number[] = [];
+  let windowMax = 0;
+  let last: LagStats = { ran: 0, maxMs: 0, p99Ms: 0 };
+
+  const less = (a: Entry, b: Entry): boolean => a.due < b.due || (a.due === b.due && a.order < b.order);
+  const push = (e: Entry): void => {
+    heap.push(e);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(heap[i] as Entry, heap[p] as Entry)) break;
+      [heap[i], heap[p]] = [heap[p] as Entry, heap[i] as Entry];
+      i = p;
+    }
+  };
+  const pop = (): Entry | undefined => {
+    const top = heap[0];
+    const end = heap.pop();
+    if (heap.length > 0 && end) {
+      heap[0] = end;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && less(heap[l] as Entry, heap[m] as Entry)) m = l;
+        if (r < heap.length && less(heap[r] as Entry, heap[m] as Entry)) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m] as Entry, heap[i] as Entry];
+        i = m;
+      }
+    }
+    return top;
+  };
+
+  const record = (lagMs: number, now: number): void => {
+    ran++;
+    if (lagMs > windowMax) windowMax = lagMs;
+    if (samples.length < MAX_LAG_SAMPLES) samples.push(lagMs);
+    if (now - windowStart >= windowMs) rollWindow(now);
+  };
+  const rollWindow = (now: number): void => {
+    samples.sort((a, b) => a - b);
+    const p99 = samples.length ? (samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))] as number) : 0;
+    last = { ran, maxMs: windowMax, p99Ms: p99 };
+    samples = [];
+    windowMax = 0;
+    windowStart = now;
+  };
+
+  const arm = (): void => {
+    if (closed) return;
+    const top = heap[0];
+    if (!top) return;
+    if (timer && timerDue <= top.due) return;
+    if (timer) clearTimeout(timer);
+    timerDue = top.due;
+    timer = setTimeout(runDue, Math.max(0, top.due - Date.now()));
+  };
+
+  function runDue(): void {
+    timer = null;
+    timerDue = Infinity;
+    const started = Date.now();
+    let now = started;
+    while (!closed) {
+      const top = heap[0];
+      if (!top || top.due > now) break;
+      pop();
+      if (top.cancelled) continue;
+      record(now - top.due, now);
+      if (top.periodMs > 0) {
+        top.due += top.periodMs;
+        top.order = order++;
+        push(top);
+      }
+      try {
+        top.fn();
+      } catch (err) {
+        opts.onError(err);
+      }
+      now = Date.now();
+      if (now - started >= sliceMs) {
+        // Yield so sockets can flush and acks come in; the rest runs next turn (as lag).
+        timerDue = now;
+        timer = setTimeout(runDue, 0);
+        return;
+      }
+    }
+    arm();
+  }
+
+  const schedule = (delayMs: number, periodMs: number, fn: () => void): Task => {
+    const entry: Entry = { due: Date.now() + Math.max(0, delayMs), order: order++, periodMs, fn, cancelled: false };
+    if (!closed) {
+      push(entry);
+      arm();
+    }
+    return {
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
+  };
+
+  return {
+    after: (delayMs, fn) => schedule(delayMs, 0, fn),
+    every: (periodMs, firstDelayMs, fn) => {
+      if (!(periodMs > 0)) throw new Error(`period must be positive, got ${periodMs}`);
+      return schedule(firstDelayMs, periodMs, fn);
+    },
+    lag: () => {
+      const now = Date.now();
+      if (now - windowStart >= windowMs) rollWindow(now);
+      return last;
+    },
+    size: () => heap.length,
+    close: () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      heap.length = 0;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The hub's configuration: one typed defaults object, merged by spread and validated once.
+ * Only the CLI entry fills it from flags and the environment; tests build it directly.
+ */
+
+export interface HubConfig {
+  /** Bind address of every listener. Anything but loopback needs a users file (or allowAnonymous). */
+  host: string;
+  /** MQTT over TCP; 0 picks a free port. */
+  mqttPort: number;
+  /** HTTP: dashboard, SSE, WebSocket, REST, MQTT over WebSocket at /mqtt; HTTPS when tlsCert is set. 0 picks a free port. */
+  httpPort: number;
+  /** MQTT over TLS, used only when tlsCert and tlsKey are given; 0 picks a free port. */
+  tlsPort: number;
+  /** PEM files; both or neither. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** The SQLite file holding history and broker state. */
+  dbFile: string;
+  /** The users file; null: no users (anonymous access, loopback only). */
+  usersFile: string | null;
+  /** Allow anonymous MQTT and browser access even off loopback or with a users file (warned loudly). */
+  allowAnonymous: boolean;
+  /** Extra origins allowed to call the browser endpoints (same-origin is always allowed). */
+  allowOrigins: string[];
+  /** Demo devices run inside the hub over real MQTT connections; 0: none. */
+  fleet: number;
+  fleetSeed: number;
+  /** ms between a demo device's readings */
+  fleetIntervalMs: number;
+  /** JSON file deviceId → password for the demo fleet when a users file is in force. */
+  fleetCredentials: string | null;
+  /** Largest MQTT packet accepted, bytes. */
+  maxPacketSize: number;
+  /** ms a command may stay pending before it times out. */
+  commandTimeoutMs: number;
+  /** Raw readings and the message log are kept this long, ms; 0 keeps them forever. */
+  retentionRawMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const HUB_DEFAULTS: HubConfig = {
+  host: '127.0.0.1',
+  mqttPort: 1883,
+  httpPort: 8080,
+  tlsPort: 8883,
+  tlsCert: null,
+  tlsKey: null,
+  dbFile: './data/fleetwire.db',
+  usersFile: null,
+  allowAnonymous: false,
+  allowOrigins: [],
+  fleet: 0,
+  fleetSeed: 42,
+  fleetIntervalMs: 1000,
+  fleetCredentials: null,
+  maxPacketSize: 256 * 1024,
+  commandTimeoutMs: 10_000,
+  retentionRawMs: 7 * 86_400_000,
+  logLevel: 'info',
+};
+
+const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Cross-field checks the per-option parsers cannot make. Returns one line naming the option, or null. */
+export function configProblem(c: HubConfig): string | null {
+  if ((c.tlsCert === null) !== (c.tlsKey === null)) return '--tls-cert and --tls-key go together: give both or neither.';
+  if (!isLoopbackHost(c.host) && c.usersFile === null && !c.allowAnonymous) {
+    return `--host ${c.host} is not loopback: give --users-file so clients must log in (or --allow-anonymous to open it to anyone).`;
+  }
+  if (c.fleet > 0 && c.usersFile !== null && c.fleetCredentials === null && !c.allowAnonymous) {
+    return '--fleet with a users file needs --fleet-credentials (a JSON file of device id → password).';
+  }
+  return null;
+}

@@ -1,0 +1,175 @@
+/**
+ * Builds the whole hub from its parts and returns a handle with `close()`. The data flows one
+ * way (STYLE.md): devices --MQTT--> broker --onPublish--> bridge ingest --> history and browsers.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino, type Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { type UserStore, loadUsers } from '../auth/index.js';
+import { type Broker, createBroker } from '../broker/index.js';
+import { type Bridge, createBridge } from '../bridge/index.js';
+import { createHistoryStore, historyRoutes } from '../bridge/history/index.js';
+import { type Fleet, createFleet } from '../devices/index.js';
+import { openDatabase } from '../storage/database.js';
+import type { HubConfig } from './config.js';
+import { healthRoutes } from './health.js';
+import { type HttpServer, startHttpServer } from './http-server.js';
+import { createLab } from './lab.js';
+import { staticRoutes } from './static-files.js';
+
+export interface HubExtras {
+  /** Where logs go; default: pino to stdout at config.logLevel. */
+  logger?: Logger;
+  /** The built dashboard; default: dist/web of this package. */
+  webRoot?: string;
+}
+
+export interface Hub {
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  readonly mqttsUrl: string | null;
+  readonly broker: Broker;
+  readonly bridge: Bridge;
+  readonly fleet: Fleet | null;
+  /** Lines telling a person where everything listens. */
+  describe(): string[];
+  close(): Promise<void>;
+}
+
+/** dist/web beside the package.json this module belongs to, whether it runs from source or from dist/. */
+function defaultWebRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'dist', 'web');
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function readCredentials(file: string): Record<string, string> {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new Error(`--fleet-credentials ${file} must be a JSON object of device id → password`);
+  }
+  return parsed as Record<string, string>;
+}
+
+export async function createHub(config: HubConfig, extras: HubExtras = {}): Promise<Hub> {
+  const logger = extras.logger ?? pino({ level: config.logLevel, base: { app: 'fleetwire' } });
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: 'fleetwire_process_' });
+  const cleanups: (() => unknown)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.error({ err }, 'error while closing');
+      }
+    }
+  };
+
+  try {
+    const db = openDatabase(config.dbFile);
+    cleanups.push(() => db.close());
+    const users: UserStore | null = config.usersFile ? loadUsers(config.usersFile) : null;
+    const store = createHistoryStore({ db, logger, metrics, retention: { rawMs: config.retentionRawMs } });
+    cleanups.push(() => store.close());
+
+    // The bridge publishes commands through the broker, and the broker hands every publish to the
+    // bridge: the broker is bound once it exists.
+    let broker: Broker | null = null;
+    const publish = (topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> => {
+      if (!broker) return Promise.reject(new Error('broker is not running'));
+      return broker.publish(topic, payload, { qos });
+    };
+    const bridge = await createBridge({ store, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, logger, metrics });
+    cleanups.push(() => bridge.close());
+
+    const tlsFiles = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
+    const startedBroker = await createBroker({
+      host: config.host,
+      port: config.mqttPort,
+      tls: tlsFiles ? { port: config.tlsPort, ...tlsFiles } : undefined,
+      db,
+      users,
+      allowAnonymous: config.allowAnonymous,
+      limits: { maxPacketSize: config.maxPacketSize },
+      logger,
+      metrics,
+      onPublish: (msg) => bridge.ingest(msg),
+    });
+    broker = startedBroker;
+    cleanups.push(() => startedBroker.close());
+
+    const lab = createLab({ publish: (topic, payload) => publish(topic, payload, 0), authorize: (req) => bridge.authorize(req, 'admin') });
+    cleanups.push(() => lab.close());
+
+    const http: HttpServer = await startHttpServer({
+      host: config.host,
+      port: config.httpPort,
+      tls: tlsFiles,
+      routes: [
+        ...healthRoutes({ broker: () => startedBroker.listening(), database: () => db.open }, metrics),
+        ...bridge.routes(),
+        ...historyRoutes(store),
+        ...lab.routes(),
+        ...staticRoutes(extras.webRoot ?? defaultWebRoot()),
+      ],
+      upgrades: {
+        '/mqtt': (req, socket, head) => startedBroker.handleUpgrade(req, socket, head),
+        '/ws': (req, socket, head) => bridge.handleUpgrade(req, socket, head),
+      },
+      logger,
+    });
+    cleanups.push(() => http.close());
+
+    const host = urlHost(config.host);
+    const mqttUrl = `mqtt://${host}:${startedBroker.mqttAddress.port}`;
+    let fleet: Fleet | null = null;
+    if (config.fleet > 0) {
+      const passwords = config.fleetCredentials ? readCredentials(config.fleetCredentials) : null;
+      fleet = await createFleet({
+        broker: mqttUrl,
+        count: config.fleet,
+        seed: config.fleetSeed,
+        intervalMs: config.fleetIntervalMs,
+        credentials: passwords ? (id) => (passwords[id] === undefined ? undefined : { username: id, password: passwords[id] }) : undefined,
+        logger,
+        metrics,
+      });
+      const running = fleet;
+      cleanups.push(() => running.close());
+    }
+
+    const mqttsUrl = startedBroker.tlsAddress ? `mqtts://${host}:${startedBroker.tlsAddress.port}` : null;
+    const httpUrl = http.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, `//${host}`);
+    logger.info({ mqtt: mqttUrl, mqtts: mqttsUrl, http: httpUrl, db: config.dbFile, fleet: config.fleet }, 'listening');
+    return {
+      httpUrl,
+      mqttUrl,
+      mqttsUrl,
+      broker: startedBroker,
+      bridge,
+      fleet,
+      describe: () => [
+        'fleetwire is running',
+        `  dashboard       ${httpUrl}/`,
+        `  MQTT            ${mqttUrl}`,
+        ...(mqttsUrl ? [`  MQTT over TLS   ${mqttsUrl}`] : []),
+        `  MQTT over WS    ${httpUrl.replace(/^http/, 'ws')}/mqtt`,
+        `  data            ${config.dbFile}`,
+        `  demo devices    ${config.fleet}`,
+        'Press Ctrl-C to stop.',
+      ],
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

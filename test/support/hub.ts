@@ -1,0 +1,61 @@
+/**
+ * Starts a real hub on ephemeral ports with its own temp data directory, for integration tests.
+ * Every hub started here is closed by `stopAll()` (call it in afterEach/afterAll).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { HUB_DEFAULTS, type HubConfig } from '../../server/config.js';
+import { type Hub, createHub } from '../../server/create-hub.js';
+
+export interface TestHub extends Hub {
+  readonly config: HubConfig;
+  readonly dataDir: string;
+}
+
+const running = new Set<TestHub>();
+const dirs = new Set<string>();
+
+/** A fresh temp directory, removed by stopAll(). */
+export function tempDir(prefix = 'fleetwire-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.add(dir);
+  return dir;
+}
+
+/** Starts a hub; pass `dataDir` to reuse an earlier hub's data (a restart). */
+export async function startHub(overrides: Partial<HubConfig> & { dataDir?: string } = {}): Promise<TestHub> {
+  const { dataDir = tempDir(), ...rest } = overrides;
+  const config: HubConfig = { ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: 0, dbFile: join(dataDir, 'fleetwire.db'), logLevel: 'silent', ...rest };
+  const hub = await createHub(config, { logger: pino({ level: process.env.FLEETWIRE_TEST_LOG ?? 'silent' }) });
+  const handle: TestHub = {
+    ...hub,
+    config,
+    dataDir,
+    close: async () => {
+      running.delete(handle);
+      await hub.close();
+    },
+  };
+  running.add(handle);
+  return handle;
+}
+
+/** Closes every hub this file started and removes the temp directories. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((hub) => hub.close()));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}
+
+/** Polls `check` until it returns a truthy value or `ms` pass. */
+export async function waitFor<T>(check: () => T | Promise<T>, ms = 10_000, what = 'condition'): Promise<NonNullable<Awaited<T>>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<Awaited<T>>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
