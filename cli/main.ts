@@ -7,7 +7,6 @@ import { usersCommand } from './users-command.js';
 
 const program = new Command('fleetwire')
   .description('an IoT hub: MQTT broker, device fleet simulator, and live push to browsers')
-  .showHelpAfterError('(add --help for the options)')
   .addCommand(startCommand())
   .addCommand(usersCommand())
   .addCommand(fleetCommand());

@@ -1,7 +1,7 @@
 /** `fleetwire start`: the broker, the bridge, the HTTP server and an optional demo fleet in one process. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HUB_DEFAULTS, configProblem, type HubConfig } from '../server/config.js';
-import { createHub } from '../server/create-hub.js';
+import { type Hub, createHub } from '../server/create-hub.js';
 import { parseCount, parseDuration, parseOrigin, parsePort, parseSize } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -85,7 +85,8 @@ export function toConfig(f: StartFlags, env: NodeJS.ProcessEnv): HubConfig {
 }
 
 export function startCommand(): Command {
-  const cmd = new Command('start').description('run the hub: MQTT broker, browser bridge, dashboard and an optional demo fleet');
+  // Typed explicitly so that cmd.error(), which never returns, narrows the flow below.
+  const cmd: Command = new Command('start').description('run the hub: MQTT broker, browser bridge, dashboard and an optional demo fleet');
   for (const option of options()) cmd.addOption(option);
   return cmd.action(async (flags: StartFlags) => {
     let config: HubConfig;
@@ -96,7 +97,7 @@ export function startCommand(): Command {
     }
     const problem = configProblem(config);
     if (problem) cmd.error(`error: ${problem}`, { exitCode: 2 });
-    let hub;
+    let hub: Hub;
     try {
       hub = await createHub(config);
     } catch (err) {

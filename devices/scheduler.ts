@@ -27,7 +27,7 @@ export interface Scheduler {
    */
   every(periodMs: number, firstDelayMs: number, fn: () => void): Task;
   lag(): LagStats;
-  /** Number of tasks waiting. */
+  /** Tasks waiting, counting cancelled ones until their due time passes. */
   size(): number;
   close(): void;
 }
@@ -135,6 +135,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       record(now - top.due, now);
       if (top.periodMs > 0) {
         top.due += top.periodMs;
+        // After a long stall (a suspended laptop, an overloaded host) skip the missed runs
+        // instead of replaying them in one burst; the next run is due now.
+        if (top.due < now - top.periodMs) top.due = now;
         top.order = order++;
         push(top);
       }
@@ -176,7 +179,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     lag: () => {
       const now = Date.now();
       if (now - windowStart >= windowMs) rollWindow(now);
-      return last;
+      return { ...last, ran };
     },
     size: () => heap.length,
     close: () => {

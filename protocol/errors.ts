@@ -14,6 +14,7 @@ export const ERRORS = {
   not_found: 404,
   unknown_device: 404,
   unknown_command: 404,
+  method_not_allowed: 405,
   too_large: 413,
   too_many: 429,
   not_ready: 503,

@@ -33,8 +33,22 @@ export interface MessagePage {
   next: number;
 }
 
+/** Whether history writes reach the disk, for /healthz and the dashboard. */
+export interface HistoryHealth {
+  /** False while commits fail (disk full, read-only or locked file); `error` says why. */
+  writable: boolean;
+  error: string | null;
+  /** Messages waiting for their group commit. */
+  pending: number;
+  /** Messages refused since start because the write queue was full (a gap resumes report as `reset`). */
+  dropped: number;
+}
+
 export interface HistoryStore {
-  /** The highest seq ever appended, 0 when none. Seq continues from here after a restart. */
+  /**
+   * The highest seq ever appended, 0 when none. Seq continues from here after a restart; after
+   * a crash it may be above the last stored seq, so a seq a browser saw live is never reused.
+   */
   lastSeq(): number;
   /** The lowest seq still kept (lastSeq() + 1 when the log is empty); older resume points get `reset`. */
   firstSeq(): number;
@@ -42,6 +56,9 @@ export interface HistoryStore {
    * Queues a message (its seq already assigned, strictly above every earlier one) for the
    * next group commit, and derives its time series points, events and rollups in the same
    * transaction. Visible to `messagesAfter` at once; the promise settles once it is on disk.
+   * Never throws. The promise stays pending while the disk refuses writes (they are retried),
+   * and rejects without queueing when the seq is not above lastSeq(), the data is not JSON,
+   * the store is closed, or the write queue is full (resumes across that seq then get `reset`).
    */
   append(msg: HubMessage): Promise<void>;
   /** Messages after `after` that match any filter, including ones not yet committed; scans a bounded number of rows. */
@@ -56,6 +73,7 @@ export interface HistoryStore {
   events(q: EventQuery): QueryResult<HubMessage[]>;
   /** Settles when everything appended so far is on disk. */
   flush(): Promise<void>;
+  health(): HistoryHealth;
   /** Flushes and closes. */
   close(): Promise<void>;
 }

@@ -1,0 +1,324 @@
+/**
+ * `npm run bench -- bridge [--seconds 5] [--sse 1000] [--ws 1000] [--devices 100] [--rates 1000,10000]`
+ *
+ * The whole hub (createHub: broker, bridge, SQLite history) runs in a child process; devices
+ * and browsers run in this one, so device → browser latency is read on one clock.
+ *
+ * 1. Latency: `--devices` MQTT devices publish telemetry (QoS 0) carrying the send time, at each
+ *    rate of `--rates` msg/s in total, for `--seconds` after a 1 s warm-up. `--sse` EventSource-
+ *    style and `--ws` WebSocket subscribers each watch one device, so every message reaches
+ *    (sse + ws) / devices browsers. Prints p50/p99/max of publish → browser receive, and how
+ *    many of the expected deliveries arrived.
+ * 2. Saturation: the devices publish as fast as the broker takes it; prints deliveries per
+ *    second seen by the browsers and counted by the hub (fleetwire_bridge_deliveries_total).
+ * 3. Cost per transport: 20 browsers on each transport watch one device publishing 50 msg/s;
+ *    prints bytes received (headers, framing and body) and HTTP requests per delivered
+ *    message. Short polls ask again at once after messages, 250 ms after an empty answer.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type IncomingMessage, request } from 'node:http';
+import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import mqtt, { type MqttClient } from 'mqtt';
+import WebSocket from 'ws';
+import { HUB_DEFAULTS } from '../server/config.js';
+import { createHub } from '../server/create-hub.js';
+
+const HUB_FLAG = '--bridge-bench-hub';
+const WARMUP_MS = 1000;
+/** Publish ticks per second when pacing a rate. */
+const TICKS_PER_S = 100;
+const CONNECT_BATCH = 100;
+
+const flag = (args: string[], name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : (args[i + 1] ?? fallback);
+};
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => performance.timeOrigin + performance.now();
+
+function quantile(samples: Float64Array, count: number, q: number): number {
+  const sorted = samples.slice(0, count).sort();
+  return sorted[Math.min(count - 1, Math.floor(q * count))] ?? NaN;
+}
+
+/** Receive-side tallies shared by every browser of a run. */
+class Tally {
+  latencies = new Float64Array(4_000_000);
+  samples = 0;
+  delivered = 0;
+  bytes = 0;
+  requests = 0;
+  recording = false;
+
+  take(json: string): void {
+    if (this.recording) this.takeMessage(JSON.parse(json) as { data: unknown });
+  }
+
+  takeMessage(msg: { data: unknown }): void {
+    if (!this.recording) return;
+    this.delivered++;
+    const sent = (msg.data as { sent?: number }).sent;
+    if (sent !== undefined && this.samples < this.latencies.length) this.latencies[this.samples++] = now() - sent;
+  }
+
+  reset(): void {
+    this.samples = this.delivered = this.bytes = this.requests = 0;
+  }
+}
+
+interface Browser {
+  close(): void;
+}
+
+const topicOf = (device: number) => `devices/bench${device}/telemetry`;
+
+/** Bytes of a response's head as sent: `HTTP/1.1 200 OK\r\n`, each `Name: value\r\n`, the blank line. */
+const headerBytes = (res: IncomingMessage) => res.rawHeaders.reduce((n, h) => n + Buffer.byteLength(h) + 2, `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2);
+
+function sseBrowser(httpUrl: string, device: number, tally: Tally): Promise<Browser> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${httpUrl}/events?topic=${encodeURIComponent(topicOf(device))}`, (res) => {
+      tally.bytes += headerBytes(res);
+      tally.requests++;
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        tally.bytes += Buffer.byteLength(chunk);
+        buffer += chunk;
+        let end = buffer.indexOf('\n\n');
+        for (; end !== -1; end = buffer.indexOf('\n\n')) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = event.indexOf('\ndata: {"seq"');
+          if (data !== -1) tally.take(event.slice(data + 7));
+        }
+      });
+      resolve({ close: () => req.destroy() });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function iframeBrowser(httpUrl: string, device: number, tally: Tally): Promise<Browser> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${httpUrl}/stream/iframe?topic=${encodeURIComponent(topicOf(device))}`, (res) => {
+      tally.bytes += headerBytes(res);
+      tally.requests++;
+      res.setEncoding('utf8');
+      let buffer = '';
+      res.on('data', (chunk: string) => {
+        tally.bytes += Buffer.byteLength(chunk);
+        buffer += chunk;
+        const calls = buffer.split(/m\((\{"seq".*?\})\);/);
+        for (let i = 1; i < calls.length; i += 2) tally.take(calls[i] as string);
+        buffer = calls.at(-1) ?? '';
+      });
+      resolve({ close: () => req.destroy() });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function wsBrowser(httpUrl: string, device: number, tally: Tally): Promise<Browser> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/ws`);
+    let socket: Socket | null = null;
+    let counted = 0;
+    ws.once('upgrade', (res) => {
+      socket = res.socket as Socket;
+      tally.requests++;
+    });
+    ws.once('error', reject);
+    ws.once('open', () => {
+      ws.send(JSON.stringify({ op: 'subscribe', topics: [topicOf(device)] }));
+      resolve({ close: () => ws.terminate() });
+    });
+    ws.on('message', (data) => {
+      const read = socket?.bytesRead ?? 0;
+      tally.bytes += read - counted;
+      counted = read;
+      tally.take(String(data));
+    });
+  });
+}
+
+/** Polls in a loop from an explicit cursor; `long` waits at the hub, short waits here after an empty answer. */
+async function pollBrowser(httpUrl: string, device: number, tally: Tally, long: boolean): Promise<Browser> {
+  let open = true;
+  const get = (path: string): Promise<{ messages: { data: unknown }[]; next: number }> =>
+    new Promise((resolve, reject) => {
+      const req = request(`${httpUrl}${path}`, (res) => {
+        tally.bytes += headerBytes(res);
+        tally.requests++;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => {
+          tally.bytes += Buffer.byteLength(body);
+          resolve(JSON.parse(body) as { messages: { data: unknown }[]; next: number });
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const topic = `topic=${encodeURIComponent(topicOf(device))}`;
+  let cursor = (await get(`/api/messages?${topic}`)).next;
+  void (async () => {
+    while (open) {
+      const body = await get(long ? `/api/poll?${topic}&since=${cursor}&timeout=30&limit=1000` : `/api/messages?${topic}&since=${cursor}&limit=1000`).catch(() => null);
+      if (!body) return;
+      for (const m of body.messages) tally.takeMessage(m);
+      cursor = body.next;
+      if (!long && body.messages.length === 0) await sleep(250);
+    }
+  })();
+  return { close: () => (open = false) };
+}
+
+type BrowserFactory = (httpUrl: string, device: number, tally: Tally) => Promise<Browser>;
+const TRANSPORTS: [string, BrowserFactory][] = [
+  ['sse', sseBrowser],
+  ['ws', wsBrowser],
+  ['long-poll', (u, d, t) => pollBrowser(u, d, t, true)],
+  ['short-poll', (u, d, t) => pollBrowser(u, d, t, false)],
+  ['iframe', iframeBrowser],
+];
+
+async function openBrowsers(factory: BrowserFactory, httpUrl: string, count: number, devices: number, tally: Tally): Promise<Browser[]> {
+  const browsers: Browser[] = [];
+  for (let i = 0; i < count; i += CONNECT_BATCH) {
+    browsers.push(...(await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, count - i) }, (_, j) => factory(httpUrl, (i + j) % devices, tally)))));
+  }
+  return browsers;
+}
+
+/** Publishes `rate` msg/s in total, round-robin over the devices, until `ms` pass; returns messages sent. */
+async function paced(devices: MqttClient[], rate: number, ms: number): Promise<number> {
+  let sent = 0;
+  let owed = 0;
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    owed += rate / TICKS_PER_S;
+    for (; owed >= 1; owed--) {
+      const d = sent % devices.length;
+      (devices[d] as MqttClient).publish(topicOf(d), `{"v":${sent % 100},"sent":${now()}}`, { qos: 0 });
+      sent++;
+    }
+    await sleep(1000 / TICKS_PER_S);
+  }
+  return sent;
+}
+
+/** Publishes as fast as each device's socket takes it, until `ms` pass. */
+async function flood(devices: MqttClient[], ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  await Promise.all(
+    devices.map(async (client, d) => {
+      let n = 0;
+      while (Date.now() < end) {
+        for (let i = 0; i < 20; i++) client.publish(topicOf(d), `{"v":${n++ % 100},"sent":${now()}}`, { qos: 0 });
+        // Let the socket drain: publishing without pause would only queue inside mqtt.js.
+        await new Promise((r) => setImmediate(r));
+        if (client.stream.writableNeedDrain) await new Promise((r) => client.stream.once('drain', r));
+      }
+    }),
+  );
+}
+
+async function hubCounter(httpUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+function startHubProcess(dbFile: string): Promise<{ child: ChildProcess; mqttUrl: string; httpUrl: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), HUB_FLAG, dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const [word, mqttUrl = '', httpUrl = ''] = line.split(' ');
+      if (word === 'ready') resolve({ child, mqttUrl, httpUrl });
+    });
+    child.once('exit', (code) => reject(new Error(`bench hub exited with ${code}`)));
+  });
+}
+
+async function latency(httpUrl: string, devices: MqttClient[], rates: number[], seconds: number, sse: number, ws: number): Promise<void> {
+  const tally = new Tally();
+  const browsers = [...(await openBrowsers(sseBrowser, httpUrl, sse, devices.length, tally)), ...(await openBrowsers(wsBrowser, httpUrl, ws, devices.length, tally))];
+  const fanout = (sse + ws) / devices.length;
+  console.log(`${fmt(sse)} SSE + ${fmt(ws)} WebSocket browsers, ${devices.length} devices: each message reaches ${fmt(fanout, 1)} browsers`);
+  try {
+    for (const rate of rates) {
+      await paced(devices, rate, WARMUP_MS);
+      tally.reset();
+      tally.recording = true;
+      const sent = await paced(devices, rate, seconds * 1000);
+      await sleep(1000); // let the last ones arrive
+      tally.recording = false;
+      const expected = sent * fanout;
+      console.log(
+        `  ${fmt(rate).padStart(6)} msg/s: latency p50 ${fmt(quantile(tally.latencies, tally.samples, 0.5), 1)} ms, p99 ${fmt(quantile(tally.latencies, tally.samples, 0.99), 1)} ms, max ${fmt(quantile(tally.latencies, tally.samples, 1), 1)} ms; ` +
+          `${fmt(tally.delivered)} of ${fmt(expected)} deliveries (${fmt((100 * tally.delivered) / expected, 1)} %)`,
+      );
+      await sleep(2000); // let any backlog clear before the next rate
+    }
+    const before = await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total');
+    tally.reset();
+    tally.recording = true;
+    const t0 = performance.now();
+    await flood(devices, seconds * 1000);
+    const s = (performance.now() - t0) / 1000;
+    tally.recording = false;
+    const hub = (await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total')) - before;
+    console.log(`  saturation: browsers received ${fmt(tally.delivered / s)} deliveries/s; the hub handed ${fmt(hub / s)} deliveries/s to transports (p50 latency ${fmt(quantile(tally.latencies, tally.samples, 0.5), 0)} ms)`);
+  } finally {
+    for (const b of browsers) b.close();
+  }
+}
+
+async function costs(httpUrl: string, device: MqttClient, seconds: number): Promise<void> {
+  console.log('cost per delivered message (20 browsers per transport, one device at 50 msg/s):');
+  for (const [name, factory] of TRANSPORTS) {
+    const tally = new Tally();
+    tally.recording = true;
+    const browsers = await openBrowsers(factory, httpUrl, 20, 1, tally);
+    tally.reset();
+    await paced([device], 50, seconds * 1000);
+    await sleep(500);
+    for (const b of browsers) b.close();
+    console.log(`  ${name.padEnd(10)} ${fmt(tally.bytes / tally.delivered, 0).padStart(5)} bytes, ${fmt(tally.requests / tally.delivered, 3)} requests per delivered message (${fmt(tally.delivered)} delivered)`);
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const seconds = Number(flag(args, 'seconds', '5'));
+  const sse = Number(flag(args, 'sse', '1000'));
+  const ws = Number(flag(args, 'ws', '1000'));
+  const deviceCount = Number(flag(args, 'devices', '100'));
+  const rates = flag(args, 'rates', '1000,10000').split(',').map(Number);
+  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
+  const hub = await startHubProcess(join(dir, 'fleetwire.db'));
+  const devices = await Promise.all(Array.from({ length: deviceCount }, (_, i) => mqtt.connectAsync(hub.mqttUrl, { clientId: `bench${i}`, reconnectPeriod: 0 })));
+  try {
+    await latency(hub.httpUrl, devices, rates, seconds, sse, ws);
+    await costs(hub.httpUrl, devices[0] as MqttClient, Math.min(seconds, 3));
+  } finally {
+    await Promise.all(devices.map((d) => d.endAsync(true)));
+    hub.child.kill('SIGTERM');
+    await new Promise((r) => hub.child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === HUB_FLAG) {
+  const hub = await createHub({ ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: 0, dbFile: process.argv[3] ?? '', logLevel: 'error' });
+  process.once('SIGTERM', () => void hub.close().then(() => process.exit(0)));
+  process.stdout.write(`ready ${hub.mqttUrl} ${hub.httpUrl}\n`);
+}

@@ -1,0 +1,366 @@
+/**
+ * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--no-mosquitto]`
+ *
+ * Loads the fleetwire broker (a child process, default embedded setup: SQLite persistence, no
+ * hook, publish rate limit off) and, when installed, a mosquitto started on a free loopback
+ * port, with the same raw MQTT 3.1.1 clients, alternating between the two, and prints the
+ * median of each figure over the runs and the ratio fleetwire / mosquitto. The clients run in
+ * this process and write pre-encoded packets, so they cost little next to the broker.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type Socket, connect as netConnect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createBroker } from '../broker/index.js';
+import { openDatabase } from '../storage/database.js';
+import { CONNACK, PUBACK, PUBLISH, PacketReader, type RawPacket, SUBACK, connectPacket, pubackPacket, publishPacket, publishPayload, subscribePacket } from '../test/broker/support/raw-packets.js';
+
+const SERVE_FLAG = '--serve-fleetwire-broker';
+const WARMUP_MS = 1000;
+
+interface Target {
+  name: 'fleetwire' | 'mosquitto';
+  port: number;
+  /** Resident memory of the broker process, bytes (after a GC where there is one). */
+  rss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+// ---------- the brokers under test
+
+/** Child side: runs the broker until told to stop, answering memory questions over IPC. */
+async function serve(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
+  const db = openDatabase(join(dir, 'fleetwire.db'));
+  const broker = await createBroker({ host: '127.0.0.1', port: 0, db, users: null, allowAnonymous: false, logger: pino({ level: 'error' }), metrics: new Registry(), limits: { publishesPerSecond: 0 } });
+  process.on('message', (msg) => {
+    if (msg === 'rss') {
+      globalThis.gc?.();
+      process.send?.({ rss: process.memoryUsage().rss });
+    } else if (msg === 'stop') {
+      void broker.close().then(() => {
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(0);
+      });
+    }
+  });
+  process.send?.({ port: broker.mqttAddress.port });
+}
+
+function ask<T>(child: ChildProcess, msg: string, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (reply: Record<string, T>) => {
+      if (!(key in reply)) return;
+      child.off('message', onMessage);
+      resolve(reply[key] as T);
+    };
+    child.on('message', onMessage);
+    if (msg) child.send(msg);
+  });
+}
+
+async function startFleetwire(): Promise<Target> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await ask<number>(child, '', 'port');
+  return {
+    name: 'fleetwire',
+    port,
+    rss: () => ask<number>(child, 'rss', 'rss'),
+    async stop() {
+      child.send('stop');
+      await once(child, 'exit');
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+async function startMosquitto(): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-mosquitto-'));
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
+  const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      (await rawClient(port, 'probe')).destroy();
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    name: 'mosquitto',
+    port,
+    rss: async () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+    async stop() {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const hasMosquitto = (): boolean => spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error === undefined;
+
+// ---------- raw MQTT clients
+
+/** Connects and completes CONNECT/CONNACK; later packets go to `onPackets`, one call per chunk. */
+function rawClient(port: number, clientId: string, onPackets: (packets: RawPacket[], socket: Socket) => void = () => undefined): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    const reader = new PacketReader();
+    let connected = false;
+    socket.once('error', reject);
+    socket.on('connect', () => socket.write(connectPacket(clientId, { keepalive: 600 })));
+    socket.on('data', (chunk: Buffer) => {
+      let packets = reader.push(chunk);
+      if (!connected && packets[0]?.type === CONNACK) {
+        connected = true;
+        socket.off('error', reject);
+        socket.on('error', () => undefined);
+        resolve(socket);
+        packets = packets.slice(1);
+      }
+      if (packets.length > 0) onPackets(packets, socket);
+    });
+  });
+}
+
+/** A subscriber that hands each PUBLISH to `onPublish` and acknowledges QoS 1 ones. */
+async function subscriber(port: number, id: string, filter: string, qos: 0 | 1, onPublish: (p: RawPacket) => void): Promise<Socket> {
+  let subscribed: () => void = () => undefined;
+  const suback = new Promise<void>((resolve) => (subscribed = resolve));
+  const socket = await rawClient(port, id, (packets, s) => {
+    const acks: Buffer[] = [];
+    for (const p of packets) {
+      if (p.type === SUBACK) subscribed();
+      if (p.type !== PUBLISH) continue;
+      onPublish(p);
+      if (((p.flags >> 1) & 3) === 1) acks.push(pubackPacket(p.body.readUInt16BE(2 + p.body.readUInt16BE(0))));
+    }
+    if (acks.length > 0) s.write(Buffer.concat(acks));
+  });
+  socket.write(subscribePacket(1, filter, qos));
+  await suback;
+  return socket;
+}
+
+/** Writes QoS 0 packets as fast as the socket drains, yielding to the event loop between batches. */
+function flood(socket: Socket, packet: Buffer, running: () => boolean): void {
+  const batch = Buffer.concat(Array.from({ length: 64 }, () => packet));
+  const pump = (): void => {
+    if (!running() || socket.destroyed) return;
+    if (socket.write(batch)) setImmediate(pump);
+    else socket.once('drain', pump);
+  };
+  pump();
+}
+
+/** Keeps `window` QoS 1 publishes in flight on a connection, refilling as PUBACKs come back. */
+async function qos1Publisher(port: number, id: string, topic: string, running: () => boolean, window = 64): Promise<Socket> {
+  let inflight = 0;
+  let nextId = 1;
+  const refill = (s: Socket): void => {
+    const out: Buffer[] = [];
+    while (running() && inflight < window) {
+      out.push(publishPacket(topic, 'qos1-bench-payload', { qos: 1, messageId: nextId }));
+      nextId = (nextId % 65535) + 1;
+      inflight++;
+    }
+    if (out.length > 0) s.write(Buffer.concat(out));
+  };
+  const socket = await rawClient(port, id, (packets, s) => {
+    inflight -= packets.filter((p) => p.type === PUBACK).length;
+    refill(s);
+  });
+  refill(socket);
+  return socket;
+}
+
+// ---------- scenarios
+
+/** Runs `load` for the warm-up, then counts what `received()` gains over `seconds`. */
+async function rate(seconds: number, received: () => number, stop: () => void): Promise<number> {
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  const from = received();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const per = (received() - from) / ((performance.now() - t0) / 1000);
+  stop();
+  return per;
+}
+
+async function fanIn(port: number, qos: 0 | 1, seconds: number): Promise<number> {
+  let received = 0;
+  let on = true;
+  const sockets = [await subscriber(port, 'in-sub', 'bench/in', qos, () => received++)];
+  const packet = publishPacket('bench/in', 'qos0-bench-payload');
+  for (let i = 0; i < 100; i++) {
+    if (qos === 1) sockets.push(await qos1Publisher(port, `in-pub-${i}`, 'bench/in', () => on));
+    else sockets.push(await rawClient(port, `in-pub-${i}`));
+  }
+  if (qos === 0) for (const s of sockets.slice(1)) flood(s, packet, () => on);
+  const result = await rate(seconds, () => received, () => (on = false));
+  for (const s of sockets) s.destroy();
+  return result;
+}
+
+async function fanOut(port: number, seconds: number): Promise<number> {
+  let received = 0;
+  let on = true;
+  const sockets: Socket[] = [];
+  for (let i = 0; i < 200; i++) sockets.push(await subscriber(port, `out-sub-${i}`, 'bench/out', 0, () => received++));
+  const pub = await rawClient(port, 'out-pub');
+  sockets.push(pub);
+  flood(pub, publishPacket('bench/out', 'fan-out-payload'), () => on);
+  const result = await rate(seconds, () => received, () => (on = false));
+  for (const s of sockets) s.destroy();
+  return result;
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+/** Publishes at `perSecond` with the send time in each payload; latency is measured at the subscriber. */
+async function latency(port: number, perSecond: number, seconds: number): Promise<{ p50: number; p99: number; kept: number }> {
+  const samples: number[] = [];
+  let measuring = false;
+  const sub = await subscriber(port, 'lat-sub', 'bench/lat', 0, (p) => {
+    if (measuring) samples.push(Number(process.hrtime.bigint() - publishPayload(p).readBigInt64BE(0)) / 1e6);
+  });
+  const pub = await rawClient(port, 'lat-pub');
+  const start = performance.now();
+  let sent = 0;
+  let sentMeasured = 0;
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - start) / 1000) * perSecond) - sent;
+    const out: Buffer[] = [];
+    for (let i = 0; i < due; i++) {
+      const stamp = Buffer.alloc(8);
+      stamp.writeBigInt64BE(process.hrtime.bigint());
+      out.push(publishPacket('bench/lat', stamp));
+    }
+    sent += due;
+    if (measuring) sentMeasured += due;
+    if (out.length > 0) pub.write(Buffer.concat(out));
+  }, 1);
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  measuring = true;
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  measuring = false;
+  clearInterval(timer);
+  sub.destroy();
+  pub.destroy();
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), kept: samples.length / Math.max(1, sentMeasured) };
+}
+
+/** Opens `count` idle connections (clean session, keepalive 600 s) and reports the broker's growth per connection. */
+async function idleMemory(target: Target, count: number): Promise<number> {
+  const before = await target.rss();
+  const sockets: Socket[] = [];
+  for (let i = 0; i < count; i += 250) {
+    const batch = Array.from({ length: Math.min(250, count - i) }, (_, j) => rawClient(target.port, `idle-${i + j}`));
+    sockets.push(...(await Promise.all(batch)));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  const after = await target.rss();
+  for (const s of sockets) s.destroy();
+  return (after - before) / count;
+}
+
+// ---------- the run
+
+interface Options {
+  runs: number;
+  seconds: number;
+  connections: number;
+  mosquitto: boolean;
+}
+
+function parseArgs(args: string[]): Options {
+  const value = (flag: string, fallback: number): number => {
+    const at = args.indexOf(flag);
+    const n = at === -1 ? fallback : Number(args[at + 1]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number of at least 1`);
+    return n;
+  };
+  return { runs: value('--runs', 3), seconds: value('--seconds', 3), connections: value('--connections', 10_000), mosquitto: !args.includes('--no-mosquitto') };
+}
+
+type Figures = Record<string, number>;
+
+async function measure(start: () => Promise<Target>, o: Options): Promise<Figures> {
+  const fresh = async <T>(fn: (t: Target) => Promise<T>): Promise<T> => {
+    const target = await start();
+    try {
+      return await fn(target);
+    } finally {
+      await target.stop();
+    }
+  };
+  const lat = await fresh((t) => latency(t.port, 5000, o.seconds));
+  return {
+    'QoS 0 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, 0, o.seconds)),
+    'QoS 0 fan-out 1→200, deliveries/s': await fresh((t) => fanOut(t.port, o.seconds)),
+    'QoS 1 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, 1, o.seconds)),
+    'latency p50 at 5,000 msg/s, ms': lat.p50,
+    'latency p99 at 5,000 msg/s, ms': lat.p99,
+    'latency: share delivered': lat.kept,
+    [`memory per idle connection (${o.connections}), bytes`]: await fresh((t) => idleMemory(t, o.connections)),
+  };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
+const fmt = (n: number): string => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n < 1 ? 3 : 2));
+
+export async function run(args: string[]): Promise<void> {
+  const o = parseArgs(args);
+  const withMosquitto = o.mosquitto && hasMosquitto();
+  if (o.mosquitto && !withMosquitto) console.log('mosquitto is not installed: skipping the reference (apt-get install mosquitto)');
+  const results: Record<Target['name'], Figures[]> = { fleetwire: [], mosquitto: [] };
+  for (let r = 0; r < o.runs; r++) {
+    // alternate which broker goes first, so drift on a shared machine hits both alike
+    const order = withMosquitto ? (r % 2 === 0 ? [startFleetwire, startMosquitto] : [startMosquitto, startFleetwire]) : [startFleetwire];
+    for (const start of order) {
+      const figures = await measure(start, o);
+      results[start === startFleetwire ? 'fleetwire' : 'mosquitto'].push(figures);
+      console.log(`run ${r + 1}/${o.runs} ${start === startFleetwire ? 'fleetwire' : 'mosquitto'} done`);
+    }
+  }
+  const names = Object.keys(results.fleetwire[0] ?? {});
+  const rows = names.map((name) => {
+    const fw = median(results.fleetwire.map((f) => f[name] as number));
+    const mq = withMosquitto ? median(results.mosquitto.map((f) => f[name] as number)) : NaN;
+    const runs = results.fleetwire.map((f) => fmt(f[name] as number)).join(' / ');
+    return [name, fmt(fw), withMosquitto ? fmt(mq) : '-', withMosquitto ? `${(fw / mq).toFixed(2)}x` : '-', runs];
+  });
+  const header = ['figure', 'fleetwire', 'mosquitto', 'ratio', 'fleetwire runs'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+  console.log(`\nmedians of ${o.runs} runs, ${o.seconds} s each after ${WARMUP_MS} ms warm-up; ratio = fleetwire / mosquitto`);
+  console.log(line(header));
+  for (const row of rows) console.log(line(row as string[]));
+}
+
+if (process.argv.includes(SERVE_FLAG)) await serve();

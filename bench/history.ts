@@ -1,0 +1,228 @@
+/**
+ * `npm run bench -- history [--messages 60000] [--clients 32] [--days 30]`
+ *
+ * Prints:
+ *   - the store alone: append() + group commit into a fresh file, messages/s (2 readings each);
+ *   - the whole hub: messages/s persisted through MQTT → broker → bridge → history at QoS 0
+ *     and at QoS 1 (PUBACK after commit), and QoS 1 as a share of QoS 0. The hub runs in a
+ *     child process (this file with --history-bench-hub) so publishers and hub get a core
+ *     each; `--clients` connections share the load because the broker lets each client send
+ *     1,000 publishes/s. QoS 1 keeps 50 messages in flight per client. Then the PUBACK
+ *     latency of one QoS 1 message at a time, which the commit window and the commit add to;
+ *   - queries on `--days` days of one reading a second of one device (2.6 M readings for
+ *     30 days): one day at 1,440 points, 30 days at 720 and at 1,440 points, and for
+ *     comparison one day at a 30 s step, which cannot use rollups and reads raw points.
+ *     Medians and p95 of 20 runs.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { HISTORY_DEFAULTS, type SqliteHistoryStore, createHistoryStore } from '../bridge/history/index.js';
+import type { DeviceView } from '../protocol/message.js';
+import { HUB_DEFAULTS } from '../server/config.js';
+import { createHub } from '../server/create-hub.js';
+import { openDatabase } from '../storage/database.js';
+
+const HUB_FLAG = '--history-bench-hub';
+const DAY = 86_400_000;
+const QUERY_RUNS = 20;
+const QOS1_IN_FLIGHT = 50;
+const QOS0_UNWRITTEN = 200;
+const LATENCY_MESSAGES = 500;
+
+const flag = (args: string[], name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(args[i + 1]);
+};
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const at = (xs: number[], q: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function openStore(dir: string): SqliteHistoryStore {
+  return createHistoryStore({ db: openDatabase(join(dir, 'bench.db')), logger: pino({ level: 'silent' }), metrics: new Registry(), pruneIntervalMs: 0 });
+}
+
+/** Appends one reading a second for `device` from `from`; waits for commits when the queue holds 10,000, as held acknowledgements would. */
+async function fill(store: SqliteHistoryStore, device: string, from: number, count: number): Promise<void> {
+  let pending: Promise<void> = Promise.resolve();
+  for (let i = 0; i < count; i++) {
+    const ts = from + i * 1_000;
+    const seq = store.lastSeq() + 1;
+    pending = store.append({ seq, ts, topic: `devices/${device}/telemetry`, device, kind: 'telemetry', data: { temperature: 20 + Math.sin(i / 600), voltage: 230 } });
+    if (store.health().pending >= 10_000) await pending;
+  }
+  await store.flush();
+}
+
+async function storeAlone(count: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
+  const store = openStore(dir);
+  try {
+    const t0 = performance.now();
+    await fill(store, 'b1', Date.now() - count * 1_000, count);
+    const s = (performance.now() - t0) / 1_000;
+    console.log(`store alone        ${fmt(count / s)} messages/s committed (${fmt((2 * count) / s)} readings/s), ${fmt(count)} messages`);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The hub in a child process on a fresh file; resolves with its URLs. */
+function startHubProcess(dbFile: string): Promise<{ child: ChildProcess; mqttUrl: string; httpUrl: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), HUB_FLAG, dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const [word, mqttUrl = '', httpUrl = ''] = line.split(' ');
+      if (word === 'ready') resolve({ child, mqttUrl, httpUrl });
+    });
+    child.once('exit', (code) => reject(new Error(`bench hub exited with ${code}`)));
+  });
+}
+
+async function counterOf(httpUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+}
+const persisted = (httpUrl: string) => counterOf(httpUrl, 'fleetwire_history_messages_total');
+
+/** Runs `measure` against a fresh hub in a child process, then stops it and removes its file. */
+async function withHub<T>(measure: (hub: { mqttUrl: string; httpUrl: string }) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
+  const hub = await startHubProcess(join(dir, 'fleetwire.db'));
+  try {
+    return await measure(hub);
+  } finally {
+    hub.child.kill('SIGTERM');
+    await new Promise((r) => hub.child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Publishes `total` messages from `clients` connections at `qos`; returns messages persisted per second. */
+async function throughput(hub: { mqttUrl: string; httpUrl: string }, qos: 0 | 1, total: number, clients: number): Promise<{ rate: number; stored: number; dropped: number }> {
+  const conns = await Promise.all(Array.from({ length: clients }, (_, i) => mqtt.connectAsync(hub.mqttUrl, { clientId: `bench-${qos}-${i}`, reconnectPeriod: 0 })));
+  try {
+    const base = await persisted(hub.httpUrl);
+    const each = Math.ceil(total / clients);
+    const window = qos === 1 ? QOS1_IN_FLIGHT : QOS0_UNWRITTEN;
+    const t0 = performance.now();
+    // Each client keeps `window` publishes open: unacknowledged at QoS 1, unwritten at QoS 0.
+    await Promise.all(
+      conns.map(
+        (client, c) =>
+          new Promise<void>((resolve, reject) => {
+            let sent = 0;
+            let done = 0;
+            const next = (): void => {
+              if (sent === each) return;
+              const n = sent++;
+              client.publish(`devices/bench${c}/telemetry`, `{"temperature":${n % 100},"voltage":230}`, { qos }, (err) => {
+                if (err) return reject(err);
+                if (++done === each) resolve();
+                else next();
+              });
+            };
+            for (let i = 0; i < window; i++) next();
+          }),
+      ),
+    );
+    // QoS 1 is on disk when acknowledged; QoS 0 is done when the count stops moving.
+    let stored = (await persisted(hub.httpUrl)) - base;
+    let end = performance.now();
+    for (let still = 0; stored < each * clients && still < 10; ) {
+      await sleep(100);
+      const now = (await persisted(hub.httpUrl)) - base;
+      if (now === stored) still++;
+      else [stored, end, still] = [now, performance.now(), 0];
+    }
+    return { rate: stored / ((end - t0) / 1_000), stored, dropped: await counterOf(hub.httpUrl, 'fleetwire_history_dropped_total') };
+  } finally {
+    await Promise.all(conns.map((c) => c.endAsync(true)));
+  }
+}
+
+/** One QoS 1 message at a time from one client: the time from publish to PUBACK, which includes the commit. */
+async function pubackLatency(hub: { mqttUrl: string }, count: number): Promise<{ median: number; p99: number }> {
+  const client = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'bench-latency', reconnectPeriod: 0 });
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      await client.publishAsync('devices/latency/telemetry', `{"temperature":${i % 100}}`, { qos: 1 });
+      times.push(performance.now() - t0);
+    }
+    return { median: at(times, 0.5), p99: at(times, 0.99) };
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
+function timeQuery(store: SqliteHistoryStore, from: number, to: number, shape: { points?: number; step?: number }): { median: number; p95: number; points: number; step: number } {
+  const times: number[] = [];
+  let points = 0;
+  let step = 0;
+  for (let i = 0; i < QUERY_RUNS; i++) {
+    const t0 = performance.now();
+    const answer = store.history({ device: 'q1', metric: 'temperature', from, to, ...shape });
+    times.push(performance.now() - t0);
+    if (!answer.ok) throw new Error(answer.error);
+    points = answer.value.points.length;
+    step = answer.value.step;
+  }
+  return { median: at(times, 0.5), p95: at(times, 0.95), points, step };
+}
+
+async function queries(days: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
+  const store = openStore(dir);
+  try {
+    const end = Math.floor(Date.now() / DAY) * DAY;
+    const view: DeviceView = { id: 'q1', firstSeen: end, lastSeen: end, online: true, model: null, fw: null, metrics: {}, led: null, ports: null };
+    store.saveDevice(view);
+    const t0 = performance.now();
+    await fill(store, 'q1', end - days * DAY, (days * DAY) / 1_000);
+    console.log(`query data         ${days} days at 1 Hz of one device written in ${((performance.now() - t0) / 1_000).toFixed(1)} s`);
+    const cases: [string, number, { points?: number; step?: number }][] = [
+      ['1 day, 1,440 points', DAY, { points: 1_440 }],
+      [`${days} days, 720 points`, days * DAY, { points: 720 }],
+      [`${days} days, 1,440 points`, days * DAY, { points: 1_440 }],
+      ['1 day, 30 s step (raw)', DAY, { step: 30_000 }],
+    ];
+    for (const [name, span, shape] of cases) {
+      const r = timeQuery(store, end - span, end, shape);
+      console.log(`query ${name.padEnd(26)} median ${r.median.toFixed(2)} ms, p95 ${r.p95.toFixed(2)} ms (${r.points} points, step ${r.step / 1_000} s)`);
+    }
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const messages = flag(args, 'messages', 60_000);
+  const clients = flag(args, 'clients', 32);
+  await storeAlone(200_000);
+  const q0 = await withHub((hub) => throughput(hub, 0, messages, clients));
+  console.log(`hub QoS 0          ${fmt(q0.rate)} messages/s persisted (${fmt(q0.stored)} of ${fmt(messages)} stored, ${fmt(q0.dropped)} refused by the full write queue)`);
+  const q1 = await withHub((hub) => throughput(hub, 1, messages, clients));
+  console.log(`hub QoS 1          ${fmt(q1.rate)} messages/s persisted, each PUBACK after its commit`);
+  console.log(`QoS 1 / QoS 0      ${(q1.rate / q0.rate).toFixed(2)}`);
+  const latency = await withHub((hub) => pubackLatency(hub, LATENCY_MESSAGES));
+  console.log(`PUBACK latency     median ${latency.median.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms (one QoS 1 message at a time, commit window ${HISTORY_DEFAULTS.commitIntervalMs} ms)`);
+  await queries(flag(args, 'days', 30));
+}
+
+if (process.argv[2] === HUB_FLAG) {
+  const dbFile = process.argv[3] ?? '';
+  const hub = await createHub({ ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: 0, dbFile, logLevel: 'error' });
+  process.once('SIGTERM', () => void hub.close().then(() => process.exit(0)));
+  process.stdout.write(`ready ${hub.mqttUrl} ${hub.httpUrl}\n`);
+}

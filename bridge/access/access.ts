@@ -1,0 +1,106 @@
+/**
+ * Browser access. With a users file every browser endpoint needs a login: the session cookie
+ * (HttpOnly, SameSite=Strict; EventSource and WebSocket send it same-origin), a bearer token,
+ * or `?access_token=` where a browser API cannot set headers (cross-origin EventSource).
+ * Viewers read, admins also send commands; device accounts are for MQTT only. Requests that
+ * carry an Origin must come from this host or an allowed origin — the only defence a
+ * WebSocket has, since browsers apply no CORS to it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { User, UserStore } from '../../auth/index.js';
+import { type Result, fail, ok } from '../../protocol/errors.js';
+import { sendError } from '../../http/respond.js';
+import type { Handler, Params } from '../../http/router.js';
+import { Sessions } from './sessions.js';
+
+export type BrowserRole = 'viewer' | 'admin';
+
+export const SESSION_COOKIE = 'fleetwire_session';
+
+/** Who every request is when there is no users file (open access, loopback only). */
+export const ANONYMOUS: User = { name: 'anonymous', role: 'admin' };
+
+export type GuardedHandler = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL, user: User) => void | Promise<void>;
+
+export interface Access {
+  readonly open: boolean;
+  readonly users: UserStore | null;
+  readonly sessions: Sessions;
+  /** Why a request's Origin is refused, or null: no Origin, this host, or an allowed origin. */
+  originProblem(req: IncomingMessage): string | null;
+  /** Checks origin, credentials and role, in that order. Fails with forbidden (403) or unauthorized (401). */
+  check(req: IncomingMessage, url: URL, need: BrowserRole): Result<User>;
+  /** A route handler that runs only for an allowed caller; cross-origin callers get CORS headers. */
+  guard(need: BrowserRole, handler: GuardedHandler): Handler;
+}
+
+export interface AccessOptions {
+  users: UserStore | null;
+  allowOrigins: readonly string[];
+  maxSessions: number;
+  sessionTtlMs: number;
+}
+
+const ROLE_RANK: Record<User['role'], number> = { device: 0, viewer: 1, admin: 2 };
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at !== -1 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
+  }
+  return undefined;
+}
+
+/** The session token a request carries, header first. */
+export function tokenOf(req: IncomingMessage, url: URL): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
+  return cookie(req, SESSION_COOKIE) ?? url.searchParams.get('access_token') ?? undefined;
+}
+
+export function createAccess(opts: AccessOptions): Access {
+  const sessions = new Sessions(opts.maxSessions, opts.sessionTtlMs);
+  const allowed = new Set(opts.allowOrigins);
+
+  /** null when the request may come from where it says it does. */
+  const originProblem = (req: IncomingMessage): string | null => {
+    const origin = req.headers.origin;
+    if (origin === undefined || allowed.has(origin)) return null;
+    try {
+      if (new URL(origin).host === req.headers.host) return null;
+    } catch {
+      // an unparsable Origin (including "null") is refused below
+    }
+    return `origin ${origin.slice(0, 100)} is not allowed; start the hub with an allowed origin list to permit it`;
+  };
+
+  const check = (req: IncomingMessage, url: URL, need: BrowserRole): Result<User> => {
+    const problem = originProblem(req);
+    if (problem) return fail('forbidden', problem);
+    if (opts.users === null) return ok(ANONYMOUS);
+    const token = tokenOf(req, url);
+    const user = token === undefined ? undefined : sessions.user(token);
+    if (!user) return fail('unauthorized', 'log in first: POST /api/login, then send the session cookie or a bearer token');
+    if (ROLE_RANK[user.role] < ROLE_RANK[need]) return fail('forbidden', `this needs the ${need} role; ${user.name} is ${user.role}`);
+    return ok(user);
+  };
+
+  return {
+    open: opts.users === null,
+    users: opts.users,
+    originProblem,
+    sessions,
+    check,
+    guard: (need, handler) => (req, res, params, url) => {
+      const origin = req.headers.origin;
+      if (origin !== undefined && allowed.has(origin)) {
+        res.setHeader('access-control-allow-origin', origin);
+        res.setHeader('access-control-allow-credentials', 'true');
+        res.setHeader('vary', 'origin');
+      }
+      const who = check(req, url, need);
+      if (!who.ok) return sendError(res, who.code, who.error);
+      return handler(req, res, params, url, who.value);
+    },
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * Retention: removes what is older than each table's retention, in chunks of `chunk` rows,
+ * each its own short statement, yielding to I/O between chunks so ingest and fan-out never
+ * wait behind a long delete. A row goes when its time (a point's ts, a cell's bucket start,
+ * an event's ts, a command's creation) is before now minus the retention.
+ */
+import type { Logger } from 'pino';
+import type { Db } from '../../storage/database.js';
+import type { HistoryMetrics } from './metrics.js';
+import type { Retention } from './options.js';
+import { classifyWriteError, withoutLockWait } from './write-guard.js';
+
+export type PrunedTable = 'messages' | 'points' | 'minute' | 'hour' | 'events' | 'commands';
+export type PruneReport = Record<PrunedTable, number>;
+
+/** Deletes at most `chunk` expired rows and returns how many it deleted. */
+type DeleteChunk = (cutoff: number, chunk: number) => number;
+
+export interface PrunerOptions {
+  db: Db;
+  retention: Retention;
+  chunk: number;
+  intervalMs: number;
+  now(): number;
+  logger: Logger;
+  metrics: HistoryMetrics;
+}
+
+export interface Pruner {
+  /** One full pass over every table; settles with the rows removed. A pass already running is joined. */
+  prune(): Promise<PruneReport>;
+  /** Stops the timer and waits for a running pass to stop at its next chunk. */
+  close(): Promise<void>;
+}
+
+export function createPruner(o: PrunerOptions): Pruner {
+  const { db } = o;
+  const seriesIds = db.prepare('SELECT id FROM history_series ORDER BY id').pluck();
+  const perSeries = (table: string, time: string, key: string) => {
+    const del = db.prepare(
+      `DELETE FROM ${table} WHERE series = @series AND (${key}) IN
+       (SELECT ${key} FROM ${table} WHERE series = @series AND ${time} < @cutoff ORDER BY ${time} LIMIT @chunk)`,
+    );
+    // Points and cells are clustered by series: each series is a range of its own.
+    return (cutoff: number, chunk: number) => {
+      let deleted = 0;
+      for (const series of seriesIds.all() as number[]) {
+        deleted += del.run({ series, cutoff, chunk: chunk - deleted }).changes;
+        if (deleted >= chunk) break;
+      }
+      return deleted;
+    };
+  };
+  const byIndex = (table: string, key: string, time: string) => {
+    const del = db.prepare(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${time} < ? ORDER BY ${time} LIMIT ?)`);
+    return (cutoff: number, chunk: number) => del.run(cutoff, chunk).changes;
+  };
+  // The log must stay a contiguous run of seqs, or a resume would skip a hole without a
+  // reset: only a prefix goes, up to the first message still within retention.
+  const head = db.prepare('SELECT seq, ts FROM history_messages ORDER BY seq LIMIT ?').raw();
+  const dropUpTo = db.prepare('DELETE FROM history_messages WHERE seq <= ?');
+  const messagePrefix: DeleteChunk = (cutoff, chunk) => {
+    let last: number | null = null;
+    for (const [seq, ts] of head.all(chunk) as [number, number][]) {
+      if (ts >= cutoff) break;
+      last = seq;
+    }
+    return last === null ? 0 : dropUpTo.run(last).changes;
+  };
+
+  const steps: [PrunedTable, number, DeleteChunk][] = [
+    ['messages', o.retention.messagesMs, messagePrefix],
+    ['points', o.retention.rawMs, perSeries('history_points', 'ts', 'ts, seq')],
+    ['minute', o.retention.minuteMs, perSeries('history_rollup_minute', 'bucket', 'bucket')],
+    ['hour', o.retention.hourMs, perSeries('history_rollup_hour', 'bucket', 'bucket')],
+    ['events', o.retention.eventsMs, byIndex('history_events', 'seq', 'ts')],
+    ['commands', o.retention.eventsMs, byIndex('history_commands', 'id', 'created')],
+  ];
+
+  let running: Promise<PruneReport> | null = null;
+  let stopping = false;
+
+  async function pass(): Promise<PruneReport> {
+    const report: PruneReport = { messages: 0, points: 0, minute: 0, hour: 0, events: 0, commands: 0 };
+    const now = o.now();
+    for (const [table, keepMs, deleteChunk] of steps) {
+      if (keepMs === 0) continue;
+      for (;;) {
+        if (stopping) return report;
+        let deleted: number;
+        try {
+          deleted = withoutLockWait(db, () => deleteChunk(now - keepMs, o.chunk));
+        } catch (err) {
+          const failure = classifyWriteError(err);
+          o.logger.warn({ table, reason: failure.reason }, `retention pass stopped: ${failure.message}`);
+          return report;
+        }
+        report[table] += deleted;
+        o.metrics.pruned.inc({ table }, deleted);
+        if (deleted < o.chunk) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    return report;
+  }
+
+  function prune(): Promise<PruneReport> {
+    running ??= pass().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  const timer = o.intervalMs > 0 ? setInterval(() => void prune(), o.intervalMs) : null;
+  timer?.unref();
+
+  return {
+    prune,
+    async close() {
+      if (timer) clearInterval(timer);
+      stopping = true;
+      await running;
+    },
+  };
+}

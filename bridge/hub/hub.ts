@@ -1,0 +1,146 @@
+/**
+ * The fan-out hub: one set of subscribers for every transport. `publish` is called by the
+ * message log right after a message is appended, in seq order; matching goes through a filter
+ * trie and each subscriber's bounded queue, and writes are batched per event-loop turn.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Result, fail, ok } from '../../protocol/errors.js';
+import type { HubMessage } from '../../protocol/message.js';
+import type { HistoryStore } from '../history/store.js';
+import type { BridgeLimits } from '../limits.js';
+import type { BridgeMetrics } from '../metrics.js';
+import { FilterIndex } from './filter-index.js';
+import { Follows } from './follows.js';
+import { type Sink, Subscriber, type SubscriberContext, type TransportName } from './subscriber.js';
+
+export interface HubOptions {
+  store: Pick<HistoryStore, 'messagesAfter' | 'firstSeq'>;
+  /** The highest seq recorded so far. */
+  lastSeq(): number;
+  limits: BridgeLimits;
+  metrics: BridgeMetrics;
+}
+
+export interface SubscribeRequest {
+  transport: TransportName;
+  /** Valid MQTT filters (checked by the caller). */
+  filters: readonly string[];
+  /** The client's own sender key (see follows.ts); null: the subscriber id. */
+  key: string | null;
+  sink: Sink;
+  /** Most messages per write; default the queue length. */
+  batchLimit?: number;
+}
+
+export interface Hub {
+  /** Registers a subscriber, live from now (call `rewind(since)` to resume instead). Fails with `too_many` past `maxSubscribers`. */
+  subscribe(req: SubscribeRequest): Result<Subscriber>;
+  /** Replaces a subscriber's own filters (its followed command topics stay). */
+  setFilters(sub: Subscriber, filters: readonly string[]): void;
+  /** The filters `key` follows for command results (for one-shot reads such as short polls). */
+  followed(key: string): string[];
+  /** Fans a just-recorded message out to every live subscriber whose filters match. */
+  publish(msg: HubMessage): void;
+  /** Makes subscribers with `key` (now and later) also receive `filters` until `expires` (ms since epoch). */
+  follow(key: string, filters: readonly string[], expires: number): void;
+  size(): number;
+  /** Ends every subscriber, telling each client `reason`. */
+  close(reason: string): void;
+}
+
+/** How often expired follows are swept, ms. */
+const FOLLOW_SWEEP_MS = 5000;
+
+export function createHub(opts: HubOptions): Hub {
+  const index = new FilterIndex<Subscriber>();
+  const subscribers = new Set<Subscriber>();
+  const own = new Map<Subscriber, readonly string[]>();
+  const byKey = new Map<string, Set<Subscriber>>();
+  const follows = new Follows(opts.limits.maxFollows);
+  let dirty: Subscriber[] = [];
+  let flushPending = false;
+
+  const flush = (): void => {
+    const batch = dirty;
+    dirty = [];
+    flushPending = false;
+    for (const sub of batch) {
+      sub.scheduled = false;
+      sub.pump();
+    }
+  };
+
+  /** Puts a subscriber's effective filters (own ∪ followed) into the index. */
+  const refresh = (sub: Subscriber): void => {
+    const next = [...new Set([...(own.get(sub) ?? []), ...follows.filtersOf(sub.key)])];
+    for (const f of sub.filters) index.remove(f, sub);
+    for (const f of next) index.add(f, sub);
+    sub.filters = next;
+  };
+
+  const refreshKeys = (keys: readonly string[]): void => {
+    for (const key of keys) for (const sub of byKey.get(key) ?? []) refresh(sub);
+  };
+
+  const ctx: SubscriberContext = {
+    store: opts.store,
+    lastSeq: opts.lastSeq,
+    limits: opts.limits,
+    metrics: opts.metrics,
+    schedule(sub) {
+      if (sub.scheduled) return;
+      sub.scheduled = true;
+      dirty.push(sub);
+      if (!flushPending) {
+        flushPending = true;
+        setImmediate(flush);
+      }
+    },
+    ended(sub) {
+      for (const f of sub.filters) index.remove(f, sub);
+      subscribers.delete(sub);
+      own.delete(sub);
+      const peers = byKey.get(sub.key);
+      peers?.delete(sub);
+      if (peers?.size === 0) byKey.delete(sub.key);
+      opts.metrics.subscribers.dec({ transport: sub.transport });
+    },
+  };
+
+  const sweep = setInterval(() => refreshKeys(follows.expire(Date.now())), FOLLOW_SWEEP_MS);
+  sweep.unref();
+
+  return {
+    subscribe(req) {
+      if (subscribers.size >= opts.limits.maxSubscribers) return fail('too_many', `the hub already serves ${subscribers.size} subscribers`);
+      const id = randomBytes(12).toString('base64url');
+      const sub = new Subscriber(ctx, id, req.key ?? id, req.transport, req.sink, req.batchLimit ?? opts.limits.queueLength);
+      subscribers.add(sub);
+      own.set(sub, req.filters);
+      const peers = byKey.get(sub.key) ?? new Set<Subscriber>();
+      byKey.set(sub.key, peers.add(sub));
+      opts.metrics.subscribers.inc({ transport: sub.transport });
+      refresh(sub);
+      return ok(sub);
+    },
+    setFilters(sub, filters) {
+      if (sub.isClosed) return;
+      own.set(sub, filters);
+      refresh(sub);
+      sub.prune();
+    },
+    publish(msg) {
+      index.match(msg.topic, (sub) => sub.offer(msg));
+    },
+    followed: (key) => follows.filtersOf(key),
+    follow(key, filters, expires) {
+      const dropped = follows.add(key, filters, expires);
+      refreshKeys([key, ...dropped]);
+    },
+    size: () => subscribers.size,
+    close(reason) {
+      clearInterval(sweep);
+      for (const sub of [...subscribers]) sub.end(reason, 'closing');
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * One browser subscription: its filters, a bounded queue, and the cursor that makes resume
+ * exact. A subscriber is either replaying (reading pages from the store after its cursor) or
+ * live (taking messages from the hub's fan-out). Because ingest makes a message visible in the
+ * store and fans it out in the same synchronous step, the switch from replay to live happens
+ * in one tick with nothing in between: no gap and no duplicate (the Mercure hand-off, without
+ * needing to hold live messages aside).
+ *
+ * Slow clients: a live subscriber whose queue fills drops the queue and goes back to replaying
+ * from the store at the pace its transport drains — memory stays bounded and the others never
+ * wait. A transport that accepts nothing for `stallTimeoutMs` is cut off with a reason.
+ */
+import type { HubMessage } from '../../protocol/message.js';
+import { matchesAny } from '../../protocol/topic-filter.js';
+import type { HistoryStore, MessagePage } from '../history/store.js';
+import type { BridgeLimits } from '../limits.js';
+import type { BridgeMetrics } from '../metrics.js';
+
+export type TransportName = 'sse' | 'ws' | 'poll' | 'iframe';
+
+/** Why the hub ended a subscriber (a metric label; the text sent to the client says more). */
+export type CutoffReason = 'stalled' | 'closing' | 'unresponsive' | 'page_full';
+
+/** Where a subscriber's messages go: one per transport connection. */
+export interface Sink {
+  /** Hands messages (ascending seq) to the client. False: the buffer is full; call `drained()` when it empties. */
+  write(messages: readonly HubMessage[]): boolean;
+  /** The resume point is older than the store keeps (or newer than any seq): the stream restarts from `from`. */
+  reset(from: number): void;
+  /**
+   * The hub ends the subscription. For `closing` and `page_full` tell the client `reason` and
+   * close politely; a `stalled` or `unresponsive` client cannot read it: drop the connection.
+   */
+  end(reason: string, why: CutoffReason): void;
+}
+
+/** What a subscriber needs from its hub. */
+export interface SubscriberContext {
+  store: Pick<HistoryStore, 'messagesAfter' | 'firstSeq'>;
+  lastSeq(): number;
+  limits: BridgeLimits;
+  metrics: BridgeMetrics;
+  /** Runs `pump()` soon, batching every subscriber woken in the same turn. */
+  schedule(sub: Subscriber): void;
+  /** Called once when the subscriber ends, for the hub to forget it. */
+  ended(sub: Subscriber): void;
+}
+
+/**
+ * Where to read on from after `page` (asked for `limit` messages after `after`): a full page may
+ * stop short of what the store examined, so continue from its last message; otherwise from
+ * the highest seq the store examined.
+ */
+export function nextAfterPage(page: MessagePage, after: number, limit: number): number {
+  const lastRead = page.messages.at(-1)?.seq ?? after;
+  return page.messages.length >= limit ? lastRead : Math.max(lastRead, page.next, after);
+}
+
+/** Store pages read per pump before yielding, so a long replay never blocks the event loop. */
+const PAGES_PER_TURN = 4;
+
+export class Subscriber {
+  /** The effective filters (own plus followed command topics); set by the hub. */
+  filters: readonly string[] = [];
+  /** Set by the hub while the subscriber waits in its schedule. */
+  scheduled = false;
+  private queue: HubMessage[] = [];
+  /** Highest seq queued or examined. */
+  private cursor: number;
+  /** Highest seq handed to the sink. */
+  private sent: number;
+  private live = true;
+  private writable = true;
+  private closed = false;
+  private stallTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly ctx: SubscriberContext,
+    /** Unique per connection. */
+    readonly id: string,
+    /** The sender key command results follow: the client's own `subscriber` parameter, else `id`. */
+    readonly key: string,
+    readonly transport: TransportName,
+    private readonly sink: Sink,
+    /** Most messages per `write`. */
+    private readonly batchLimit: number,
+  ) {
+    this.cursor = this.sent = ctx.lastSeq();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Restarts the stream after `since` (replay, then live); null: live from now. Queued messages are dropped. */
+  rewind(since: number | null): void {
+    const last = this.ctx.lastSeq();
+    this.queue = [];
+    if (since === null || since >= last) {
+      if (since !== null && since > last) this.sink.reset(last); // a seq this hub never issued
+      this.cursor = this.sent = last;
+      this.live = true;
+      return;
+    }
+    this.cursor = this.sent = since;
+    this.live = false;
+    this.ctx.schedule(this);
+  }
+
+  /** The `since` a client should send next: everything up to it has been delivered or did not match. */
+  position(): number {
+    if (this.queue.length > 0) return this.sent;
+    return this.live ? this.ctx.lastSeq() : this.cursor;
+  }
+
+  /** A live message from the fan-out; `filters` already matched. Duplicates (several matching filters) are dropped by seq. */
+  offer(msg: HubMessage): void {
+    if (this.closed || !this.live || msg.seq <= this.cursor) return;
+    this.cursor = msg.seq;
+    if (this.queue.length >= this.ctx.limits.queueLength) {
+      // Everything after `sent` is in the store: re-read it from there at the client's pace.
+      this.queue = [];
+      this.cursor = this.sent;
+      this.live = false;
+      this.ctx.metrics.catchups.inc({ transport: this.transport });
+    } else this.queue.push(msg);
+    this.ctx.schedule(this);
+  }
+
+  /** Drops queued messages that no longer match after an unsubscribe. */
+  prune(): void {
+    this.queue = this.queue.filter((m) => matchesAny(this.filters, m.topic));
+  }
+
+  /** The transport can take more. */
+  drained(): void {
+    if (this.closed) return;
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+    this.writable = true;
+    this.ctx.schedule(this);
+  }
+
+  /** Moves queued (and, while replaying, stored) messages to the sink while it accepts them. */
+  pump(): void {
+    let pages = 0;
+    while (this.writable && !this.closed) {
+      if (this.queue.length === 0) {
+        if (this.live) return;
+        if (pages++ === PAGES_PER_TURN) return this.ctx.schedule(this);
+        this.readPage();
+        continue;
+      }
+      const batch = this.queue.length <= this.batchLimit ? this.queue : this.queue.slice(0, this.batchLimit);
+      this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+      this.sent = (batch[batch.length - 1] as HubMessage).seq;
+      this.ctx.metrics.deliveries.inc({ transport: this.transport }, batch.length);
+      this.writable = this.sink.write(batch);
+    }
+    if (!this.writable && !this.closed && this.stallTimer === null) {
+      const ms = this.ctx.limits.stallTimeoutMs;
+      this.stallTimer = setTimeout(() => this.end(`stalled: the client read nothing for ${ms / 1000} s`, 'stalled'), ms);
+      this.stallTimer.unref();
+    }
+  }
+
+  private readPage(): void {
+    const first = this.ctx.store.firstSeq();
+    if (this.cursor < first - 1) {
+      this.cursor = this.sent = first - 1;
+      this.sink.reset(this.cursor);
+    }
+    const last = this.ctx.lastSeq();
+    if (this.filters.length === 0) {
+      this.cursor = last;
+      this.live = true;
+      return;
+    }
+    const limit = this.ctx.limits.pageSize;
+    const page = this.ctx.store.messagesAfter(this.cursor, this.filters, limit);
+    this.queue.push(...page.messages);
+    this.cursor = nextAfterPage(page, this.cursor, limit);
+    if (this.cursor >= last) this.live = true;
+  }
+
+  /** The hub cuts this subscriber off, telling the client why. */
+  end(reason: string, label: CutoffReason): void {
+    if (this.closed) return;
+    this.ctx.metrics.cutoffs.inc({ transport: this.transport, reason: label });
+    this.sink.end(reason, label);
+    this.detach();
+  }
+
+  /** The client went away (or the transport finished): forget it without writing. */
+  detach(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.ctx.ended(this);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The bridge: MQTT in, browsers out. Ingest turns each publish into the contract's message
+ * (seq, ts, topic, device, kind, data), the store keeps it, the hub fans it out to SSE,
+ * WebSocket, long and short polling and iframe streaming alike, and the command tracker pushes
+ * command results back. Build with createBridge, then pass `ingest` to the broker as onPublish,
+ * `routes()` to the HTTP server and `handleUpgrade` for `GET /ws`.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { UserStore } from '../auth/index.js';
+import type { Route } from '../http/router.js';
+import { type BrowserRole, createAccess } from './access/access.js';
+import { loginRoutes } from './access/login-routes.js';
+import { commandRoutes } from './commands/command-routes.js';
+import { createCommandTracker } from './commands/command-tracker.js';
+import type { HistoryStore } from './history/store.js';
+import { createHub } from './hub/hub.js';
+import { type IncomingPublish, createIngest } from './ingest/ingest.js';
+import { createMessageLog } from './ingest/message-log.js';
+import { type BridgeLimits, resolveLimits } from './limits.js';
+import { createBridgeMetrics } from './metrics.js';
+import { createDeviceRegistry } from './registry/device-registry.js';
+import { deviceRoutes } from './registry/device-routes.js';
+import { iframeRoute } from './transports/iframe.js';
+import { pollRoutes } from './transports/poll.js';
+import { sseRoute } from './transports/sse.js';
+import type { TransportDeps } from './transports/transport-deps.js';
+import { createWsTransport } from './transports/ws.js';
+
+export type { IncomingPublish } from './ingest/ingest.js';
+export type { BridgeLimits } from './limits.js';
+export { DEFAULT_LIMITS } from './limits.js';
+export type { BrowserRole } from './access/access.js';
+export { SUBSCRIBER_HEADER } from './transports/stream-params.js';
+
+export interface BridgeOptions {
+  store: HistoryStore;
+  /** The broker port: publish as the hub. */
+  publish: (topic: string, payload: string, qos: 0 | 1 | 2) => Promise<void>;
+  /** null = open access (only allowed on loopback; the CLI enforces it). */
+  users: UserStore | null;
+  /** Origins besides the hub's own that browsers may call from. */
+  allowOrigins?: string[];
+  /** ms a command may stay pending before it times out; default 10 000. */
+  commandTimeoutMs?: number;
+  limits?: Partial<BridgeLimits>;
+  logger: Logger;
+  metrics: Registry;
+}
+
+export interface Bridge {
+  /** The broker's onPublish. Never throws; for QoS ≥ 1 returns the promise that settles when the message is on disk. */
+  ingest(msg: IncomingPublish): void | Promise<void>;
+  /** Every HTTP route of the bridge. */
+  routes(): Route[];
+  /** `GET /ws`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** For other parts' browser routes: null when the request may act with `role`, else why not. */
+  authorize(req: IncomingMessage, role: BrowserRole): string | null;
+  /** Ends every stream and socket politely (each client is told why) and stops the timers. */
+  close(): Promise<void>;
+}
+
+/** ms WebSockets get to finish their closing handshake when the bridge closes. */
+const WS_CLOSE_GRACE_MS = 1000;
+
+export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
+  const limits = resolveLimits(opts.limits);
+  const commandTimeoutMs = opts.commandTimeoutMs ?? 10_000;
+  if (!Number.isSafeInteger(commandTimeoutMs) || commandTimeoutMs <= 0) throw new Error('commandTimeoutMs must be a positive whole number of ms');
+  const logger = opts.logger.child({ part: 'bridge' });
+  const metrics = createBridgeMetrics(opts.metrics);
+  const { store } = opts;
+
+  const log = createMessageLog({ store, fanOut: (msg) => hub.publish(msg), metrics, logger });
+  const hub = createHub({ store, lastSeq: log.lastSeq, limits, metrics });
+  const registry = createDeviceRegistry({ store, maxDevices: limits.maxDevices, logger });
+  const commands = createCommandTracker({ store, log, hub, registry, publish: opts.publish, timeoutMs: commandTimeoutMs, limits, metrics, logger });
+  const ingest = createIngest({ log, commands, registry, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });
+  const allowOrigins = opts.allowOrigins ?? [];
+  const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, sessionTtlMs: limits.sessionTtlMs });
+  const deps: TransportDeps = { hub, store, lastSeq: log.lastSeq, commands, access, limits, metrics, logger };
+  const ws = createWsTransport(deps);
+  const routes: Route[] = [
+    ...loginRoutes(access),
+    sseRoute(deps),
+    ...pollRoutes(deps),
+    iframeRoute(deps, allowOrigins),
+    ...commandRoutes(commands, access, limits.maxFrameBytes),
+    ...deviceRoutes(registry, access),
+  ];
+  let closed = false;
+
+  return {
+    ingest: (msg) => (closed ? undefined : ingest(msg)),
+    routes: () => routes,
+    handleUpgrade: (req, socket, head) => (closed ? socket.destroy() : ws.handleUpgrade(req, socket, head)),
+    authorize(req, role) {
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://hub');
+      } catch {
+        return 'the request URL cannot be parsed';
+      }
+      const who = access.check(req, url, role);
+      return who.ok ? null : who.error;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      hub.close('the hub is shutting down');
+      await ws.close(WS_CLOSE_GRACE_MS);
+      commands.close();
+      registry.close();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * A live message is shared by every subscriber it reaches, so each encoding is made once per
+ * message and cached beside it (a WeakMap: it goes when the message does).
+ */
+import type { HubMessage } from '../../protocol/message.js';
+import { formatEvent } from './sse-format.js';
+
+const json = new WeakMap<HubMessage, string>();
+const sse = new WeakMap<HubMessage, string>();
+const script = new WeakMap<HubMessage, string>();
+
+function cached(cache: WeakMap<HubMessage, string>, msg: HubMessage, make: (msg: HubMessage) => string): string {
+  let out = cache.get(msg);
+  if (out === undefined) {
+    out = make(msg);
+    cache.set(msg, out);
+  }
+  return out;
+}
+
+/** The message as the JSON text every transport carries. */
+export const messageJson = (msg: HubMessage): string => cached(json, msg, JSON.stringify);
+
+/** The message as one SSE event: `id: <seq>`, `event: <kind>`, `data: <JSON>` (CONTRACT.md). */
+export const messageEvent = (msg: HubMessage): string => cached(sse, msg, (m) => formatEvent({ id: m.seq, event: m.kind, data: messageJson(m) }));
+
+const SCRIPT_UNSAFE = /[<>&\u2028\u2029]/g;
+
+/**
+ * JSON text made safe inside an HTML <script> element: `<`, `>` and `&` become \u escapes, so
+ * no string can close the element or open a comment (HTML §4.12.1.3), and U+2028/9 cannot
+ * break older script parsers. Those characters only occur inside JSON strings, where the
+ * escape means the same character: the value is unchanged.
+ */
+export function scriptSafe(jsonText: string): string {
+  return jsonText.replace(SCRIPT_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export const messageScriptJson = (msg: HubMessage): string => cached(script, msg, (m) => scriptSafe(messageJson(m)));

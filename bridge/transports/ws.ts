@@ -1,0 +1,128 @@
+/**
+ * `GET /ws`: WebSocket (RFC 6455) with JSON text frames. One socket is one subscriber whose
+ * filters change with `subscribe`/`unsubscribe`. The upgrade is refused (with an HTTP status)
+ * for a foreign Origin or a missing login, before any WebSocket exists. Liveness: a ping every
+ * `pingIntervalMs`; a socket that did not answer the previous one is ended. Backpressure: a
+ * socket holding more than `wsHighWaterBytes` unsent counts as full until its last frame
+ * leaves.
+ */
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { User } from '../../auth/index.js';
+import { ERRORS, type ErrorCode } from '../../protocol/errors.js';
+import type { ServerFrame } from '../../protocol/message.js';
+import type { Sink } from '../hub/subscriber.js';
+import { messageJson } from './encode.js';
+import { parseKey } from './stream-params.js';
+import type { TransportDeps } from './transport-deps.js';
+import { type WsSession, dispatch } from './ws-ops.js';
+
+export interface WsTransport {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Waits up to `graceMs` for sockets to finish their closing handshake, then cuts the rest. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** RFC 6455 §7.4.1: 1001 going away, 1013 try again later. */
+const GOING_AWAY = 1001;
+const TRY_AGAIN_LATER = 1013;
+/** A close reason must fit a control frame: 123 bytes. */
+const closeReason = (reason: string): string => Buffer.from(reason).subarray(0, 120).toString();
+
+function refuse(socket: Duplex, code: ErrorCode, error: string): void {
+  const status = ERRORS[code];
+  const body = JSON.stringify({ error, code });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+export function createWsTransport(deps: TransportDeps): WsTransport {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxFrameBytes, perMessageDeflate: false });
+  const alive = new Map<WebSocket, { answered: boolean; session: WsSession }>();
+  const log = deps.logger.child({ part: 'ws' });
+
+  const connect = (ws: WebSocket, user: User, key: string | null): void => {
+    let blocked = false;
+    const send = (frame: ServerFrame): void => ws.send(JSON.stringify(frame));
+    const flushed = (): void => {
+      if (!blocked) return;
+      blocked = false;
+      session.sub.drained();
+    };
+    const sink: Sink = {
+      write(batch) {
+        let bytes = 0;
+        batch.forEach((msg, i) => {
+          const text = messageJson(msg);
+          bytes += text.length;
+          ws.send(text, i === batch.length - 1 ? flushed : undefined);
+        });
+        deps.metrics.bytes.inc({ transport: 'ws' }, bytes);
+        blocked = ws.bufferedAmount > deps.limits.wsHighWaterBytes;
+        return !blocked;
+      },
+      reset: () => send({ op: 'reset' }),
+      end(reason, why) {
+        if (why === 'stalled' || why === 'unresponsive') ws.terminate();
+        else ws.close(GOING_AWAY, closeReason(reason));
+      },
+    };
+    const subscribed = deps.hub.subscribe({ transport: 'ws', filters: [], key, sink });
+    if (!subscribed.ok) {
+      send({ op: 'error', error: subscribed.error });
+      ws.close(TRY_AGAIN_LATER, closeReason(subscribed.error));
+      return;
+    }
+    const session: WsSession = { sub: subscribed.value, user, own: [], send };
+    alive.set(ws, { answered: true, session });
+    ws.on('message', (data: RawData, isBinary: boolean) => dispatch(session, data as Buffer, isBinary, deps));
+    ws.on('pong', () => {
+      const entry = alive.get(ws);
+      if (entry) entry.answered = true;
+    });
+    ws.on('error', (err) => log.debug({ err: err.message }, 'websocket error'));
+    ws.on('close', () => {
+      alive.delete(ws);
+      session.sub.detach();
+    });
+  };
+
+  const pinger = setInterval(() => {
+    for (const [ws, entry] of alive) {
+      if (!entry.answered) {
+        entry.session.sub.end('unresponsive: no answer to ping', 'unresponsive');
+        continue;
+      }
+      entry.answered = false;
+      ws.ping();
+    }
+  }, deps.limits.pingIntervalMs);
+  pinger.unref();
+
+  return {
+    handleUpgrade(req, socket, head) {
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://hub');
+      } catch {
+        return refuse(socket, 'bad_request', 'the request URL cannot be parsed');
+      }
+      const who = deps.access.check(req, url, 'viewer');
+      if (!who.ok) return refuse(socket, who.code, who.error);
+      const key = parseKey(url.searchParams.get('subscriber'));
+      if (!key.ok) return refuse(socket, key.code, key.error);
+      if (deps.hub.size() >= deps.limits.maxSubscribers) return refuse(socket, 'too_many', 'the hub serves as many subscribers as it may');
+      wss.handleUpgrade(req, socket, head, (ws) => connect(ws, who.value, key.value));
+    },
+    async close(graceMs) {
+      clearInterval(pinger);
+      const open = [...wss.clients];
+      const closed = Promise.all(open.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((r) => ws.once('close', r)))));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((r) => wss.close(() => r()));
+    },
+  };
+}

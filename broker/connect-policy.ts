@@ -1,0 +1,159 @@
+/**
+ * Who may connect, as Aedes' `authenticate` step. The checks run in the order listed in
+ * CONNECT_CHECKS; the first refusal answers with its CONNACK return code [MQTT-3.2.2.3] and
+ * closes the connection. On success the client's user (null when anonymous) is cached in
+ * `sessions`, so publishing and subscribing never verify a password again.
+ */
+import type { Client, ConnectPacket } from 'aedes';
+import type { Logger } from 'pino';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { type User, type UserStore, canPublish } from '../auth/index.js';
+import type { BrokerLimits } from './limits.js';
+import type { BrokerMetrics, RejectReason } from './metrics.js';
+import { PacketGuard } from './packet-guard.js';
+import { topicProblem } from './topic-rules.js';
+
+/** CONNACK return codes of MQTT 3.1.1 §3.2.2.3. */
+const IDENTIFIER_REJECTED = 2;
+const SERVER_UNAVAILABLE = 3;
+const BAD_CREDENTIALS = 4;
+const NOT_AUTHORIZED = 5;
+
+interface Refusal {
+  returnCode: 2 | 3 | 4 | 5;
+  reason: RejectReason | 'auth';
+  message: string;
+}
+
+interface Attempt {
+  client: Client;
+  packet: ConnectPacket | undefined;
+  username: string | undefined;
+  password: Buffer | undefined;
+  remote: string;
+  /** Filled in by the credentials check. */
+  user: User | null;
+}
+
+export interface ConnectPolicyOptions {
+  users: UserStore | null;
+  allowAnonymous: boolean;
+  limits: BrokerLimits;
+  sessions: WeakMap<Client, User | null>;
+  logger: Logger;
+  metrics: BrokerMetrics;
+}
+
+type AuthenticateDone = (error: (Error & { returnCode: number }) | null, success: boolean | null) => void;
+
+export interface ConnectPolicy {
+  preConnect(client: Client, packet: ConnectPacket, done: (error: Error | null, success: boolean) => void): void;
+  authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: AuthenticateDone): void;
+}
+
+const refuse = (returnCode: Refusal['returnCode'], reason: Refusal['reason'], message: string): Refusal => ({ returnCode, reason, message });
+
+/** A limiter keyed by string, or null when the limit is 0 (off). */
+function perMinute(points: number): RateLimiterMemory | null {
+  return points > 0 ? new RateLimiterMemory({ points, duration: 60 }) : null;
+}
+
+export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
+  const { users, limits } = opts;
+  const connects = perMinute(limits.connectsPerClientIdPerMinute);
+  const loginFailures = perMinute(limits.authFailuresPerMinute);
+  /** The CONNECT packet of each client being authenticated (Aedes passes it to preConnect only). */
+  const pending = new WeakMap<Client, ConnectPacket>();
+
+  async function connectRate(a: Attempt): Promise<Refusal | null> {
+    if (!connects) return null;
+    try {
+      await connects.consume(a.client.id);
+      return null;
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      return refuse(SERVER_UNAVAILABLE, 'connect_rate', `client id connected more than ${limits.connectsPerClientIdPerMinute} times in a minute`);
+    }
+  }
+
+  async function keepalive(a: Attempt): Promise<Refusal | null> {
+    const asked = a.packet?.keepalive ?? 0;
+    if (limits.maxKeepaliveSeconds > 0 && asked > limits.maxKeepaliveSeconds) {
+      return refuse(IDENTIFIER_REJECTED, 'keepalive', `keepalive ${asked} s is over the ${limits.maxKeepaliveSeconds} s limit`);
+    }
+    return null;
+  }
+
+  async function credentials(a: Attempt): Promise<Refusal | null> {
+    if (users === null) return null; // no users file: anonymous, which createBroker allowed
+    if (a.username === undefined) {
+      return opts.allowAnonymous ? null : refuse(NOT_AUTHORIZED, 'anonymous', 'anonymous clients are not allowed when there is a users file');
+    }
+    const failures = loginFailures && (await loginFailures.get(a.remote));
+    if (failures && failures.consumedPoints >= limits.authFailuresPerMinute) {
+      return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`);
+    }
+    const user = users.verify(a.username, a.password?.toString('utf8') ?? '');
+    if (!user) {
+      await loginFailures?.penalty(a.remote);
+      opts.metrics.authFailures.inc();
+      return refuse(BAD_CREDENTIALS, 'auth', `bad user name or password for '${a.username}'`);
+    }
+    a.user = user;
+    return null;
+  }
+
+  async function deviceClientId(a: Attempt): Promise<Refusal | null> {
+    if (a.user?.role === 'device' && a.client.id !== a.user.name) {
+      return refuse(IDENTIFIER_REJECTED, 'client_id', `device '${a.user.name}' must connect with client id '${a.user.name}'`);
+    }
+    return null;
+  }
+
+  /** A will is published on the client's behalf later, when nobody can refuse it any more: check it now. */
+  async function will(a: Attempt): Promise<Refusal | null> {
+    const topic = a.packet?.will?.topic;
+    if (topic === undefined) return null;
+    const problem = topicProblem(topic, limits.maxTopicLevels) ?? (canPublish(a.user, topic) ? null : `may not publish on '${topic}'`);
+    return problem ? refuse(NOT_AUTHORIZED, 'will_forbidden', `last will refused: ${problem}`) : null;
+  }
+
+  const CONNECT_CHECKS = [connectRate, keepalive, credentials, deviceClientId, will];
+
+  async function check(a: Attempt): Promise<Refusal | null> {
+    for (const step of CONNECT_CHECKS) {
+      const refusal = await step(a);
+      if (refusal) return refusal;
+    }
+    return null;
+  }
+
+  return {
+    preConnect(client, packet, done) {
+      pending.set(client, packet);
+      done(null, true);
+    },
+    authenticate(client, username, password, done) {
+      const conn = client.conn;
+      const remote = conn instanceof PacketGuard ? conn.remote : 'unknown';
+      const attempt: Attempt = { client, packet: pending.get(client), username, password, remote, user: null };
+      pending.delete(client);
+      check(attempt).then(
+        (refusal) => {
+          if (!refusal) {
+            opts.sessions.set(client, attempt.user);
+            done(null, true);
+            return;
+          }
+          if (refusal.reason !== 'auth') opts.metrics.rejects.inc({ reason: refusal.reason });
+          opts.logger.warn({ clientId: client.id, remote, username, reason: refusal.reason }, `connection refused: ${refusal.message}`);
+          done(Object.assign(new Error(refusal.message), { returnCode: refusal.returnCode }), false);
+        },
+        (err: unknown) => {
+          opts.logger.error({ err, clientId: client.id, remote }, 'connect check failed');
+          done(Object.assign(new Error('server unavailable'), { returnCode: SERVER_UNAVAILABLE }), false);
+        },
+      );
+    },
+  };
+}

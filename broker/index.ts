@@ -1,0 +1,200 @@
+/**
+ * The MQTT broker: Aedes 1.2 (MQTT 3.1 and 3.1.1, QoS 0/1/2, retained, wills, persistent
+ * sessions) on TCP, TLS and WebSocket, with its state in the shared SQLite file, users and
+ * roles from auth/, limits, metrics and a hook that hands every message to the hub.
+ */
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client } from 'aedes';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { User, UserStore } from '../auth/index.js';
+import type { Db } from '../storage/database.js';
+import { createConnectPolicy } from './connect-policy.js';
+import { type PublishHook, createIngest } from './ingest.js';
+import { type BrokerLimits, resolveLimits } from './limits.js';
+import { startListeners } from './listeners.js';
+import { isLoopback } from './loopback.js';
+import { createBrokerMetrics } from './metrics.js';
+import { PacketGuard, PacketGuardError } from './packet-guard.js';
+import { SqlitePersistence } from './persistence/sqlite-persistence.js';
+import { AclRefusal, createPublishPolicy } from './publish-policy.js';
+import { createPublishThrottle } from './publish-throttle.js';
+import { topicProblem } from './topic-rules.js';
+
+export type { InboundPublish } from './ingest.js';
+export { type BrokerLimits, BROKER_LIMITS } from './limits.js';
+export { isLoopback } from './loopback.js';
+
+export interface BrokerOptions {
+  /** Bind address of the TCP and TLS listeners; default '127.0.0.1'. */
+  host: string;
+  /** MQTT over TCP; 0 = ephemeral. */
+  port: number;
+  /** MQTT over TLS, when given. */
+  tls?: { port: number; cert: Buffer; key: Buffer } | undefined;
+  /** The shared database; the broker's tables are prefixed `broker_`. */
+  db: Db;
+  /** null = no users file: anonymous clients, allowed only on loopback unless allowAnonymous. */
+  users: UserStore | null;
+  /** Let anonymous clients in even off loopback or with a users file (logged as a warning). */
+  allowAnonymous: boolean;
+  limits?: Partial<BrokerLimits>;
+  logger: Logger;
+  metrics: Registry;
+  /**
+   * Called once for every message a client publishes (after the ACL), every last will, and every
+   * `publish()`. For QoS 1/2 from a client the broker waits for the promise before PUBACK/PUBREC;
+   * a QoS 2 retransmission is not passed twice; a rejection is logged and the message goes through.
+   */
+  onPublish?: PublishHook;
+  /** ms between `$SYS/<broker id>/heartbeat` messages; 0 = off. Default 60 s. */
+  heartbeatIntervalMs?: number;
+}
+
+export interface Broker {
+  readonly aedes: Aedes;
+  /** Bound addresses (after listen), e.g. for port 0. */
+  readonly mqttAddress: AddressInfo;
+  readonly tlsAddress: AddressInfo | null;
+  /** Handles an HTTP upgrade for MQTT over WebSocket (the HTTP server calls this for path /mqtt). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Publishes as the hub (clientId null): passes onPublish, then delivers. Resolves when delivered to Aedes; rejects a bad topic, an oversized payload, or a closed broker. */
+  publish(topic: string, payload: Buffer | string, opts: { qos: 0 | 1 | 2; retain?: boolean }): Promise<void>;
+  /** True while the listeners are up. */
+  listening(): boolean;
+  /** Stops accepting, closes every client (their wills go out and reach onPublish), waits for the hook, then releases the database. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_HEARTBEAT_MS = 60_000;
+/** Aedes always beats and sweeps wills every 4 beats; "off" is the longest beat whose sweep timer does not overflow. */
+const HEARTBEAT_OFF_MS = Math.floor((2 ** 31 - 1) / 4);
+/** MQTT 3.1 caps client ids at 23 characters; device ids may have 64. */
+const MAX_CLIENT_ID_LENGTH = 64;
+
+function describe(client: Client | null): { clientId: string | null; remote: string } {
+  const conn = client?.conn;
+  return { clientId: client?.id ?? null, remote: conn instanceof PacketGuard ? conn.remote : 'unknown' };
+}
+
+/**
+ * Builds the broker and starts listening. Throws, before binding anything, when the host is
+ * not loopback and there is neither a users file nor allowAnonymous.
+ */
+export async function createBroker(opts: BrokerOptions): Promise<Broker> {
+  const host = opts.host || DEFAULT_HOST;
+  const limits = resolveLimits(opts.limits);
+  if (!isLoopback(host) && opts.users === null && !opts.allowAnonymous) {
+    throw new Error(`The broker host ${host} is not loopback, so it needs a users file (option users) or an explicit allowAnonymous.`);
+  }
+  const logger = opts.logger.child({ part: 'broker' });
+  if (opts.allowAnonymous) {
+    logger.warn({ host }, 'ANONYMOUS ACCESS IS ON: anyone who can reach this broker may publish and subscribe to anything without logging in');
+  }
+  const metrics = createBrokerMetrics(opts.metrics);
+  const persistence = new SqlitePersistence(opts.db, {
+    maxQueuedMessages: limits.maxQueuedMessages,
+    onQueueFull: (clientId) => {
+      metrics.rejects.inc({ reason: 'queue_full' });
+      logger.warn({ clientId, limit: limits.maxQueuedMessages }, 'session queue full: message not queued');
+    },
+  });
+  const sessions = new WeakMap<Client, User | null>();
+  const ingest = createIngest({ hook: opts.onPublish, isStoredQos2: (c, m) => persistence.hasIncoming(c, m), logger, onFailure: () => metrics.hookFailures.inc() });
+  const throttle = createPublishThrottle(limits.publishesPerSecond, () => metrics.throttled.inc());
+  const connectPolicy = createConnectPolicy({ users: opts.users, allowAnonymous: opts.allowAnonymous, limits, sessions, logger, metrics });
+  const publishPolicy = createPublishPolicy({ sessions, throttle, ingest, logger, metrics });
+
+  const aedes = new Aedes({
+    persistence,
+    // No cap on messages in delivery at once. With a cap, messages wait in mqemitter's queue, and
+    // once a slow subscriber frees the slots, a run of queued messages nobody subscribes to is
+    // released recursively, one stack frame each: a flood then overflows the stack and ends the
+    // process. Each client is still held back: Aedes reads its next chunk only when the current
+    // one is delivered, and drainTimeout bounds how long a subscriber that stopped reading holds it.
+    concurrency: 0,
+    heartbeatInterval: opts.heartbeatIntervalMs === 0 ? HEARTBEAT_OFF_MS : (opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_MS),
+    connectTimeout: limits.connectTimeoutMs,
+    drainTimeout: limits.drainTimeoutMs,
+    maxTopicLevels: limits.maxTopicLevels,
+    maxInflightInbound: limits.maxInflightQos2,
+    maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
+    preConnect: connectPolicy.preConnect,
+    authenticate: connectPolicy.authenticate,
+    authorizePublish: publishPolicy.authorizePublish,
+    authorizeSubscribe: publishPolicy.authorizeSubscribe,
+    authorizeForward: publishPolicy.authorizeForward,
+  });
+  const dropped = (client: Client | null, err: Error): void => {
+    if (err instanceof AclRefusal) return;
+    if (err instanceof PacketGuardError) metrics.rejects.inc({ reason: err.reason });
+    logger.warn({ ...describe(client), err: err.message }, 'client dropped');
+  };
+  aedes.on('clientError', dropped);
+  aedes.on('connectionError', dropped);
+  // Aedes' typings omit 'error', which it emits on a persistence failure; unheard, it would end the process.
+  const emitter: EventEmitter = aedes;
+  emitter.on('error', (err: Error) => logger.error({ err }, 'broker error'));
+  aedes.on('clientReady', (client) => logger.debug(describe(client), 'client connected'));
+  aedes.on('clientDisconnect', (client) => logger.debug(describe(client), 'client disconnected'));
+  aedes.on('keepaliveTimeout', (client) => logger.info(describe(client), 'keepalive expired'));
+  await aedes.listen();
+
+  let listeners;
+  try {
+    listeners = await startListeners({
+      host,
+      port: opts.port,
+      tls: opts.tls,
+      limits,
+      loopbackOnly: opts.users === null && !opts.allowAnonymous,
+      logger,
+      metrics,
+      accept: (conn, req) => aedes.handle(conn, req),
+    });
+  } catch (err) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    metrics.unregister();
+    throw err;
+  }
+  logger.info({ mqtt: listeners.mqttAddress, tls: listeners.tlsAddress, brokerId: aedes.id }, 'broker listening');
+
+  let closing: Promise<void> | null = null;
+  const running = listeners;
+
+  return {
+    aedes,
+    mqttAddress: running.mqttAddress,
+    tlsAddress: running.tlsAddress,
+    handleUpgrade: (req, socket, head) => running.handleUpgrade(req, socket, head),
+    async publish(topic, payload, { qos, retain = false }) {
+      if (closing) throw new Error('the broker is closed');
+      const problem = topicProblem(topic, limits.maxTopicLevels);
+      if (problem) throw new Error(`cannot publish: ${problem}`);
+      const buf = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+      if (buf.length > limits.maxPacketSize) throw new Error(`cannot publish: payload of ${buf.length} bytes is over maxPacketSize`);
+      await ingest.fromHub({ topic, payload: buf, qos, retain, clientId: null });
+      await new Promise<void>((resolve, reject) => aedes.publish({ cmd: 'publish', topic, payload: buf, qos, retain, dup: false }, (err) => (err ? reject(err) : resolve())));
+    },
+    listening: () => closing === null,
+    close() {
+      closing ??= (async () => {
+        const stopped = running.close();
+        await new Promise<void>((resolve) => aedes.close(() => resolve()));
+        await ingest.settled();
+        await stopped;
+        // Aedes stores what a settled hook let through in the microtasks that follow.
+        await new Promise((resolve) => setImmediate(resolve));
+        throttle.close();
+        await persistence.destroy();
+        metrics.unregister();
+        logger.info('broker closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * The broker's ways in: MQTT over TCP, over TLS when a certificate is given, and over
+ * WebSocket through an HTTP upgrade the caller's server hands over. Every connection is
+ * counted against the connection limit and wrapped in a PacketGuard before Aedes sees it.
+ */
+import type { IncomingMessage } from 'node:http';
+import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Logger } from 'pino';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { BrokerLimits } from './limits.js';
+import { isLoopback } from './loopback.js';
+import type { BrokerMetrics, Transport } from './metrics.js';
+import { PacketGuard } from './packet-guard.js';
+
+export interface ListenerOptions {
+  host: string;
+  port: number;
+  tls: { port: number; cert: Buffer; key: Buffer } | undefined;
+  limits: BrokerLimits;
+  /** Anonymous access rests on loopback only: refuse WebSocket upgrades that arrive on any other address. */
+  loopbackOnly: boolean;
+  logger: Logger;
+  metrics: BrokerMetrics;
+  /** Hands a guarded connection to Aedes. */
+  accept: (conn: PacketGuard, req: IncomingMessage | undefined) => void;
+}
+
+export interface Listeners {
+  readonly mqttAddress: AddressInfo;
+  readonly tlsAddress: AddressInfo | null;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Stops accepting, destroys every connection still open, and resolves once the servers have closed. */
+  close(): Promise<void>;
+}
+
+/** Socket options for every MQTT server: Nagle off (it adds tens of ms to small packets on loopback), TCP keepalive on so dead peers of keepalive-0 clients are found. */
+const SOCKET_OPTIONS = { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 } as const;
+
+const MQTT_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+export async function startListeners(opts: ListenerOptions): Promise<Listeners> {
+  const { limits, logger, metrics } = opts;
+  const open = new Set<PacketGuard>();
+  let closing = false;
+
+  const full = (): boolean => limits.maxConnections > 0 && open.size >= limits.maxConnections;
+
+  const admit = (inner: Duplex, transport: Transport, remote: string, req?: IncomingMessage): void => {
+    if (closing) {
+      inner.destroy();
+      return;
+    }
+    if (full()) {
+      metrics.rejects.inc({ reason: 'max_connections' });
+      logger.warn({ remote, transport, limit: limits.maxConnections }, 'connection refused: maxConnections reached');
+      inner.destroy();
+      return;
+    }
+    const bytesIn = metrics.bytesIn.labels({ transport });
+    const bytesOut = metrics.bytesOut.labels({ transport });
+    const guard = new PacketGuard(inner, { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, remote, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) });
+    open.add(guard);
+    metrics.connections.inc({ transport });
+    guard.once('close', () => {
+      open.delete(guard);
+      metrics.connections.dec({ transport });
+    });
+    opts.accept(guard, req);
+  };
+
+  const tcp = createServer(SOCKET_OPTIONS, (socket: Socket) => admit(socket, 'tcp', socket.remoteAddress ?? 'unknown'));
+  const mqttAddress = await listen(tcp, opts.port, opts.host);
+
+  let tlsAddress: AddressInfo | null = null;
+  const tls = opts.tls ? createTlsServer({ ...SOCKET_OPTIONS, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.connectTimeoutMs }, (socket) => admit(socket, 'tls', socket.remoteAddress ?? 'unknown')) : null;
+  if (tls && opts.tls) {
+    tls.on('tlsClientError', (err, socket) => {
+      metrics.rejects.inc({ reason: 'tls_handshake' });
+      logger.warn({ remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed');
+    });
+    try {
+      tlsAddress = await listen(tls, opts.tls.port, opts.host);
+    } catch (err) {
+      await closeServer(tcp);
+      throw err;
+    }
+  }
+
+  // One MQTT packet per WebSocket message is what clients send; a message is buffered whole, so it gets the packet limit.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxPacketSize,
+    handleProtocols: (offered) => MQTT_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
+  });
+
+  return {
+    mqttAddress,
+    tlsAddress,
+    handleUpgrade(req, socket, head) {
+      const remote = req.socket.remoteAddress ?? 'unknown';
+      if (closing) return refuseUpgrade(socket, '503 Service Unavailable');
+      if (opts.loopbackOnly && !isLoopback(req.socket.localAddress ?? '')) {
+        metrics.rejects.inc({ reason: 'anonymous' });
+        logger.warn({ remote, local: req.socket.localAddress }, 'MQTT over WebSocket refused: anonymous access is for loopback only and there is no users file');
+        return refuseUpgrade(socket, '403 Forbidden');
+      }
+      if (full()) {
+        metrics.rejects.inc({ reason: 'max_connections' });
+        logger.warn({ remote, transport: 'ws', limit: limits.maxConnections }, 'connection refused: maxConnections reached');
+        return refuseUpgrade(socket, '503 Service Unavailable');
+      }
+      req.socket.setNoDelay(true);
+      wss.handleUpgrade(req, socket, head, (ws) => admit(createWebSocketStream(ws), 'ws', remote, req));
+    },
+    async close() {
+      closing = true;
+      const closed = [closeServer(tcp), ...(tls ? [closeServer(tls)] : [])];
+      for (const conn of open) conn.destroy();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await Promise.all(closed);
+    },
+  };
+}

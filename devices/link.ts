@@ -1,0 +1,240 @@
+/**
+ * One device's MQTT connection: a real mqtt.js client per connection attempt, our own
+ * reconnect with backoff and jitter (mqtt.js auto-reconnect is off: its fixed period brings a
+ * dropped fleet back in lock-step), and a bounded outbox so QoS 1 messages survive outages.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { type BackoffOptions, backoffDelay } from './backoff.js';
+import type { ConnectGate } from './connect-gate.js';
+import { type Outgoing, Outbox } from './outbox.js';
+import type { Rng } from './random.js';
+import type { Scheduler, Task } from './scheduler.js';
+
+export interface LinkOptions {
+  url: string;
+  /** Client id, also the device id: the hub's ACL requires they match the user name. */
+  clientId: string;
+  credentials?: { username: string; password: string };
+  /** The last will, published retained by the broker when the connection dies uncleanly. */
+  will: Outgoing;
+  /** The filter the device subscribes to on every connection. */
+  subscription: string;
+  /** s, MQTT keepalive; 0 disables pings. */
+  keepaliveS: number;
+  /** ms to wait for CONNACK. */
+  connectTimeoutMs: number;
+  backoff: BackoffOptions;
+  /** Most QoS 1 messages kept while offline or unacked. */
+  bufferLimit: number;
+  /** Most messages awaiting PUBACK at once. */
+  maxInflight: number;
+  rng: Rng;
+  scheduler: Scheduler;
+  gate: ConnectGate;
+  /** The fleet's logger: one child per device would cost memory at ten thousand devices. */
+  logger: Logger;
+  hooks: LinkHooks;
+}
+
+export interface LinkHooks {
+  /** What to publish first on every connection, birth status first (the rest: other retained state). */
+  greeting(): Outgoing[];
+  /** The broker acked the birth status of a connection. */
+  onBorn(): void;
+  onMessage(topic: string, payload: Buffer): void;
+  /** A connection attempt failed or an established one ended. */
+  onDown(wasOnline: boolean): void;
+  /** The broker refused the connection (bad credentials, not authorised, …). */
+  onRefused(err: Error): void;
+  onSent(msg: Outgoing): void;
+  onOverflow(dropped: number): void;
+}
+
+export interface Link {
+  readonly online: boolean;
+  /** Messages queued or in flight. */
+  readonly buffered: number;
+  start(): void;
+  /**
+   * Queues a QoS 1 publish; it waits while offline and is resent after a reconnect until acked.
+   * Retained messages are not queued while offline: the greeting carries the current state.
+   */
+  send(msg: Outgoing): void;
+  /** Cuts the connection without DISCONNECT (the broker publishes the will). `hold` keeps it down until resume(). */
+  cut(hold: boolean): void;
+  resume(): void;
+  /** Publishes `farewell`, disconnects cleanly and connects again after `downMs`. */
+  reboot(downMs: number, farewell: Outgoing): void;
+  /** Publishes `farewell` if online, disconnects cleanly; settles within a couple of seconds even with a dead broker. */
+  close(farewell: Outgoing): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 2000;
+const noLog = (): void => {};
+
+export function createLink(o: LinkOptions): Link {
+  const outbox = new Outbox(o.bufferLimit, o.hooks.onOverflow);
+  let client: MqttClient | null = null;
+  let gen = 0;
+  let online = false;
+  let attempt = 0;
+  let held = false;
+  let closing = false;
+  let connecting = false;
+  let nextDelayMs: number | null = null;
+  let retry: Task | null = null;
+
+  const connect = async (): Promise<void> => {
+    retry = null;
+    if (closing || held || connecting || client) return;
+    connecting = true;
+    let release: () => void;
+    try {
+      release = await o.gate.acquire();
+    } catch {
+      connecting = false;
+      return;
+    }
+    connecting = false;
+    if (closing || held) {
+      release();
+      return;
+    }
+    const myGen = ++gen;
+    const c = mqtt.connect(o.url, {
+      clientId: o.clientId,
+      ...(o.credentials ?? {}),
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      reschedulePings: false,
+      keepalive: o.keepaliveS,
+      connectTimeout: o.connectTimeoutMs,
+      will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: o.will.retain },
+      // mqtt.js formats a debug line per packet even when debug output is off: a tenth of its CPU at scale.
+      log: noLog,
+    });
+    client = c;
+    c.on('connect', () => {
+      release();
+      if (myGen !== gen) return;
+      online = true;
+      attempt = 0;
+      c.subscribe(o.subscription, { qos: 1 }, (err, granted) => {
+        if (err || granted?.some((g) => g.qos > 2)) o.logger.warn({ device: o.clientId, err, granted }, 'command subscription refused');
+      });
+      o.hooks.greeting().forEach((msg, i) => {
+        c.publish(msg.topic, msg.payload, { qos: 1, retain: msg.retain }, (err) => {
+          if (!err && i === 0 && myGen === gen) o.hooks.onBorn();
+        });
+      });
+      flush();
+    });
+    c.on('message', (topic, payload) => {
+      if (myGen === gen) o.hooks.onMessage(topic, payload);
+    });
+    c.on('error', (err) => {
+      if (myGen !== gen) return;
+      if ('code' in err && typeof err.code === 'number') o.hooks.onRefused(err);
+      else o.logger.debug({ device: o.clientId, err: err.message }, 'connection error');
+    });
+    c.on('close', () => {
+      release();
+      down(myGen);
+    });
+  };
+
+  /** Forgets connection `myGen` (stale callbacks are ignored by generation) and plans the next one. */
+  const down = (myGen: number): void => {
+    if (myGen !== gen || !client) return;
+    gen++;
+    const c = client;
+    client = null;
+    c.removeAllListeners();
+    c.on('error', () => {});
+    c.end(true);
+    const wasOnline = online;
+    online = false;
+    outbox.requeueInflight();
+    o.hooks.onDown(wasOnline);
+    if (closing || held) return;
+    const delay = nextDelayMs ?? backoffDelay(attempt++, o.backoff, o.rng);
+    nextDelayMs = null;
+    retry = o.scheduler.after(delay, () => void connect());
+  };
+
+  const flush = (): void => {
+    const c = client;
+    if (!online || !c) return;
+    const myGen = gen;
+    while (outbox.inFlight < o.maxInflight) {
+      const next = outbox.take();
+      if (!next) return;
+      c.publish(next.msg.topic, next.msg.payload, { qos: 1, retain: next.msg.retain }, (err) => {
+        // An error here means the connection is going; `down` requeues what is in flight.
+        if (err || myGen !== gen) return;
+        outbox.settle(next.tag);
+        o.hooks.onSent(next.msg);
+        flush();
+      });
+    }
+  };
+
+  const disconnect = (farewell: Outgoing): Promise<void> =>
+    new Promise((resolve) => {
+      const c = client;
+      if (!c || !online) {
+        if (c) down(gen);
+        resolve();
+        return;
+      }
+      const myGen = gen;
+      // `down` drops the listeners of the client it forgets, so the timeout resolves itself.
+      const force = setTimeout(() => {
+        down(myGen);
+        resolve();
+      }, CLOSE_GRACE_MS);
+      c.once('close', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      c.publish(farewell.topic, farewell.payload, { qos: 1, retain: farewell.retain }, () => c.end(false));
+    });
+
+  return {
+    get online() {
+      return online;
+    },
+    get buffered() {
+      return outbox.queued + outbox.inFlight;
+    },
+    start: () => void connect(),
+    send: (msg) => {
+      if (closing || (msg.retain && !online)) return;
+      outbox.push(msg);
+      flush();
+    },
+    cut: (hold) => {
+      held = held || hold;
+      if (client) down(gen);
+    },
+    resume: () => {
+      if (!held) return;
+      held = false;
+      if (!client && !retry && !connecting) retry = o.scheduler.after(backoffDelay(0, o.backoff, o.rng), () => void connect());
+    },
+    reboot: (downMs, farewell) => {
+      if (online) nextDelayMs = downMs;
+      void disconnect(farewell);
+    },
+    close: async (farewell) => {
+      closing = true;
+      retry?.cancel();
+      retry = null;
+      await disconnect(farewell);
+      outbox.clear();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * A device's bounded queue of QoS 1 publishes. Messages wait here while the device is offline
+ * and move to "in flight" once handed to the connection; whatever was in flight when the
+ * connection died goes back to the front, so a reading is only forgotten once the broker has
+ * acked it (at least once, as QoS 1 promises) or the queue overflowed.
+ */
+
+export interface Outgoing {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+export class Outbox {
+  private queue: Outgoing[] = [];
+  private readonly inflight = new Map<number, Outgoing>();
+  private nextTag = 1;
+
+  /** `limit`: most messages kept, queued and in flight together; the oldest queued go first. */
+  constructor(
+    private readonly limit: number,
+    private readonly onOverflow: (dropped: number) => void,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get inFlight(): number {
+    return this.inflight.size;
+  }
+
+  push(msg: Outgoing): void {
+    this.queue.push(msg);
+    this.trim();
+  }
+
+  /** Takes the next message to send and marks it in flight under the returned tag. */
+  take(): { tag: number; msg: Outgoing } | undefined {
+    const msg = this.queue.shift();
+    if (!msg) return undefined;
+    const tag = this.nextTag++;
+    this.inflight.set(tag, msg);
+    return { tag, msg };
+  }
+
+  /** The broker acked it: forget it. */
+  settle(tag: number): void {
+    this.inflight.delete(tag);
+  }
+
+  /** The connection went away: everything unacked is queued again, ahead of newer messages, in order. */
+  requeueInflight(): void {
+    if (this.inflight.size === 0) return;
+    this.queue = [...this.inflight.values(), ...this.queue];
+    this.inflight.clear();
+    this.trim();
+  }
+
+  clear(): void {
+    this.queue = [];
+    this.inflight.clear();
+  }
+
+  private trim(): void {
+    const excess = this.queue.length + this.inflight.size - this.limit;
+    if (excess <= 0) return;
+    const dropped = Math.min(excess, this.queue.length);
+    this.queue.splice(0, dropped);
+    this.onOverflow(dropped);
+  }
+}

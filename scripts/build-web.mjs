@@ -1,0 +1,54 @@
+/**
+ * Builds the dashboard into dist/web: the TypeScript entries and stylesheets bundled by
+ * esbuild (protocol/, uPlot and mqtt.js included, so the page needs no CDN), web/public
+ * copied as is, and uPlot's stylesheet beside them. The hub serves this folder.
+ *
+ * The output is written to a fresh folder and swapped in with renames, so a hub starting at
+ * the same moment reads either the old build or the new one, never half of one.
+ */
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pid, stdout } from 'node:process';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist', 'web');
+const staging = `${out}.staging-${pid}`;
+const retired = `${out}.old-${pid}`;
+
+const started = Date.now();
+rmSync(staging, { recursive: true, force: true });
+mkdirSync(staging, { recursive: true });
+
+const result = await build({
+  absWorkingDir: root,
+  entryPoints: [
+    { in: 'web/src/app.ts', out: 'app' },
+    { in: 'web/src/lab/lab-main.ts', out: 'lab' },
+    { in: 'web/src/styles/app.css', out: 'app' },
+    { in: 'web/src/styles/lab.css', out: 'lab' },
+  ],
+  outdir: staging,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: ['chrome109', 'firefox115', 'safari16'],
+  minify: true,
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+cpSync(join(root, 'web', 'public'), staging, { recursive: true });
+cpSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), join(staging, 'uPlot.min.css'));
+
+if (existsSync(out)) renameSync(out, retired);
+renameSync(staging, out);
+rmSync(retired, { recursive: true, force: true });
+
+const bytes = Object.entries(result.metafile.outputs)
+  .filter(([file]) => /\.(js|css)$/.test(file))
+  .map(([file, o]) => `${file.split('/').pop()} ${(o.bytes / 1024).toFixed(0)} KiB`);
+stdout.write(`dist/web built in ${Date.now() - started} ms: ${bytes.join(', ')}\n`);

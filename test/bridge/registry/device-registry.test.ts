@@ -1,0 +1,83 @@
+/** The device registry as `GET /api/devices` shows it, fed by real publishes. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceView } from '../../../protocol/message.js';
+import { waitFor } from '../../support/hub.js';
+import { type Rig, startRig, stopRigs } from '../support/bridge-rig.js';
+
+let rig: Rig;
+beforeAll(async () => {
+  rig = await startRig();
+});
+afterAll(stopRigs);
+
+const device = async (id: string): Promise<DeviceView> => (await (await fetch(`${rig.url}/api/devices/${id}`)).json()) as DeviceView;
+
+describe('the device registry', () => {
+  it('keeps first and last seen, online, model, firmware, latest metrics, LED and ports', async () => {
+    rig.publish('devices/g1/status', '{"online":true,"model":"thermo-1","fw":"1.2.0"}');
+    rig.publish('devices/g1/telemetry', '{"temperature":21.5,"voltage":229.8,"ts":5}');
+    rig.publish('devices/g1/telemetry/temperature', '22');
+    rig.publish('devices/g1/led', '{"state":"blink","color":"#00ff00"}');
+    rig.publish('devices/g1/events', '{"type":"hotplug","port":2,"action":"attached","peripheral":"usb-storage"}');
+    rig.publish('devices/g1/events', '{"type":"hotplug","port":3,"action":"attached","peripheral":"camera"}');
+    rig.publish('devices/g1/events', '{"type":"hotplug","port":3,"action":"detached","peripheral":"camera"}');
+    const d = await device('g1');
+    expect(d).toMatchObject({
+      id: 'g1',
+      online: true,
+      model: 'thermo-1',
+      fw: '1.2.0',
+      metrics: { temperature: { value: 22 }, voltage: { value: 229.8 } },
+      led: { state: 'blink', color: '#00ff00' },
+      ports: { '2': 'usb-storage', '3': null },
+    });
+    expect(d.metrics).not.toHaveProperty('ts');
+    expect(d.lastSeen).toBeGreaterThanOrEqual(d.firstSeen);
+  });
+
+  it('goes offline on the last will and online again on any publish', async () => {
+    rig.publish('devices/g2/status', '{"online":true}');
+    expect((await device('g2')).online).toBe(true);
+    rig.publish('devices/g2/status', '{"online":false}');
+    expect((await device('g2')).online).toBe(false);
+    rig.publish('devices/g2/telemetry', '{"t":1}');
+    expect((await device('g2')).online).toBe(true);
+  });
+
+  it('does not count commands to a device as a sign of it, nor devices of other topics', async () => {
+    rig.publish('devices/g3/cmd/led', '{"id":"1","args":{}}', { clientId: 'admin-tool' });
+    rig.publish('devices/g3/something/else/here', 'x');
+    expect((await fetch(`${rig.url}/api/devices/g3`)).status).toBe(404);
+  });
+
+  it('lists devices by id in pages', async () => {
+    for (const id of ['p-a', 'p-b', 'p-c']) rig.publish(`devices/${id}/telemetry`, '{"t":1}');
+    const page = async (q: string) => (await (await fetch(`${rig.url}/api/devices?${q}`)).json()) as { devices: DeviceView[]; next: string | null };
+    const all = await page('');
+    expect(all.devices.map((d) => d.id)).toEqual([...all.devices.map((d) => d.id)].sort());
+    expect(all.next).toBeNull();
+    const first = await page('after=p&limit=2');
+    expect(first.devices.map((d) => d.id)).toEqual(['p-a', 'p-b']);
+    expect(first.next).toBe('p-b');
+    const second = await page(`after=${first.next}&limit=2`);
+    expect(second.devices.map((d) => d.id)).toEqual(['p-c']);
+    expect((await fetch(`${rig.url}/api/devices?limit=0`)).status).toBe(400);
+  });
+
+  it('answers 404 for a device never seen', async () => {
+    const res = await fetch(`${rig.url}/api/devices/nobody`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: expect.stringContaining('nobody') });
+  });
+
+  it('survives a restart, with every device offline until it speaks again', async () => {
+    rig.publish('devices/g4/status', '{"online":true,"model":"m"}');
+    rig.publish('devices/g4/telemetry', '{"t":7}');
+    await rig.restart();
+    const d = await waitFor(async () => {
+      const res = await fetch(`${rig.url}/api/devices/g4`);
+      return res.status === 200 ? ((await res.json()) as DeviceView) : null;
+    });
+    expect(d).toMatchObject({ online: false, model: 'm', metrics: { t: { value: 7 } } });
+  });
+});

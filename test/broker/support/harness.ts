@@ -1,0 +1,195 @@
+/**
+ * Real brokers on ephemeral ports with their own temp database, real MQTT clients and raw
+ * sockets for the broker tests. Everything started here is closed by `cleanup()` (afterEach).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type Socket, connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type IClientOptions, type IConnackPacket, type MqttClient, connect, connectAsync } from 'mqtt';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { type Role, type UserStore, addUser, loadUsers } from '../../../auth/index.js';
+import { type Broker, type BrokerOptions, createBroker } from '../../../broker/index.js';
+import { type Db, openDatabase } from '../../../storage/database.js';
+import { CONNACK, PacketReader, connectPacket } from './raw-packets.js';
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface TestBroker {
+  broker: Broker;
+  db: Db;
+  /** The temp directory holding the database; pass it to `startBroker` again for a restart. */
+  dir: string;
+  registry: Registry;
+  logs: LogLine[];
+  url: string;
+  port: number;
+  /** Closes the broker and its database (a restart keeps the directory). */
+  stop(): Promise<void>;
+}
+
+const WARN = 40;
+
+const brokers = new Set<TestBroker>();
+const clients = new Set<MqttClient>();
+const sockets = new Set<Socket>();
+const dirs = new Set<string>();
+
+export type StartOptions = Partial<Omit<BrokerOptions, 'db' | 'logger' | 'metrics'>> & { dir?: string };
+
+export async function startBroker(options: StartOptions = {}): Promise<TestBroker> {
+  const { dir = mkdtempSync(join(tmpdir(), 'fleetwire-broker-')), ...rest } = options;
+  dirs.add(dir);
+  const db = openDatabase(join(dir, 'fleetwire.db'));
+  const logs: LogLine[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
+  const registry = new Registry();
+  let broker: Broker;
+  try {
+    broker = await createBroker({ host: '127.0.0.1', port: 0, users: null, allowAnonymous: false, ...rest, db, logger, metrics: registry });
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const port = broker.mqttAddress.port;
+  const handle: TestBroker = {
+    broker,
+    db,
+    dir,
+    registry,
+    logs,
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    async stop() {
+      brokers.delete(handle);
+      await broker.close();
+      db.close();
+    },
+  };
+  brokers.add(handle);
+  return handle;
+}
+
+/** A connected MQTT.js client that does not reconnect on its own; closed by cleanup(). */
+export async function connectClient(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  const client = await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 10_000, ...opts }, false);
+  clients.add(client);
+  return client;
+}
+
+/** Connects, and reports whether the broker said it still held a session for the client id [MQTT-3.2.2-2]. */
+export async function sessionPresent(url: string, opts: IClientOptions): Promise<boolean> {
+  const client = connect(url, { reconnectPeriod: 0, ...opts });
+  clients.add(client);
+  const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('error', reject);
+  });
+  await client.endAsync();
+  return connack.sessionPresent;
+}
+
+/** The CONNACK return code a refused connection got (MQTT.js puts it on the error). */
+export async function refusedCode(url: string, opts: IClientOptions = {}): Promise<number> {
+  try {
+    await connectClient(url, opts);
+  } catch (err) {
+    return (err as { code?: number }).code ?? -1;
+  }
+  throw new Error('the connection was accepted');
+}
+
+/** The SUBACK return codes for these filters: the granted QoS, or 128 for a refused one [MQTT-3.9.3]. */
+export function subackCodes(client: MqttClient, filters: string[], qos: 0 | 1 | 2): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    client.subscribe(filters, { qos }, (err, _subs, packet) => (packet ? resolve(packet.granted as number[]) : reject(err ?? new Error('no SUBACK'))));
+  });
+}
+
+/** A raw TCP socket to the broker, for bytes no client library would send. */
+export function rawSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+    sockets.add(socket);
+  });
+}
+
+/** A raw connection that has completed CONNECT/CONNACK; `types()` lists the packet types received so far. */
+export async function rawSession(port: number, clientId: string, opts: { clean?: boolean } = {}): Promise<{ socket: Socket; types: () => number[] }> {
+  const socket = await rawSocket(port);
+  const reader = new PacketReader();
+  const types: number[] = [];
+  socket.on('data', (chunk: Buffer) => types.push(...reader.push(chunk).map((p) => p.type)));
+  socket.write(connectPacket(clientId, opts));
+  await until('CONNACK', () => types[0] === CONNACK);
+  return { socket, types: () => types };
+}
+
+/** Resolves once the socket has been closed (by the broker, in these tests). */
+export function closed(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) resolve();
+    else socket.once('close', () => resolve());
+  });
+}
+
+/** Collects the messages a client receives, as [topic, payload text]. */
+export function inbox(client: MqttClient): [string, string][] {
+  const got: [string, string][] = [];
+  client.on('message', (topic, payload) => got.push([topic, payload.toString()]));
+  return got;
+}
+
+/** Polls `check` until it returns something truthy; fails naming `what` after `ms`. */
+export async function until<T>(what: string, check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Warnings and errors the broker logged whose message includes `text`. */
+export function warnings(tb: TestBroker, text: string): LogLine[] {
+  return tb.logs.filter((l) => l.level >= WARN && l.msg.includes(text));
+}
+
+/** The value of a metric (summing every label set when `labels` is omitted). */
+export async function metric(tb: TestBroker, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const m = tb.registry.getSingleMetric(name);
+  if (!m) throw new Error(`no metric ${name}`);
+  const { values } = await m.get();
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** A users store with these users (password = name + '-pw'), from a real users file in a temp dir. */
+export function makeUsers(users: [string, Role][]): UserStore {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-users-'));
+  dirs.add(dir);
+  const file = join(dir, 'users.json');
+  for (const [name, role] of users) addUser(file, name, role, passwordOf(name));
+  return loadUsers(file);
+}
+
+export const passwordOf = (name: string): string => `${name}-pw`;
+
+/** Client options logging in as `name` (a device also uses its name as client id). */
+export const loginAs = (name: string, clientId = `${name}-${Math.random().toString(36).slice(2, 8)}`): IClientOptions => ({ username: name, password: passwordOf(name), clientId });
+
+export async function cleanup(): Promise<void> {
+  for (const socket of sockets) socket.destroy();
+  sockets.clear();
+  await Promise.all([...clients].map((c) => c.endAsync(true).catch(() => undefined)));
+  clients.clear();
+  await Promise.all([...brokers].map((b) => b.stop()));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  dirs.clear();
+}

@@ -1,0 +1,95 @@
+/** MQTT 3.1.1 packets as bytes (§2-3), for tests that must send what no client library would. */
+
+/** The remaining length, 1-4 bytes of 7 bits each [MQTT-2.2.3]. */
+export function remainingLength(n: number): Buffer {
+  const out: number[] = [];
+  do {
+    let byte = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) byte |= 0x80;
+    out.push(byte);
+  } while (n > 0);
+  return Buffer.from(out);
+}
+
+const str = (s: string): Buffer => {
+  const b = Buffer.from(s, 'utf8');
+  return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+};
+const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
+const packet = (first: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([first]), remainingLength(body.length), body]);
+
+export function connectPacket(clientId: string, opts: { clean?: boolean; keepalive?: number; protocol?: string } = {}): Buffer {
+  const flags = opts.clean === false ? 0 : 0x02;
+  return packet(0x10, Buffer.concat([str(opts.protocol ?? 'MQTT'), Buffer.from([4, flags]), u16(opts.keepalive ?? 60), str(clientId)]));
+}
+
+export function publishPacket(topic: string, payload: Buffer | string, opts: { qos?: 0 | 1 | 2; messageId?: number; dup?: boolean } = {}): Buffer {
+  const qos = opts.qos ?? 0;
+  const first = 0x30 | (opts.dup ? 0x08 : 0) | (qos << 1);
+  const id = qos > 0 ? u16(opts.messageId ?? 1) : Buffer.alloc(0);
+  return packet(first, Buffer.concat([str(topic), id, Buffer.from(payload)]));
+}
+
+export function subscribePacket(messageId: number, filter: string, qos: 0 | 1 | 2): Buffer {
+  return packet(0x82, Buffer.concat([u16(messageId), str(filter), Buffer.from([qos])]));
+}
+
+export const pubrelPacket = (messageId: number): Buffer => packet(0x62, u16(messageId));
+
+export const pubackPacket = (messageId: number): Buffer => packet(0x40, u16(messageId));
+
+export interface RawPacket {
+  /** upper nibble of the first byte */
+  type: number;
+  /** lower nibble of the first byte */
+  flags: number;
+  body: Buffer;
+}
+
+/** Cuts a byte stream into whole packets, however it arrives. */
+export class PacketReader {
+  private pending: Buffer = Buffer.alloc(0);
+
+  /** Appends bytes and returns the packets they complete. */
+  push(chunk: Buffer): RawPacket[] {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const out: RawPacket[] = [];
+    let i = 0;
+    for (;;) {
+      let length = 0;
+      let multiplier = 1;
+      let at = i + 1;
+      let complete = false;
+      while (at < this.pending.length && at - i <= 4) {
+        const byte = this.pending[at++] as number;
+        length += (byte & 0x7f) * multiplier;
+        multiplier *= 128;
+        if ((byte & 0x80) === 0) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete || at + length > this.pending.length) break;
+      const first = this.pending[i] as number;
+      out.push({ type: first >> 4, flags: first & 0x0f, body: this.pending.subarray(at, at + length) });
+      i = at + length;
+    }
+    this.pending = this.pending.subarray(i);
+    return out;
+  }
+}
+
+/** The payload of a PUBLISH body (after the topic and, for QoS 1/2, the packet id). */
+export function publishPayload(p: RawPacket): Buffer {
+  const topicLength = p.body.readUInt16BE(0);
+  const qos = (p.flags >> 1) & 3;
+  return p.body.subarray(2 + topicLength + (qos > 0 ? 2 : 0));
+}
+
+export const CONNACK = 2;
+export const PUBLISH = 3;
+export const PUBACK = 4;
+export const PUBREC = 5;
+export const PUBCOMP = 7;
+export const SUBACK = 9;

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { Outbox } from '../../devices/outbox.js';
+
+const msg = (n: number) => ({ topic: 't', payload: String(n), retain: false });
+
+describe('device outbox', () => {
+  it('keeps at most `limit` messages, dropping the oldest queued ones', () => {
+    const dropped: number[] = [];
+    const box = new Outbox(3, (n) => dropped.push(n));
+    for (let i = 1; i <= 5; i++) box.push(msg(i));
+    expect(dropped).toEqual([1, 1]);
+    expect([box.take(), box.take(), box.take(), box.take()].map((t) => t?.msg.payload)).toEqual(['3', '4', '5', undefined]);
+  });
+
+  it('puts unacked messages back in front, in order, when the connection goes', () => {
+    const box = new Outbox(10, () => {});
+    for (let i = 1; i <= 4; i++) box.push(msg(i));
+    const a = box.take();
+    const b = box.take();
+    box.take();
+    box.settle(b?.tag ?? 0);
+    box.push(msg(5));
+    box.requeueInflight();
+    expect(box.inFlight).toBe(0);
+    const order: string[] = [];
+    for (let t = box.take(); t; t = box.take()) order.push(t.msg.payload);
+    expect(order).toEqual([a?.msg.payload, '3', '4', '5']);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { createScheduler } from '../../devices/scheduler.js';
+import { eventually, track } from './support.js';
+
+describe('shared scheduler', () => {
+  it('runs one-shot tasks in due order and periodic ones until cancelled', async () => {
+    const errors: unknown[] = [];
+    const s = track(createScheduler({ onError: (e) => errors.push(e) }));
+    const order: string[] = [];
+    s.after(30, () => order.push('c'));
+    s.after(10, () => order.push('a'));
+    s.after(10, () => order.push('b'));
+    const dropped = s.after(5, () => order.push('never'));
+    dropped.cancel();
+    let ticks = 0;
+    const every = s.every(5, 0, () => {
+      ticks++;
+      if (ticks === 2) throw new Error('boom');
+    });
+    await eventually('all one-shots and 5 ticks', () => order.length === 3 && ticks >= 5);
+    every.cancel();
+    const at = ticks;
+    await new Promise<void>((resolve) => s.after(40, resolve));
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(ticks).toBe(at);
+    expect(errors).toHaveLength(1);
+    expect(s.lag().ran).toBeGreaterThan(0);
+  });
+
+  it('runs nothing after close and refuses a non-positive period', async () => {
+    const s = createScheduler({ onError: () => {} });
+    let ran = false;
+    s.after(1, () => (ran = true));
+    s.close();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toBe(false);
+    expect(() => s.every(0, 0, () => {})).toThrow(/period must be positive/);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Real SQLite files in temp directories, history stores over them, and message builders.
+ * Everything made here is closed and removed by `cleanup()` (call it in afterEach).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { type Logger, pino } from 'pino';
+import { Registry } from 'prom-client';
+import { type HistoryOptions, type SqliteHistoryStore, createHistoryStore } from '../../bridge/history/index.js';
+import type { HubMessage, Json, MessageKind } from '../../protocol/message.js';
+import { type Db, openDatabase } from '../../storage/database.js';
+
+export interface Opened {
+  store: SqliteHistoryStore;
+  db: Db;
+  metrics: Registry;
+  /** Every log line the store wrote, parsed. */
+  logs: Record<string, unknown>[];
+}
+
+type StoreOverrides = Partial<Omit<HistoryOptions, 'db' | 'logger' | 'metrics'>>;
+
+export class Fixture {
+  private readonly dirs: string[] = [];
+  private readonly stores: SqliteHistoryStore[] = [];
+  private readonly dbs: Db[] = [];
+
+  /** A fresh database file path in its own temp directory. */
+  file(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetwire-history-'));
+    this.dirs.push(dir);
+    return join(dir, 'fleetwire.db');
+  }
+
+  db(file: string, readonly = false): Db {
+    const db = openDatabase(file, { readonly });
+    this.dbs.push(db);
+    return db;
+  }
+
+  /** Opens a store on a file (a new connection) or on an open connection, retention timer off. */
+  open(target: string | Db, overrides: StoreOverrides = {}): Opened {
+    const db = typeof target === 'string' ? this.db(target) : target;
+    const logs: Record<string, unknown>[] = [];
+    const metrics = new Registry();
+    const store = createHistoryStore({ db, logger: captureLogger(logs), metrics, pruneIntervalMs: 0, ...overrides });
+    this.stores.push(store);
+    return { store, db, metrics, logs };
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.stores.splice(0).map((s) => s.close()));
+    for (const db of this.dbs.splice(0)) if (db.open) db.close();
+    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function captureLogger(into: Record<string, unknown>[]): Logger {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) into.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return pino({ level: 'info' }, sink);
+}
+
+export function message(seq: number, ts: number, topic: string, kind: MessageKind, data: Json, device: string | null = deviceOf(topic)): HubMessage {
+  return { seq, ts, topic, device, kind, data };
+}
+
+export function telemetry(seq: number, ts: number, device: string, data: Record<string, number>): HubMessage {
+  return message(seq, ts, `devices/${device}/telemetry`, 'telemetry', data);
+}
+
+function deviceOf(topic: string): string | null {
+  const m = /^devices\/([^/]+)\//.exec(topic);
+  return m ? (m[1] as string) : null;
+}
+
+/** The current value of a counter (summed over labels matching `labels`). */
+export async function counter(metrics: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = metrics.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Polls `check` until it is truthy; fails after `ms`. */
+export async function until(check: () => unknown, ms = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The fleet as the page knows it: the registry snapshot from `GET /api/devices` kept current
+ * by live messages. The snapshot and the stream race each other at start-up, so every field
+ * remembers the hub time it was last set live and a snapshot never overwrites newer live data.
+ * Pure (no DOM), unit-tested in Node.
+ */
+import type { DeviceView, HubMessage } from '../../../protocol/message.js';
+import { numberField, stringField, toLed, toPorts } from '../net/message-guard.js';
+import { readingsOf } from './readings.js';
+
+export interface DeviceRow extends DeviceView {
+  /** Hub time of the live message that last set status, LED and ports; 0 when only the snapshot did. */
+  liveTs: { status: number; led: number; ports: number };
+}
+
+/** Most devices the page tracks; beyond it new ids are ignored so a flood of fake ids cannot exhaust memory. */
+export const MAX_DEVICES = 20_000;
+
+const emptyRow = (id: string, ts: number): DeviceRow => ({
+  id,
+  firstSeen: ts,
+  lastSeen: ts,
+  online: false,
+  model: null,
+  fw: null,
+  metrics: {},
+  led: null,
+  ports: null,
+  liveTs: { status: 0, led: 0, ports: 0 },
+});
+
+export class FleetStore {
+  readonly devices = new Map<string, DeviceRow>();
+  /** Ids changed since the last `takeChanges()`. */
+  private changed = new Set<string>();
+  /** Bumped when a device is added, so views know the set (not only values) changed. */
+  membership = 0;
+
+  /** Merges a registry snapshot; live fields newer than the snapshot's `lastSeen` win. */
+  applySnapshot(list: readonly DeviceView[]): void {
+    for (const view of list) {
+      const row = this.row(view.id, view.firstSeen);
+      if (!row) continue;
+      row.firstSeen = Math.min(row.firstSeen, view.firstSeen || row.firstSeen);
+      row.lastSeen = Math.max(row.lastSeen, view.lastSeen);
+      if (row.liveTs.status <= view.lastSeen) Object.assign(row, { online: view.online, model: view.model, fw: view.fw });
+      if (row.liveTs.led <= view.lastSeen) row.led = view.led;
+      if (row.liveTs.ports <= view.lastSeen) row.ports = view.ports;
+      for (const [metric, m] of Object.entries(view.metrics)) {
+        const mine = row.metrics[metric];
+        if (!mine || mine.ts < m.ts) row.metrics[metric] = m;
+      }
+      this.changed.add(view.id);
+    }
+  }
+
+  /** Applies one live message; returns true when a device changed. */
+  apply(msg: HubMessage): boolean {
+    if (msg.device === null || msg.kind === 'command' || msg.kind === 'reject') return false;
+    const row = this.row(msg.device, msg.ts);
+    if (!row) return false;
+    row.lastSeen = Math.max(row.lastSeen, msg.ts);
+    switch (msg.kind) {
+      case 'status':
+        this.applyStatus(row, msg);
+        break;
+      case 'telemetry':
+        for (const [metric, value] of readingsOf(msg)) row.metrics[metric] = { value, ts: msg.ts };
+        break;
+      case 'led': {
+        const led = toLed(msg.data);
+        if (led) Object.assign(row, { led, liveTs: { ...row.liveTs, led: msg.ts } });
+        break;
+      }
+      case 'event':
+        this.applyHotplug(row, msg);
+        break;
+      default:
+        break;
+    }
+    this.changed.add(row.id);
+    return true;
+  }
+
+  /** Marks a device for redrawing though its data did not change (e.g. a command on its way). */
+  touch(id: string): void {
+    if (this.devices.has(id)) this.changed.add(id);
+  }
+
+  takeChanges(): Set<string> {
+    const out = this.changed;
+    this.changed = new Set();
+    return out;
+  }
+
+  private applyStatus(row: DeviceRow, msg: HubMessage): void {
+    const data = msg.data;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
+    if (typeof data.online === 'boolean') row.online = data.online;
+    row.model = stringField(data, 'model') ?? row.model;
+    row.fw = stringField(data, 'fw') ?? row.fw;
+    row.liveTs.status = msg.ts;
+    const ports = toPorts(data.ports);
+    if (ports) {
+      row.ports = ports;
+      row.liveTs.ports = msg.ts;
+    }
+  }
+
+  private applyHotplug(row: DeviceRow, msg: HubMessage): void {
+    if (stringField(msg.data, 'type') !== 'hotplug') return;
+    const port = numberField(msg.data, 'port');
+    const action = stringField(msg.data, 'action');
+    if (port === null) return;
+    row.ports = { ...(row.ports ?? {}), [String(port)]: action === 'attached' ? stringField(msg.data, 'peripheral') ?? 'device' : null };
+    row.liveTs.ports = msg.ts;
+  }
+
+  private row(id: string, ts: number): DeviceRow | null {
+    const found = this.devices.get(id);
+    if (found) return found;
+    if (this.devices.size >= MAX_DEVICES) return null;
+    const row = emptyRow(id, ts);
+    this.devices.set(id, row);
+    this.membership++;
+    return row;
+  }
+}
