@@ -47,28 +47,40 @@ function quantile(samples: Float64Array, count: number, q: number): number {
   return sorted[Math.min(count - 1, Math.floor(q * count))] ?? NaN;
 }
 
-/** Receive-side tallies shared by every browser of a run. */
+/** Receive-side tallies shared by every browser of a run: messages count when they were sent inside the window. */
 class Tally {
   latencies = new Float64Array(4_000_000);
   samples = 0;
   delivered = 0;
+  /** Every message received, whenever it was sent. */
+  received = 0;
   bytes = 0;
   requests = 0;
-  recording = false;
+  private from = Infinity;
+  private to = Infinity;
 
   take(json: string): void {
-    if (this.recording) this.takeMessage(JSON.parse(json) as { data: unknown });
+    this.takeMessage(JSON.parse(json) as { data: unknown });
   }
 
   takeMessage(msg: { data: unknown }): void {
-    if (!this.recording) return;
-    this.delivered++;
+    this.received++;
     const sent = (msg.data as { sent?: number }).sent;
-    if (sent !== undefined && this.samples < this.latencies.length) this.latencies[this.samples++] = now() - sent;
+    if (sent === undefined || sent < this.from || sent >= this.to) return;
+    this.delivered++;
+    if (this.samples < this.latencies.length) this.latencies[this.samples++] = now() - sent;
   }
 
-  reset(): void {
+  /** Starts counting messages sent from now on (and bytes and requests from now on). */
+  open(): void {
     this.samples = this.delivered = this.bytes = this.requests = 0;
+    this.from = now();
+    this.to = Infinity;
+  }
+
+  /** Messages sent from now on no longer count; ones already sent may still arrive. */
+  shut(): void {
+    this.to = now();
   }
 }
 
@@ -77,13 +89,15 @@ interface Browser {
 }
 
 const topicOf = (device: number) => `devices/bench${device}/telemetry`;
+/** The device topic the cost runs watch: no backlog from the earlier runs. */
+const COST_TOPIC = 'devices/benchcost/telemetry';
 
 /** Bytes of a response's head as sent: `HTTP/1.1 200 OK\r\n`, each `Name: value\r\n`, the blank line. */
 const headerBytes = (res: IncomingMessage) => res.rawHeaders.reduce((n, h) => n + Buffer.byteLength(h) + 2, `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2);
 
-function sseBrowser(httpUrl: string, device: number, tally: Tally): Promise<Browser> {
+function sseBrowser(httpUrl: string, topic: string, tally: Tally): Promise<Browser> {
   return new Promise((resolve, reject) => {
-    const req = request(`${httpUrl}/events?topic=${encodeURIComponent(topicOf(device))}`, (res) => {
+    const req = request(`${httpUrl}/events?topic=${encodeURIComponent(topic)}`, (res) => {
       tally.bytes += headerBytes(res);
       tally.requests++;
       res.setEncoding('utf8');
@@ -106,9 +120,9 @@ function sseBrowser(httpUrl: string, device: number, tally: Tally): Promise<Brow
   });
 }
 
-function iframeBrowser(httpUrl: string, device: number, tally: Tally): Promise<Browser> {
+function iframeBrowser(httpUrl: string, topic: string, tally: Tally): Promise<Browser> {
   return new Promise((resolve, reject) => {
-    const req = request(`${httpUrl}/stream/iframe?topic=${encodeURIComponent(topicOf(device))}`, (res) => {
+    const req = request(`${httpUrl}/stream/iframe?topic=${encodeURIComponent(topic)}`, (res) => {
       tally.bytes += headerBytes(res);
       tally.requests++;
       res.setEncoding('utf8');
@@ -127,7 +141,7 @@ function iframeBrowser(httpUrl: string, device: number, tally: Tally): Promise<B
   });
 }
 
-function wsBrowser(httpUrl: string, device: number, tally: Tally): Promise<Browser> {
+function wsBrowser(httpUrl: string, topic: string, tally: Tally): Promise<Browser> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/ws`);
     let socket: Socket | null = null;
@@ -138,7 +152,7 @@ function wsBrowser(httpUrl: string, device: number, tally: Tally): Promise<Brows
     });
     ws.once('error', reject);
     ws.once('open', () => {
-      ws.send(JSON.stringify({ op: 'subscribe', topics: [topicOf(device)] }));
+      ws.send(JSON.stringify({ op: 'subscribe', topics: [topic] }));
       resolve({ close: () => ws.terminate() });
     });
     ws.on('message', (data) => {
@@ -151,7 +165,7 @@ function wsBrowser(httpUrl: string, device: number, tally: Tally): Promise<Brows
 }
 
 /** Polls in a loop from an explicit cursor; `long` waits at the hub, short waits here after an empty answer. */
-async function pollBrowser(httpUrl: string, device: number, tally: Tally, long: boolean): Promise<Browser> {
+async function pollBrowser(httpUrl: string, topic: string, tally: Tally, long: boolean): Promise<Browser> {
   let open = true;
   const get = (path: string): Promise<{ messages: { data: unknown }[]; next: number }> =>
     new Promise((resolve, reject) => {
@@ -169,11 +183,11 @@ async function pollBrowser(httpUrl: string, device: number, tally: Tally, long: 
       req.on('error', reject);
       req.end();
     });
-  const topic = `topic=${encodeURIComponent(topicOf(device))}`;
-  let cursor = (await get(`/api/messages?${topic}`)).next;
+  const query = `topic=${encodeURIComponent(topic)}`;
+  let cursor = (await get(`/api/messages?${query}`)).next;
   void (async () => {
     while (open) {
-      const body = await get(long ? `/api/poll?${topic}&since=${cursor}&timeout=30&limit=1000` : `/api/messages?${topic}&since=${cursor}&limit=1000`).catch(() => null);
+      const body = await get(long ? `/api/poll?${query}&since=${cursor}&timeout=30&limit=1000` : `/api/messages?${query}&since=${cursor}&limit=1000`).catch(() => null);
       if (!body) return;
       for (const m of body.messages) tally.takeMessage(m);
       cursor = body.next;
@@ -183,7 +197,7 @@ async function pollBrowser(httpUrl: string, device: number, tally: Tally, long: 
   return { close: () => (open = false) };
 }
 
-type BrowserFactory = (httpUrl: string, device: number, tally: Tally) => Promise<Browser>;
+type BrowserFactory = (httpUrl: string, topic: string, tally: Tally) => Promise<Browser>;
 const TRANSPORTS: [string, BrowserFactory][] = [
   ['sse', sseBrowser],
   ['ws', wsBrowser],
@@ -192,25 +206,24 @@ const TRANSPORTS: [string, BrowserFactory][] = [
   ['iframe', iframeBrowser],
 ];
 
-async function openBrowsers(factory: BrowserFactory, httpUrl: string, count: number, devices: number, tally: Tally): Promise<Browser[]> {
+/** Opens `count` browsers, the i-th watching `topicFor(i)`. */
+async function openBrowsers(factory: BrowserFactory, httpUrl: string, count: number, topicFor: (i: number) => string, tally: Tally): Promise<Browser[]> {
   const browsers: Browser[] = [];
   for (let i = 0; i < count; i += CONNECT_BATCH) {
-    browsers.push(...(await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, count - i) }, (_, j) => factory(httpUrl, (i + j) % devices, tally)))));
+    browsers.push(...(await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, count - i) }, (_, j) => factory(httpUrl, topicFor(i + j), tally)))));
   }
   return browsers;
 }
 
-/** Publishes `rate` msg/s in total, round-robin over the devices, until `ms` pass; returns messages sent. */
-async function paced(devices: MqttClient[], rate: number, ms: number): Promise<number> {
+/** Publishes `rate` msg/s in total, round-robin over the devices (on `topic` when given), until `ms` pass; returns messages sent. */
+async function paced(devices: MqttClient[], rate: number, ms: number, topic?: string): Promise<number> {
   let sent = 0;
-  let owed = 0;
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    owed += rate / TICKS_PER_S;
-    for (; owed >= 1; owed--) {
+  const start = performance.now();
+  for (let elapsed = 0; elapsed < ms; elapsed = performance.now() - start) {
+    // Catch up to the schedule: timers fire late under load, and the rate must still hold.
+    for (const due = Math.floor((rate * elapsed) / 1000); sent < due; sent++) {
       const d = sent % devices.length;
-      (devices[d] as MqttClient).publish(topicOf(d), `{"v":${sent % 100},"sent":${now()}}`, { qos: 0 });
-      sent++;
+      (devices[d] as MqttClient).publish(topic ?? topicOf(d), `{"v":${sent % 100},"sent":${now()}}`, { qos: 0 });
     }
     await sleep(1000 / TICKS_PER_S);
   }
@@ -251,35 +264,49 @@ function startHubProcess(dbFile: string): Promise<{ child: ChildProcess; mqttUrl
 
 async function latency(httpUrl: string, devices: MqttClient[], rates: number[], seconds: number, sse: number, ws: number): Promise<void> {
   const tally = new Tally();
-  const browsers = [...(await openBrowsers(sseBrowser, httpUrl, sse, devices.length, tally)), ...(await openBrowsers(wsBrowser, httpUrl, ws, devices.length, tally))];
+  const watch = (i: number) => topicOf(i % devices.length);
+  const browsers = [...(await openBrowsers(sseBrowser, httpUrl, sse, watch, tally)), ...(await openBrowsers(wsBrowser, httpUrl, ws, watch, tally))];
   const fanout = (sse + ws) / devices.length;
   console.log(`${fmt(sse)} SSE + ${fmt(ws)} WebSocket browsers, ${devices.length} devices: each message reaches ${fmt(fanout, 1)} browsers`);
   try {
     for (const rate of rates) {
       await paced(devices, rate, WARMUP_MS);
-      tally.reset();
-      tally.recording = true;
+      tally.open();
       const sent = await paced(devices, rate, seconds * 1000);
+      tally.shut();
       await sleep(1000); // let the last ones arrive
-      tally.recording = false;
       const expected = sent * fanout;
       console.log(
-        `  ${fmt(rate).padStart(6)} msg/s: latency p50 ${fmt(quantile(tally.latencies, tally.samples, 0.5), 1)} ms, p99 ${fmt(quantile(tally.latencies, tally.samples, 0.99), 1)} ms, max ${fmt(quantile(tally.latencies, tally.samples, 1), 1)} ms; ` +
+        `  ${fmt(rate).padStart(6)} msg/s offered, ${fmt(sent / seconds).padStart(6)} published: latency p50 ${fmt(quantile(tally.latencies, tally.samples, 0.5), 1)} ms, p99 ${fmt(quantile(tally.latencies, tally.samples, 0.99), 1)} ms, max ${fmt(quantile(tally.latencies, tally.samples, 1), 1)} ms; ` +
           `${fmt(tally.delivered)} of ${fmt(expected)} deliveries (${fmt((100 * tally.delivered) / expected, 1)} %)`,
       );
       await sleep(2000); // let any backlog clear before the next rate
     }
+    // Saturation: offer more than the hub can carry; what arrives per second is its ceiling.
     const before = await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total');
-    tally.reset();
-    tally.recording = true;
+    const receivedBefore = tally.received;
     const t0 = performance.now();
     await flood(devices, seconds * 1000);
     const s = (performance.now() - t0) / 1000;
-    tally.recording = false;
+    const received = tally.received - receivedBefore;
     const hub = (await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total')) - before;
-    console.log(`  saturation: browsers received ${fmt(tally.delivered / s)} deliveries/s; the hub handed ${fmt(hub / s)} deliveries/s to transports (p50 latency ${fmt(quantile(tally.latencies, tally.samples, 0.5), 0)} ms)`);
+    console.log(`  saturation: browsers received ${fmt(received / s)} deliveries/s; the hub handed ${fmt(hub / s)} deliveries/s to transports`);
+    const drained = await settle(httpUrl);
+    console.log(`  the backlog left by saturation (kept in the store, read back by catching-up subscribers) drained in ${fmt(drained / 1000, 1)} s`);
   } finally {
     for (const b of browsers) b.close();
+  }
+}
+
+/** Waits until the hub hands out no more deliveries for a second (at most two minutes); returns the ms it took. */
+async function settle(httpUrl: string): Promise<number> {
+  const t0 = Date.now();
+  let last = -1;
+  for (;;) {
+    const now = await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total');
+    if (now === last || Date.now() - t0 > 120_000) return Date.now() - t0;
+    last = now;
+    await sleep(1000);
   }
 }
 
@@ -287,13 +314,14 @@ async function costs(httpUrl: string, device: MqttClient, seconds: number): Prom
   console.log('cost per delivered message (20 browsers per transport, one device at 50 msg/s):');
   for (const [name, factory] of TRANSPORTS) {
     const tally = new Tally();
-    tally.recording = true;
-    const browsers = await openBrowsers(factory, httpUrl, 20, 1, tally);
-    tally.reset();
-    await paced([device], 50, seconds * 1000);
+    const browsers = await openBrowsers(factory, httpUrl, 20, () => COST_TOPIC, tally);
+    tally.open();
+    await paced([device], 50, seconds * 1000, COST_TOPIC);
+    tally.shut();
     await sleep(500);
     for (const b of browsers) b.close();
-    console.log(`  ${name.padEnd(10)} ${fmt(tally.bytes / tally.delivered, 0).padStart(5)} bytes, ${fmt(tally.requests / tally.delivered, 3)} requests per delivered message (${fmt(tally.delivered)} delivered)`);
+    const per = (n: number, digits: number) => (tally.delivered === 0 ? 'n/a' : fmt(n / tally.delivered, digits));
+    console.log(`  ${name.padEnd(10)} ${per(tally.bytes, 0).padStart(5)} bytes, ${per(tally.requests, 3)} requests per delivered message (${fmt(tally.delivered)} delivered)`);
   }
 }
 

@@ -10,7 +10,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type Socket, connect as netConnect, createServer } from 'node:net';
+import { type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createBroker } from '../broker/index.js';
 import { openDatabase } from '../storage/database.js';
-import { CONNACK, PUBACK, PUBLISH, PacketReader, type RawPacket, SUBACK, connectPacket, pubackPacket, publishPacket, publishPayload, subscribePacket } from '../test/broker/support/raw-packets.js';
+import { rawClient, rawSubscriber } from '../test/broker/support/raw-client.js';
+import { PUBACK, publishPacket, publishPayload } from '../test/broker/support/raw-packets.js';
 
 const SERVE_FLAG = '--serve-fleetwire-broker';
 const WARMUP_MS = 1000;
@@ -91,7 +92,8 @@ async function startMosquitto(): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-mosquitto-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
+  // Nagle off, as fleetwire has it, so the latency figures compare the brokers rather than the sockets.
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest none\n`);
   const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   const deadline = Date.now() + 5000;
   for (;;) {
@@ -117,85 +119,94 @@ async function startMosquitto(): Promise<Target> {
 
 const hasMosquitto = (): boolean => spawnSync('mosquitto', ['-h'], { stdio: 'ignore' }).error === undefined;
 
-// ---------- raw MQTT clients
+// ---------- closed-loop load
 
-/** Connects and completes CONNECT/CONNACK; later packets go to `onPackets`, one call per chunk. */
-function rawClient(port: number, clientId: string, onPackets: (packets: RawPacket[], socket: Socket) => void = () => undefined): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect(port, '127.0.0.1');
-    socket.setNoDelay(true);
-    const reader = new PacketReader();
-    let connected = false;
-    socket.once('error', reject);
-    socket.on('connect', () => socket.write(connectPacket(clientId, { keepalive: 600 })));
-    socket.on('data', (chunk: Buffer) => {
-      let packets = reader.push(chunk);
-      if (!connected && packets[0]?.type === CONNACK) {
-        connected = true;
-        socket.off('error', reject);
-        socket.on('error', () => undefined);
-        resolve(socket);
-        packets = packets.slice(1);
-      }
-      if (packets.length > 0) onPackets(packets, socket);
-    });
-  });
+/**
+ * A closed loop: publishers may be at most `limit` deliveries ahead of what subscribers have
+ * received, so the figures are what a broker sustains, not how much it can buffer (Aedes reads
+ * whatever arrives, so an open-loop flood only measures its memory).
+ */
+class Window {
+  sent = 0;
+  received = 0;
+  private waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly limit: number,
+    /** deliveries per message sent (subscribers per topic) */
+    readonly fanout = 1,
+  ) {}
+
+  /** Messages that may be sent now. */
+  room(): number {
+    return Math.floor((this.limit - (this.sent * this.fanout - this.received)) / this.fanout);
+  }
+
+  take(n: number): void {
+    this.sent += n;
+  }
+
+  /** Calls `wake` once there is room again. */
+  wait(wake: () => void): void {
+    this.waiting.push(wake);
+  }
+
+  receive(): void {
+    this.received++;
+    if (this.waiting.length > 0 && this.room() * this.fanout >= this.limit / 2) for (const wake of this.waiting.splice(0)) setImmediate(wake);
+  }
 }
 
-/** A subscriber that hands each PUBLISH to `onPublish` and acknowledges QoS 1 ones. */
-async function subscriber(port: number, id: string, filter: string, qos: 0 | 1, onPublish: (p: RawPacket) => void): Promise<Socket> {
-  let subscribed: () => void = () => undefined;
-  const suback = new Promise<void>((resolve) => (subscribed = resolve));
-  const socket = await rawClient(port, id, (packets, s) => {
-    const acks: Buffer[] = [];
-    for (const p of packets) {
-      if (p.type === SUBACK) subscribed();
-      if (p.type !== PUBLISH) continue;
-      onPublish(p);
-      if (((p.flags >> 1) & 3) === 1) acks.push(pubackPacket(p.body.readUInt16BE(2 + p.body.readUInt16BE(0))));
-    }
-    if (acks.length > 0) s.write(Buffer.concat(acks));
-  });
-  socket.write(subscribePacket(1, filter, qos));
-  await suback;
-  return socket;
-}
+const BATCH = 64;
 
-/** Writes QoS 0 packets as fast as the socket drains, yielding to the event loop between batches. */
-function flood(socket: Socket, packet: Buffer, running: () => boolean): void {
-  const batch = Buffer.concat(Array.from({ length: 64 }, () => packet));
+/** Writes QoS 0 packets while the window has room and the socket drains. */
+function flood(socket: Socket, packet: Buffer, window: Window, running: () => boolean): void {
+  const batch = Buffer.concat(Array.from({ length: BATCH }, () => packet));
   const pump = (): void => {
     if (!running() || socket.destroyed) return;
-    if (socket.write(batch)) setImmediate(pump);
+    const n = Math.min(BATCH, window.room());
+    if (n <= 0) return window.wait(pump);
+    window.take(n);
+    if (socket.write(batch.subarray(0, n * packet.length))) setImmediate(pump);
     else socket.once('drain', pump);
   };
   pump();
 }
 
-/** Keeps `window` QoS 1 publishes in flight on a connection, refilling as PUBACKs come back. */
-async function qos1Publisher(port: number, id: string, topic: string, running: () => boolean, window = 64): Promise<Socket> {
-  let inflight = 0;
+/** Keeps up to `inflight` QoS 1 publishes unacknowledged on a connection, within the window. */
+async function qos1Publisher(port: number, id: string, topic: string, window: Window, running: () => boolean, inflight = 64): Promise<Socket> {
+  let unacked = 0;
   let nextId = 1;
-  const refill = (s: Socket): void => {
+  let socket: Socket | null = null;
+  const refill = (): void => {
+    if (!socket || !running()) return;
+    const n = Math.min(inflight - unacked, window.room());
+    if (n <= 0) {
+      if (unacked === 0) window.wait(refill);
+      return;
+    }
     const out: Buffer[] = [];
-    while (running() && inflight < window) {
+    for (let i = 0; i < n; i++) {
       out.push(publishPacket(topic, 'qos1-bench-payload', { qos: 1, messageId: nextId }));
       nextId = (nextId % 65535) + 1;
-      inflight++;
     }
-    if (out.length > 0) s.write(Buffer.concat(out));
+    unacked += n;
+    window.take(n);
+    socket.write(Buffer.concat(out));
   };
-  const socket = await rawClient(port, id, (packets, s) => {
-    inflight -= packets.filter((p) => p.type === PUBACK).length;
-    refill(s);
+  socket = await rawClient(port, id, {
+    onPackets: (packets) => {
+      unacked -= packets.filter((p) => p.type === PUBACK).length;
+      refill();
+    },
   });
-  refill(socket);
+  refill();
   return socket;
 }
 
 // ---------- scenarios
 
-/** Runs `load` for the warm-up, then counts what `received()` gains over `seconds`. */
+/** Lets the load run through the warm-up, then returns what `received()` gains per second over `seconds`, and stops it. */
 async function rate(seconds: number, received: () => number, stop: () => void): Promise<number> {
   await new Promise((r) => setTimeout(r, WARMUP_MS));
   const from = received();
@@ -206,30 +217,34 @@ async function rate(seconds: number, received: () => number, stop: () => void): 
   return per;
 }
 
+/** Outstanding deliveries the closed loop allows. */
+const WINDOW = 20_000;
+
 async function fanIn(port: number, qos: 0 | 1, seconds: number): Promise<number> {
-  let received = 0;
+  const window = new Window(WINDOW);
   let on = true;
-  const sockets = [await subscriber(port, 'in-sub', 'bench/in', qos, () => received++)];
+  const sockets = [await rawSubscriber(port, 'in-sub', 'bench/in', qos, () => window.receive())];
   const packet = publishPacket('bench/in', 'qos0-bench-payload');
   for (let i = 0; i < 100; i++) {
-    if (qos === 1) sockets.push(await qos1Publisher(port, `in-pub-${i}`, 'bench/in', () => on));
+    if (qos === 1) sockets.push(await qos1Publisher(port, `in-pub-${i}`, 'bench/in', window, () => on));
     else sockets.push(await rawClient(port, `in-pub-${i}`));
   }
-  if (qos === 0) for (const s of sockets.slice(1)) flood(s, packet, () => on);
-  const result = await rate(seconds, () => received, () => (on = false));
+  if (qos === 0) for (const s of sockets.slice(1)) flood(s, packet, window, () => on);
+  const result = await rate(seconds, () => window.received, () => (on = false));
   for (const s of sockets) s.destroy();
   return result;
 }
 
 async function fanOut(port: number, seconds: number): Promise<number> {
-  let received = 0;
+  const subscribers = 200;
+  const window = new Window(WINDOW * 5, subscribers);
   let on = true;
   const sockets: Socket[] = [];
-  for (let i = 0; i < 200; i++) sockets.push(await subscriber(port, `out-sub-${i}`, 'bench/out', 0, () => received++));
+  for (let i = 0; i < subscribers; i++) sockets.push(await rawSubscriber(port, `out-sub-${i}`, 'bench/out', 0, () => window.receive()));
   const pub = await rawClient(port, 'out-pub');
   sockets.push(pub);
-  flood(pub, publishPacket('bench/out', 'fan-out-payload'), () => on);
-  const result = await rate(seconds, () => received, () => (on = false));
+  flood(pub, publishPacket('bench/out', 'fan-out-payload'), window, () => on);
+  const result = await rate(seconds, () => window.received, () => (on = false));
   for (const s of sockets) s.destroy();
   return result;
 }
@@ -240,7 +255,7 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 async function latency(port: number, perSecond: number, seconds: number): Promise<{ p50: number; p99: number; kept: number }> {
   const samples: number[] = [];
   let measuring = false;
-  const sub = await subscriber(port, 'lat-sub', 'bench/lat', 0, (p) => {
+  const sub = await rawSubscriber(port, 'lat-sub', 'bench/lat', 0, (p) => {
     if (measuring) samples.push(Number(process.hrtime.bigint() - publishPayload(p).readBigInt64BE(0)) / 1e6);
   });
   const pub = await rawClient(port, 'lat-pub');
@@ -275,7 +290,7 @@ async function idleMemory(target: Target, count: number): Promise<number> {
   const before = await target.rss();
   const sockets: Socket[] = [];
   for (let i = 0; i < count; i += 250) {
-    const batch = Array.from({ length: Math.min(250, count - i) }, (_, j) => rawClient(target.port, `idle-${i + j}`));
+    const batch = Array.from({ length: Math.min(250, count - i) }, (_, j) => rawClient(target.port, `idle-${i + j}`, { keepalive: 600 }));
     sockets.push(...(await Promise.all(batch)));
   }
   await new Promise((r) => setTimeout(r, 1000));

@@ -31,9 +31,7 @@ import { createWsTransport } from './transports/ws.js';
 
 export type { IncomingPublish } from './ingest/ingest.js';
 export type { BridgeLimits } from './limits.js';
-export { DEFAULT_LIMITS } from './limits.js';
 export type { BrowserRole } from './access/access.js';
-export { SUBSCRIBER_HEADER } from './transports/stream-params.js';
 
 export interface BridgeOptions {
   store: HistoryStore;

@@ -7,10 +7,11 @@
 import type { Client, ConnectPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { type User, type UserStore, canPublish } from '../auth/index.js';
+import type { User, UserStore } from '../auth/index.js';
 import type { BrokerLimits } from './limits.js';
 import type { BrokerMetrics, RejectReason } from './metrics.js';
 import { PacketGuard } from './packet-guard.js';
+import { clientMayPublish } from './publish-policy.js';
 import { topicProblem } from './topic-rules.js';
 
 /** CONNACK return codes of MQTT 3.1.1 §3.2.2.3. */
@@ -114,7 +115,7 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
   async function will(a: Attempt): Promise<Refusal | null> {
     const topic = a.packet?.will?.topic;
     if (topic === undefined) return null;
-    const problem = topicProblem(topic, limits.maxTopicLevels) ?? (canPublish(a.user, topic) ? null : `may not publish on '${topic}'`);
+    const problem = topicProblem(topic, limits.maxTopicLevels) ?? (clientMayPublish(a.user, topic) ? null : `may not publish on '${topic}'`);
     return problem ? refuse(NOT_AUTHORIZED, 'will_forbidden', `last will refused: ${problem}`) : null;
   }
 

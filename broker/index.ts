@@ -47,7 +47,8 @@ export interface BrokerOptions {
   /**
    * Called once for every message a client publishes (after the ACL), every last will, and every
    * `publish()`. For QoS 1/2 from a client the broker waits for the promise before PUBACK/PUBREC;
-   * a QoS 2 retransmission is not passed twice; a rejection is logged and the message goes through.
+   * a QoS 2 retransmission is not passed twice. A rejection is logged; a client's QoS 1/2 message
+   * is then refused (the client is dropped unacknowledged and resends), anything else goes through.
    */
   onPublish?: PublishHook;
   /** ms between `$SYS/<broker id>/heartbeat` messages; 0 = off. Default 60 s. */
@@ -107,15 +108,15 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const ingest = createIngest({ hook: opts.onPublish, isStoredQos2: (c, m) => persistence.hasIncoming(c, m), logger, onFailure: () => metrics.hookFailures.inc() });
   const throttle = createPublishThrottle(limits.publishesPerSecond, () => metrics.throttled.inc());
   const connectPolicy = createConnectPolicy({ users: opts.users, allowAnonymous: opts.allowAnonymous, limits, sessions, logger, metrics });
-  const publishPolicy = createPublishPolicy({ sessions, throttle, ingest, logger, metrics });
+  const publishPolicy = createPublishPolicy({ sessions, throttle, ingest, maxSubscriptions: limits.maxSubscriptionsPerClient, logger, metrics });
 
   const aedes = new Aedes({
     persistence,
     // No cap on messages in delivery at once. With a cap, messages wait in mqemitter's queue, and
     // once a slow subscriber frees the slots, a run of queued messages nobody subscribes to is
     // released recursively, one stack frame each: a flood then overflows the stack and ends the
-    // process. Each client is still held back: Aedes reads its next chunk only when the current
-    // one is delivered, and drainTimeout bounds how long a subscriber that stopped reading holds it.
+    // process (test/broker/robustness.test.ts). What waits for a slow subscriber is bounded by
+    // maxBufferedBytes and drainTimeout instead (PacketGuard).
     concurrency: 0,
     heartbeatInterval: opts.heartbeatIntervalMs === 0 ? HEARTBEAT_OFF_MS : (opts.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_MS),
     connectTimeout: limits.connectTimeoutMs,
@@ -142,10 +143,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   aedes.on('clientReady', (client) => logger.debug(describe(client), 'client connected'));
   aedes.on('clientDisconnect', (client) => logger.debug(describe(client), 'client disconnected'));
   aedes.on('keepaliveTimeout', (client) => logger.info(describe(client), 'keepalive expired'));
-  await aedes.listen();
+  aedes.on('unsubscribe', (filters, client) => publishPolicy.unsubscribed(client, filters));
 
   let listeners;
   try {
+    await aedes.listen();
     listeners = await startListeners({
       host,
       port: opts.port,

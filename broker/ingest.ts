@@ -2,7 +2,9 @@
  * Hands every accepted message to the `onPublish` hook exactly once: client publishes after the
  * ACL, last wills, and the hub's own publishes. For QoS 1/2 the caller waits for the hook, so
  * PUBACK/PUBREC leaves only once the hook has the message. A hook that throws or rejects is
- * logged and counted; the message still goes through (the hook owns its policy).
+ * logged and counted. A client's QoS 1/2 message it failed on is refused, so the client is
+ * dropped without an acknowledgement and sends it again [MQTT-4.4.0-1]: an acknowledged
+ * message is one the hook took. QoS 0 messages and the hub's own publishes go through.
  */
 import type { Logger } from 'pino';
 
@@ -20,10 +22,11 @@ export type PublishHook = (msg: InboundPublish) => void | Promise<void>;
 export interface Ingest {
   /**
    * Passes a client's message (or will) to the hook. Resolves at once for QoS 0, when the hook
-   * settles for QoS 1/2. A QoS 2 message whose packet id is already stored or in the hook for
-   * that client (a retransmission [MQTT-4.3.3]) waits for the first and is not passed again.
+   * settles for QoS 1/2, with the hook's error or null. A QoS 2 message whose packet id is already
+   * stored or in the hook for that client (a retransmission [MQTT-4.3.3]) waits for the first and
+   * is not passed again.
    */
-  fromClient(msg: InboundPublish, messageId: number | undefined): Promise<void>;
+  fromClient(msg: InboundPublish, messageId: number | undefined): Promise<Error | null>;
   /** Passes a hub publish to the hook and resolves when the hook settles. */
   fromHub(msg: InboundPublish): Promise<void>;
   /** Resolves when every hook call started so far has settled. */
@@ -39,25 +42,28 @@ export interface IngestOptions {
 }
 
 export function createIngest(opts: IngestOptions): Ingest {
-  const running = new Set<Promise<void>>();
+  const running = new Set<Promise<Error | null>>();
   /** `${clientId} ${messageId}` → the hook call for a QoS 2 message not yet stored by Aedes */
   const qos2InHook = new Map<string, Promise<void>>();
 
   const fail = (msg: InboundPublish, err: unknown): void => {
     opts.onFailure();
-    opts.logger.error({ err, topic: msg.topic, clientId: msg.clientId }, 'onPublish hook failed; the message goes through');
+    opts.logger.error({ err, topic: msg.topic, clientId: msg.clientId, qos: msg.qos }, 'onPublish hook failed');
+    return err instanceof Error ? err : new Error(String(err));
   };
 
-  /** Calls the hook now (keeping arrival order) and returns a promise that never rejects. */
-  const call = (msg: InboundPublish): Promise<void> => {
+  /** Calls the hook now (keeping arrival order); the promise never rejects: it gives the hook's error or null. */
+  const call = (msg: InboundPublish): Promise<Error | null> => {
     const hook = opts.hook;
-    if (!hook) return Promise.resolve();
-    let settled: Promise<void>;
+    if (!hook) return Promise.resolve(null);
+    let settled: Promise<Error | null>;
     try {
-      settled = Promise.resolve(hook(msg)).catch((err: unknown) => fail(msg, err));
+      settled = Promise.resolve(hook(msg)).then(
+        () => null,
+        (err: unknown) => fail(msg, err),
+      );
     } catch (err) {
-      fail(msg, err);
-      return Promise.resolve();
+      return Promise.resolve(fail(msg, err));
     }
     running.add(settled);
     void settled.then(() => running.delete(settled));
@@ -68,7 +74,7 @@ export function createIngest(opts: IngestOptions): Ingest {
     fromClient(msg, messageId) {
       if (msg.qos !== 2 || msg.clientId === null || messageId === undefined) {
         const settled = call(msg);
-        return msg.qos === 0 ? Promise.resolve() : settled;
+        return msg.qos === 0 ? Promise.resolve(null) : settled;
       }
       const key = `${msg.clientId} ${messageId}`;
       const retransmission = (): void => opts.logger.debug({ clientId: msg.clientId, messageId }, 'QoS 2 retransmission: not passed to onPublish again');
@@ -78,19 +84,20 @@ export function createIngest(opts: IngestOptions): Ingest {
       const first = qos2InHook.get(key);
       if (first) {
         retransmission();
-        return first.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+        return first.then((err) => new Promise<Error | null>((resolve) => setImmediate(resolve, err)));
       }
       if (opts.isStoredQos2(msg.clientId, messageId)) {
         retransmission();
-        return Promise.resolve();
+        return Promise.resolve(null);
       }
-      const settled = call(msg).then(() => {
+      const settled = call(msg).then((err) => {
         qos2InHook.delete(key);
+        return err;
       });
       qos2InHook.set(key, settled);
       return settled;
     },
-    fromHub: call,
+    fromHub: (msg) => call(msg).then(() => undefined),
     async settled() {
       while (running.size > 0) await Promise.all(running);
     },

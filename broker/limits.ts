@@ -19,6 +19,8 @@ export interface BrokerLimits {
   drainTimeoutMs: number;
   /** Bytes that may wait to be sent to one client; past it the client is disconnected as too slow (a persistent session keeps its QoS 1/2 messages). 0 = unlimited. */
   maxBufferedBytes: number;
+  /** Distinct topic filters one client may subscribe to; past it a SUBSCRIBE gets the 0x80 failure code. 0 = unlimited. */
+  maxSubscriptionsPerClient: number;
   /** QoS 1/2 messages kept for each persistent session; newer ones are dropped beyond it (mosquitto's max_queued_messages). 0 = unlimited. */
   maxQueuedMessages: number;
   /** Inbound QoS 2 messages a client may hold awaiting PUBREL; past it the client is disconnected. 0 = unlimited. */
@@ -41,6 +43,7 @@ export const BROKER_LIMITS: Readonly<BrokerLimits> = {
   connectTimeoutMs: 10_000,
   drainTimeoutMs: 10_000,
   maxBufferedBytes: 8 * 1024 * 1024,
+  maxSubscriptionsPerClient: 1_000,
   maxQueuedMessages: 1_000,
   maxInflightQos2: 100,
   authFailuresPerMinute: 10,

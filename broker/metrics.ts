@@ -16,6 +16,7 @@ export type RejectReason =
   | 'will_forbidden'
   | 'publish_forbidden'
   | 'subscribe_forbidden'
+  | 'too_many_subscriptions'
   | 'queue_full'
   | 'login_rate'
   | 'tls_handshake';

@@ -118,7 +118,7 @@ export class PacketGuard extends Duplex {
 
   override write(chunk: Buffer | string, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
     const waiting = this.writableLength + this.inner.writableLength;
-    if (this.opts.maxBufferedBytes < 0 && waiting > this.opts.maxBufferedBytes && !this.destroyed) {
+    if (this.opts.maxBufferedBytes > 0 && waiting > this.opts.maxBufferedBytes && !this.destroyed) {
       this.destroy(new PacketGuardError('slow_consumer', `${waiting} bytes wait to be sent, over the ${this.opts.maxBufferedBytes}-byte limit`));
       return false;
     }

@@ -16,10 +16,17 @@ const SYS_PREFIX = '$SYS/';
 /** A publish the ACL refused; already logged and counted when Aedes reports it. */
 export class AclRefusal extends Error {}
 
+/** The ACL, plus `$SYS/`, which is the broker's own: clients could forge its heartbeats there (Aedes #597). */
+export function clientMayPublish(user: User | null, topic: string): boolean {
+  return !topic.startsWith(SYS_PREFIX) && canPublish(user, topic);
+}
+
 export interface PublishPolicyOptions {
   sessions: WeakMap<Client, User | null>;
   throttle: PublishThrottle;
   ingest: Ingest;
+  /** Distinct filters one client may hold; 0 = unlimited. */
+  maxSubscriptions: number;
   logger: Logger;
   metrics: BrokerMetrics;
 }
@@ -28,20 +35,25 @@ export interface PublishPolicy {
   authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void;
   authorizeSubscribe(client: Client, sub: Subscription, done: (error: Error | null, sub?: Subscription | null) => void): void;
   authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket;
+  /** Frees the client's subscription slots for these filters (Aedes' 'unsubscribe' event). */
+  unsubscribed(client: Client, filters: string[]): void;
 }
 
 export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
   const { sessions, metrics, logger } = opts;
+  /** The filters each client holds, counted against maxSubscriptions. */
+  const filters = new WeakMap<Client, Set<string>>();
+
+  const refuseSubscription = (client: Client, user: User | null | undefined, filter: string, reason: 'subscribe_forbidden' | 'too_many_subscriptions', why: string): void => {
+    metrics.rejects.inc({ reason });
+    logger.warn({ clientId: client.id, user: user?.name, filter }, `subscription refused: ${why}`);
+  };
 
   return {
     authorizePublish(client, packet, done) {
-      // Aedes authorizes a last will with the closed client, or with null for a will left by a
-      // previous run; wills were checked against the ACL at CONNECT.
-      const isWill = client === null || client.closed;
       const user = client ? sessions.get(client) : null;
       const topic = packet.topic;
-      // $SYS/ is the broker's own; clients publishing there could forge heartbeats (Aedes #597).
-      if (user === undefined || topic.startsWith(SYS_PREFIX) || !canPublish(user, topic)) {
+      if (user === undefined || !clientMayPublish(user, topic)) {
         metrics.rejects.inc({ reason: 'publish_forbidden' });
         logger.warn({ clientId: client?.id, user: user?.name, topic }, 'publish refused by the ACL; closing the connection');
         done(new AclRefusal(`not allowed to publish on '${topic}'`));
@@ -57,21 +69,35 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
         clientId: client?.id ?? (typeof willOwner === 'string' ? willOwner : null),
       };
       const pass = (): void => {
-        void opts.ingest.fromClient(msg, packet.messageId).then(() => done(null));
+        void opts.ingest.fromClient(msg, packet.messageId).then((err) => done(err));
       };
-      if (isWill || client === null) pass();
+      // Aedes authorizes a last will with the closed client, or with null for a will left by a
+      // previous run: a will is not held back by the rate.
+      if (client === null || client.closed) pass();
       else opts.throttle.admit(client, pass);
     },
 
     authorizeSubscribe(client, sub, done) {
       const user = sessions.get(client);
       if (user === undefined || !canSubscribe(user, sub.topic)) {
-        metrics.rejects.inc({ reason: 'subscribe_forbidden' });
-        logger.warn({ clientId: client.id, user: user?.name, filter: sub.topic }, 'subscription refused by the ACL');
+        refuseSubscription(client, user, sub.topic, 'subscribe_forbidden', 'not allowed by the ACL');
         done(null, null);
         return;
       }
+      let held = filters.get(client);
+      if (!held) filters.set(client, (held = new Set()));
+      if (opts.maxSubscriptions > 0 && !held.has(sub.topic) && held.size >= opts.maxSubscriptions) {
+        refuseSubscription(client, user, sub.topic, 'too_many_subscriptions', `the client already holds ${opts.maxSubscriptions}`);
+        done(null, null);
+        return;
+      }
+      held.add(sub.topic);
       done(null, sub);
+    },
+
+    unsubscribed(client, gone) {
+      const held = filters.get(client);
+      for (const filter of gone) held?.delete(filter);
     },
 
     authorizeForward(_client, packet) {

@@ -27,7 +27,7 @@ function options(): Option[] {
     new Option('--fleet-credentials <file>', 'JSON file of demo device id → password, when a users file is in force').env('FLEETWIRE_FLEET_CREDENTIALS'),
     new Option('--max-packet-size <size>', 'largest MQTT packet accepted').env('FLEETWIRE_MAX_PACKET_SIZE').argParser(parseSize).default(d.maxPacketSize, '256KiB'),
     new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
-    new Option('--retention <duration>', 'how long raw readings and the message log are kept (0: forever)').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
+    new Option('--retention <duration>', 'how long raw readings are kept (0: forever); minute rollups stay 90 days, hour rollups forever').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
     new Option('--log-level <level>', 'log level').env('FLEETWIRE_LOG_LEVEL').choices(LOG_LEVELS).default(d.logLevel),
   ];
 }

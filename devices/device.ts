@@ -182,7 +182,13 @@ export function createDevice(o: DeviceOptions): SimDevice {
       },
       onMessage: (topic, payload) => {
         const parsed = parseDeviceTopic(topic);
-        if (parsed?.channel === 'command' && parsed.device === id) runCommand(parsed.command, payload);
+        if (parsed?.channel !== 'command' || parsed.device !== id) return;
+        try {
+          runCommand(parsed.command, payload);
+        } catch (err) {
+          // Handlers validate their input and should never throw; if one does, the device lives on.
+          o.logger.error({ device: id, command: parsed.command, err }, 'command handler failed');
+        }
       },
       onDown: (wasOnline) => {
         if (wasOnline) o.counters.disconnected();

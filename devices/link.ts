@@ -102,20 +102,28 @@ export function createLink(o: LinkOptions): Link {
       return;
     }
     const myGen = ++gen;
-    const c = mqtt.connect(o.url, {
-      clientId: o.clientId,
-      ...(o.credentials ?? {}),
-      protocolVersion: 4,
-      clean: true,
-      reconnectPeriod: 0,
-      resubscribe: false,
-      reschedulePings: false,
-      keepalive: o.keepaliveS,
-      connectTimeout: o.connectTimeoutMs,
-      will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: o.will.retain },
-      // mqtt.js formats a debug line per packet even when debug output is off: a tenth of its CPU at scale.
-      log: noLog,
-    });
+    let c: MqttClient;
+    try {
+      c = mqtt.connect(o.url, {
+        clientId: o.clientId,
+        ...(o.credentials ?? {}),
+        protocolVersion: 4,
+        clean: true,
+        reconnectPeriod: 0,
+        resubscribe: false,
+        reschedulePings: false,
+        keepalive: o.keepaliveS,
+        connectTimeout: o.connectTimeoutMs,
+        will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 1, retain: o.will.retain },
+        // mqtt.js formats a debug line per packet even when debug output is off: a tenth of its CPU at scale.
+        log: noLog,
+      });
+    } catch (err) {
+      release();
+      o.logger.error({ device: o.clientId, err: (err as Error).message }, 'cannot create an MQTT client');
+      retryLater();
+      return;
+    }
     client = c;
     c.on('connect', () => {
       release();
@@ -159,7 +167,10 @@ export function createLink(o: LinkOptions): Link {
     online = false;
     outbox.requeueInflight();
     o.hooks.onDown(wasOnline);
-    if (closing || held) return;
+    if (!closing && !held) retryLater();
+  };
+
+  const retryLater = (): void => {
     const delay = nextDelayMs ?? backoffDelay(attempt++, o.backoff, o.rng);
     nextDelayMs = null;
     retry = o.scheduler.after(delay, () => void connect());

@@ -34,7 +34,7 @@ export interface HubConfig {
   maxPacketSize: number;
   /** ms a command may stay pending before it times out. */
   commandTimeoutMs: number;
-  /** Raw readings and the message log are kept this long, ms; 0 keeps them forever. */
+  /** Raw readings are kept this long, ms; 0 keeps them forever. Rollups and the resume log have their own windows (bridge/history). */
   retentionRawMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }

@@ -114,7 +114,7 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
       port: config.httpPort,
       tls: tlsFiles,
       routes: [
-        ...healthRoutes({ broker: () => startedBroker.listening(), database: () => db.open }, metrics),
+        ...healthRoutes({ broker: () => startedBroker.listening(), database: () => db.open, history: () => store.health().writable }, metrics),
         ...bridge.routes(),
         ...historyRoutes(store),
         ...lab.routes(),

@@ -73,6 +73,8 @@ export class Subscriber {
   private writable = true;
   private closed = false;
   private stallTimer: NodeJS.Timeout | null = null;
+  /** Bound once: a labelled counter looks its labels up on every call. */
+  private readonly delivered: { inc(n: number): void };
 
   constructor(
     private readonly ctx: SubscriberContext,
@@ -86,6 +88,7 @@ export class Subscriber {
     private readonly batchLimit: number,
   ) {
     this.cursor = this.sent = ctx.lastSeq();
+    this.delivered = ctx.metrics.deliveries.labels({ transport });
   }
 
   get isClosed(): boolean {
@@ -154,7 +157,7 @@ export class Subscriber {
       const batch = this.queue.length <= this.batchLimit ? this.queue : this.queue.slice(0, this.batchLimit);
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
       this.sent = (batch[batch.length - 1] as HubMessage).seq;
-      this.ctx.metrics.deliveries.inc({ transport: this.transport }, batch.length);
+      this.delivered.inc(batch.length);
       this.writable = this.sink.write(batch);
     }
     if (!this.writable && !this.closed && this.stallTimer === null) {

@@ -57,8 +57,6 @@ export function createIngest(opts: IngestOptions): (input: IncomingPublish) => v
   const steps: [name: string, step: Step][] = [
     // `$SYS/...` and other `$` topics are the broker's own, not device traffic [MQTT-4.7.2].
     ['skip broker topics', (ctx) => !ctx.input.topic.startsWith('$')],
-    // The tracker already recorded the hub's own command as a `command` message.
-    ['skip own commands', (ctx) => !(ctx.input.clientId === null && parseDeviceTopic(ctx.input.topic)?.channel === 'command')],
     [
       'parse topic',
       (ctx) => {
@@ -72,6 +70,8 @@ export function createIngest(opts: IngestOptions): (input: IncomingPublish) => v
         return true;
       },
     ],
+    // The tracker already recorded the hub's own command as a `command` message.
+    ['skip own commands', (ctx) => !(ctx.input.clientId === null && ctx.topic?.channel === 'command')],
     [
       'validate payload',
       (ctx) => {

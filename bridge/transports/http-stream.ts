@@ -33,6 +33,7 @@ export interface StreamSpec {
 }
 
 export function streamHandler(deps: TransportDeps, spec: StreamSpec): GuardedHandler {
+  const written = deps.metrics.bytes.labels({ transport: spec.transport });
   return (req, res, _params, url) => {
     const header = spec.resumeHeader === undefined ? undefined : req.headers[spec.resumeHeader];
     const params = parseStreamParams(url, deps.limits.maxFilters, typeof header === 'string' ? header : undefined);
@@ -46,7 +47,7 @@ export function streamHandler(deps: TransportDeps, spec: StreamSpec): GuardedHan
       if (res.writableEnded) return false;
       const size = Buffer.byteLength(text);
       bytes += size;
-      deps.metrics.bytes.inc({ transport: spec.transport }, size);
+      written.inc(size);
       return res.write(text);
     };
     let sub: Subscriber | null = null;

@@ -40,6 +40,7 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxFrameBytes, perMessageDeflate: false });
   const alive = new Map<WebSocket, { answered: boolean; session: WsSession }>();
   const log = deps.logger.child({ part: 'ws' });
+  const written = deps.metrics.bytes.labels({ transport: 'ws' });
 
   const connect = (ws: WebSocket, user: User, key: string | null): void => {
     let blocked = false;
@@ -54,10 +55,10 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
         let bytes = 0;
         batch.forEach((msg, i) => {
           const text = messageJson(msg);
-          bytes += text.length;
+          bytes += Buffer.byteLength(text);
           ws.send(text, i === batch.length - 1 ? flushed : undefined);
         });
-        deps.metrics.bytes.inc({ transport: 'ws' }, bytes);
+        written.inc(bytes);
         blocked = ws.bufferedAmount > deps.limits.wsHighWaterBytes;
         return !blocked;
       },

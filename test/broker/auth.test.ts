@@ -44,9 +44,11 @@ describe('logins with a users file', () => {
   });
 
   it('refuses a CONNECT whose last will the user could not publish', async () => {
-    const tb = await startBroker({ users: makeUsers([['d1', 'device']]) });
+    const tb = await startBroker({ users: makeUsers([['d1', 'device'], ['admin', 'admin']]) });
     const will = (topic: string) => ({ topic, payload: Buffer.from('{"online":false}'), qos: 1 as const, retain: true });
     expect(await refusedCode(tb.url, { ...loginAs('d1', 'd1'), will: will('devices/d2/status') })).toBe(NOT_AUTHORIZED);
+    expect(await refusedCode(tb.url, { ...loginAs('admin'), will: will('$SYS/forged/heartbeat') })).toBe(NOT_AUTHORIZED);
+    expect(await metric(tb, 'fleetwire_mqtt_rejects_total', { reason: 'will_forbidden' })).toBe(2);
     await connectClient(tb.url, { ...loginAs('d1', 'd1'), will: will('devices/d1/status') });
   });
 

@@ -1,8 +1,8 @@
-/** The onPublish hook: once per message, before PUBACK/PUBREC, never twice for a QoS 2 retransmission, and never blocking on failure. */
+/** The onPublish hook: once per message, before PUBACK/PUBREC, never twice for a QoS 2 retransmission, and no acknowledgement for what it failed on. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundPublish } from '../../broker/index.js';
-import { cleanup, connectClient, inbox, loginAs, makeUsers, metric, rawSession, startBroker, until, warnings } from './support/harness.js';
-import { PUBCOMP, PUBREC, publishPacket, pubrelPacket } from './support/raw-packets.js';
+import { cleanup, closed, connectClient, inbox, loginAs, makeUsers, metric, rawSession, startBroker, until, warnings } from './support/harness.js';
+import { PUBACK, PUBCOMP, PUBREC, publishPacket, pubrelPacket } from './support/raw-packets.js';
 
 afterEach(cleanup);
 
@@ -63,16 +63,23 @@ describe('onPublish', () => {
     expect(got[1]).toEqual(['lab/held', 'waits']);
   });
 
-  it('logs and counts a failing hook, and still delivers the message', async () => {
+  it('a failing hook is logged and counted; QoS 0 still goes through, QoS 1 is refused unacknowledged', async () => {
     const tb = await startBroker({ onPublish: () => Promise.reject(new Error('disk full')) });
     const sub = await connectClient(tb.url);
     const got = inbox(sub);
     await sub.subscribeAsync('lab/#', { qos: 1 });
     const pub = await connectClient(tb.url);
-    await pub.publishAsync('lab/x', 'still here', { qos: 1 });
-    await until('the message arrives', () => got.length === 1);
-    expect(await metric(tb, 'fleetwire_mqtt_ingest_failures_total')).toBe(1);
-    expect(warnings(tb, 'onPublish hook failed')).toHaveLength(1);
+    await pub.publishAsync('lab/x', 'fire and forget', { qos: 0 });
+    await until('the QoS 0 message arrives', () => got.length === 1);
+
+    // Nothing may be acknowledged that the hook did not take: the client is dropped without a PUBACK.
+    const raw = await rawSession(tb.port, 'qos1-raw');
+    raw.socket.write(publishPacket('lab/y', 'must not be acked', { qos: 1, messageId: 3 }));
+    await closed(raw.socket);
+    expect(raw.types()).not.toContain(PUBACK);
+    expect(got).toEqual([['lab/x', 'fire and forget']]);
+    expect(await metric(tb, 'fleetwire_mqtt_ingest_failures_total')).toBe(2);
+    expect(warnings(tb, 'onPublish hook failed')).toHaveLength(2);
   });
 });
 

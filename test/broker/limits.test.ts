@@ -67,6 +67,16 @@ describe('topics and queues', () => {
     expect(ok.connected).toBe(true);
   });
 
+  it('refuses subscriptions past maxSubscriptionsPerClient until one is dropped', async () => {
+    const tb = await startBroker({ limits: { maxSubscriptionsPerClient: 2 } });
+    const client = await connectClient(tb.url);
+    expect(await subackCodes(client, ['lab/a', 'lab/b', 'lab/c'], 1)).toEqual([1, 1, 128]);
+    expect(await subackCodes(client, ['lab/a'], 0)).toEqual([0]); // the same filter again replaces it
+    await client.unsubscribeAsync('lab/b');
+    expect(await subackCodes(client, ['lab/c'], 1)).toEqual([1]);
+    expect(await metric(tb, 'fleetwire_mqtt_rejects_total', { reason: 'too_many_subscriptions' })).toBe(1);
+  });
+
   it('keeps at most maxQueuedMessages for an absent persistent session', async () => {
     const tb = await startBroker({ limits: { maxQueuedMessages: 3 } });
     const away = await connectClient(tb.url, { clientId: 'queued', clean: false });

@@ -53,9 +53,12 @@ describe('fleet online', () => {
 
   it('reports hot-plug events and keeps the port map in the retained status', async () => {
     const broker = await startBroker();
-    const w = await watch(broker.url, ['devices/+/status', 'devices/+/events']);
     const fleet = await testFleet(broker.url, { count: 6, mix: { hub: 1 }, intervalMs: 20 });
     await fleet.ready();
+    // Changes made before a device first connected reach the broker after its birth status,
+    // which already shows them; watch from the retained status on, once those have gone out.
+    await eventually('start-up buffers sent', () => fleet.stats().buffered === 0);
+    const w = await watch(broker.url, ['devices/+/status', 'devices/+/events']);
     type Ports = Record<string, string | null>;
     type Hotplug = { type: string; port: number; action: string; peripheral: string };
     await eventually('hot-plug events from every hub', () => {
@@ -67,6 +70,7 @@ describe('fleet online', () => {
       const seen = w.seen.filter((m) => m.topic.startsWith(`devices/${id}/`));
       const statuses = seen.filter((m) => m.topic.endsWith('/status')).map((m) => JSON.parse(m.text) as { ports: Ports; model: string });
       const first = statuses[0];
+      expect(seen[0]?.retain).toBe(true);
       expect(first?.model).toMatch(/^hub-(4|8)$/);
       const ports: Ports = { ...first?.ports };
       let statusIndex = 1;

@@ -8,7 +8,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import mqtt, { type MqttClient } from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startHub, stopAll, type TestHub } from '../support/hub.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -111,3 +114,39 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Problems other than the network errors a test causes on purpose (a stopped hub). */
 export const unexpected = (problems: readonly string[]): string[] => problems.filter((p) => !/ERR_CONNECTION_REFUSED|Failed to load resource|ERR_INTERNET_DISCONNECTED|net::ERR_/.test(p));
+
+export interface BrowserHub {
+  /** Replace it after a restart; every hub started is closed at the end anyway. */
+  hub: TestHub;
+  browser: Browser;
+  /** One page, opened before the tests. */
+  view: WatchedPage;
+  /** MQTT clients acting as devices, by client id, connected before the tests. */
+  devices: Record<string, MqttClient>;
+}
+
+/**
+ * Registers the hooks every browser test file needs: the dashboard built, a hub started with
+ * `hub` overrides (its fleet ready), Chromium with one page, and `devices` connected as MQTT
+ * clients; all of it closed after the file, even when a test fails.
+ */
+export function withBrowserHub(opts: { hub?: Parameters<typeof startHub>[0]; devices?: string[] } = {}): BrowserHub {
+  const ctx = { devices: {} } as BrowserHub;
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    ctx.hub = await startHub(opts.hub);
+    await ctx.hub.fleet?.ready();
+    ctx.browser = await launchBrowser();
+    ctx.view = await openPage(ctx.browser);
+    for (const id of opts.devices ?? []) {
+      ctx.devices[id] = await mqtt.connectAsync(ctx.hub.mqttUrl, { protocolVersion: 4, clientId: id, reconnectPeriod: 200 });
+    }
+  });
+  afterAll(async () => {
+    await ctx.view?.close().catch(() => undefined);
+    await ctx.browser?.close().catch(() => undefined);
+    await Promise.all(Object.values(ctx.devices).map((d) => d.endAsync(true).catch(() => undefined)));
+    await stopAll();
+  });
+  return ctx;
+}

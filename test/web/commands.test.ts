@@ -2,34 +2,17 @@
  * Commands from the page to real simulated devices and back: the LED switch sends `led`, the
  * device acks and reports its new state, and a firmware job's progress bar runs to done.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHub, stopAll, waitFor, type TestHub } from '../support/hub.js';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/hub.js';
+import { screenshot, withBrowserHub } from './browser.js';
 
 describe('commands from the dashboard', () => {
-  let hub: TestHub;
-  let browser: Browser;
-  let view: WatchedPage;
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    // The default mix of 12 devices includes led-1 and edge-1 (LED, firmware and ports).
-    hub = await startHub({ fleet: 12 });
-    await hub.fleet?.ready();
-    browser = await launchBrowser();
-    view = await openPage(browser);
-  });
-
-  afterAll(async () => {
-    await view?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await stopAll();
-  });
+  // The default mix of 12 devices includes led-1 and edge-1 (LED, firmware and ports).
+  const t = withBrowserHub({ hub: { fleet: 12 } });
 
   it('switches an LED from the overview: command sent, acked by the device, state shown', async () => {
-    const { page, problems } = view;
-    await page.goto(`${hub.httpUrl}/`);
+    const { page, problems } = t.view;
+    await page.goto(`${t.hub.httpUrl}/`);
     const row = page.locator('.fleet-row', { has: page.locator('.device-link', { hasText: /^led-1$/ }) });
     const toggle = row.getByRole('switch');
     await toggle.waitFor();
@@ -38,7 +21,7 @@ describe('commands from the dashboard', () => {
     // Settled: the device's retained `led` report drives the switch, nothing is pending any more.
     await expect.poll(async () => `${await toggle.getAttribute('aria-checked')} ${await toggle.getAttribute('aria-busy')}`, { timeout: 10_000 }).toBe('true null');
     const registry = await waitFor(async () => {
-      const body = (await (await fetch(`${hub.httpUrl}/api/devices`)).json()) as { devices: { id: string; led: { state: string } | null }[] };
+      const body = (await (await fetch(`${t.hub.httpUrl}/api/devices`)).json()) as { devices: { id: string; led: { state: string } | null }[] };
       return body.devices.find((d) => d.id === 'led-1' && d.led?.state === 'on');
     });
     expect(registry.led?.state).toBe('on');
@@ -49,8 +32,8 @@ describe('commands from the dashboard', () => {
   });
 
   it('runs a firmware update with a live progress bar to done', async () => {
-    const { page, problems } = view;
-    await page.goto(`${hub.httpUrl}/#/device/edge-1`);
+    const { page, problems } = t.view;
+    await page.goto(`${t.hub.httpUrl}/#/device/edge-1`);
     await page.getByRole('textbox', { name: 'Firmware version to install' }).fill('2.0.0');
     await page.getByRole('button', { name: 'Update' }).click();
     const bar = page.locator('progress.progress');

@@ -2,11 +2,10 @@
  * The transport lab subscribes to `lab/tick` over all six methods at once and, once the page
  * turns the publishing rate up, shows live figures for every one of them.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LAB_METHODS } from '../../web/src/lab/lab-methods.js';
-import { startHub, stopAll, waitFor, type TestHub } from '../support/hub.js';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+import { waitFor } from '../support/hub.js';
+import { screenshot, withBrowserHub } from './browser.js';
 
 interface Figures {
   method: string;
@@ -20,25 +19,10 @@ interface Figures {
 }
 
 describe('transport lab', () => {
-  let hub: TestHub;
-  let browser: Browser;
-  let view: WatchedPage;
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    hub = await startHub();
-    browser = await launchBrowser();
-    view = await openPage(browser);
-  });
-
-  afterAll(async () => {
-    await view?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await stopAll();
-  });
+  const t = withBrowserHub();
 
   const figures = (): Promise<Figures[]> =>
-    view.page.locator('.lab-table tbody tr').evaluateAll((rows) =>
+    t.view.page.locator('.lab-table tbody tr').evaluateAll((rows) =>
       rows.map((tr) => {
         const td = (i: number): string => tr.children[i]?.textContent ?? '';
         const num = (i: number): number => Number(td(i).replace(/\D/g, ''));
@@ -47,8 +31,8 @@ describe('transport lab', () => {
     );
 
   it('shows latency, counts, requests and bytes for every method once ticks flow', async () => {
-    const { page, problems } = view;
-    await page.goto(`${hub.httpUrl}/lab`);
+    const { page, problems } = t.view;
+    await page.goto(`${t.hub.httpUrl}/lab`);
     await page.locator('.lab-table tbody tr').nth(LAB_METHODS.length - 1).waitFor();
     await waitFor(async () => (await figures()).every((f) => f.state === 'live'), 15_000, 'every method to go live');
     await page.getByRole('button', { name: '50', exact: true }).click();

@@ -3,11 +3,10 @@
  * backoff, resumes from its last seq, and the chart holds every reading exactly once,
  * including those stored while the page was still cut off.
  */
-import mqtt, { type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHub, stopAll, waitFor, type TestHub } from '../support/hub.js';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot, unexpected, type WatchedPage } from './browser.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { startHub, waitFor } from '../support/hub.js';
+import { screenshot, unexpected, withBrowserHub } from './browser.js';
 
 const DEVICE = 'blip-1';
 
@@ -20,34 +19,16 @@ async function chartTotals(page: Page): Promise<{ count: number; sum: number }> 
 }
 
 describe('recovery after a hub restart', () => {
-  let hub: TestHub;
-  let browser: Browser;
-  let device: MqttClient;
-  let view: WatchedPage;
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    hub = await startHub();
-    browser = await launchBrowser();
-    view = await openPage(browser);
-    device = await mqtt.connectAsync(hub.mqttUrl, { protocolVersion: 4, clientId: DEVICE, reconnectPeriod: 200 });
-  });
-
-  afterAll(async () => {
-    await view?.close().catch(() => undefined);
-    await browser?.close().catch(() => undefined);
-    await device?.endAsync(true).catch(() => undefined);
-    await stopAll();
-  });
+  const t = withBrowserHub({ devices: [DEVICE] });
 
   const publish = async (...values: number[]): Promise<void> => {
-    for (const temperature of values) await device.publishAsync(`devices/${DEVICE}/telemetry`, JSON.stringify({ temperature }), { qos: 1 });
+    for (const temperature of values) await t.devices[DEVICE]?.publishAsync(`devices/${DEVICE}/telemetry`, JSON.stringify({ temperature }), { qos: 1 });
   };
 
   it('reconnects by itself and the chart has no gap and no duplicate', async () => {
-    const { page, problems } = view;
-    await device.publishAsync(`devices/${DEVICE}/status`, JSON.stringify({ online: true, model: 'thermo-1', fw: '1.0.0' }), { qos: 1, retain: true });
-    await page.goto(`${hub.httpUrl}/#/device/${DEVICE}`);
+    const { page, problems } = t.view;
+    await t.devices[DEVICE]?.publishAsync(`devices/${DEVICE}/status`, JSON.stringify({ online: true, model: 'thermo-1', fw: '1.0.0' }), { qos: 1, retain: true });
+    await page.goto(`${t.hub.httpUrl}/#/device/${DEVICE}`);
     await page.locator('.link-status[data-state="live"]').waitFor();
     await publish(10);
     const chart = page.locator('figure.chart[data-metric="temperature"]');
@@ -55,14 +36,14 @@ describe('recovery after a hub restart', () => {
     await publish(20, 30);
     await waitFor(async () => (await chartTotals(page)).count === 3, 10_000, 'the first readings on the chart');
 
-    const httpPort = Number(new URL(hub.httpUrl).port);
-    const mqttPort = Number(new URL(hub.mqttUrl).port);
-    await hub.close();
+    const httpPort = Number(new URL(t.hub.httpUrl).port);
+    const mqttPort = Number(new URL(t.hub.mqttUrl).port);
+    await t.hub.close();
     await page.locator('.link-status[data-state="retrying"]').waitFor();
     // Keep the page off the network while readings are stored, so they can only come by resuming.
     await page.context().setOffline(true);
-    hub = await startHub({ dataDir: hub.dataDir, httpPort, mqttPort });
-    await waitFor(() => device.connected, 15_000, 'the device to reconnect');
+    t.hub = await startHub({ dataDir: t.hub.dataDir, httpPort, mqttPort });
+    await waitFor(() => t.devices[DEVICE]?.connected, 15_000, 'the device to reconnect');
     await publish(40, 50, 60);
     await page.context().setOffline(false);
     await page.locator('.link-status[data-state="live"]').waitFor({ timeout: 20_000 });
@@ -73,6 +54,27 @@ describe('recovery after a hub restart', () => {
     expect(totals.count).toBe(8);
     expect(Math.abs(totals.sum - 360)).toBeLessThan(1);
     await screenshot(page, 'recovery-device');
+    expect(unexpected(problems)).toEqual([]);
+  }, 60_000);
+
+  it('starts over when the hub comes back with fresh data (its seq below the page’s cursor)', async () => {
+    const { page, problems } = t.view;
+    await page.goto(`${t.hub.httpUrl}/`);
+    await page.locator('.link-status[data-state="live"]').waitFor();
+    // Move the page's cursor well past what the fresh hub will number its first messages.
+    await publish(...Array.from({ length: 30 }, (_, i) => i));
+    await expect.poll(async () => Number((await page.locator('.link-seq').textContent())?.replace(/\D/g, '')), { timeout: 10_000 }).toBeGreaterThanOrEqual(30);
+    const httpPort = Number(new URL(t.hub.httpUrl).port);
+    const mqttPort = Number(new URL(t.hub.mqttUrl).port);
+    await t.hub.close();
+    await page.locator('.link-status[data-state="retrying"]').waitFor();
+    t.hub = await startHub({ httpPort, mqttPort });
+    await waitFor(() => t.devices[DEVICE]?.connected, 15_000, 'the device to reconnect');
+    await t.devices[DEVICE]?.publishAsync(`devices/${DEVICE}/status`, JSON.stringify({ online: true, model: 'thermo-1' }), { qos: 1, retain: true });
+    await page.locator('.link-status[data-state="live"]').waitFor({ timeout: 20_000 });
+    await publish(91.5);
+    const row = page.locator('.fleet-row', { has: page.locator('.device-link', { hasText: DEVICE }) });
+    await row.locator('.c-temp', { hasText: '91.5' }).waitFor({ timeout: 10_000 });
     expect(unexpected(problems)).toEqual([]);
   }, 60_000);
 });

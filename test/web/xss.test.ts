@@ -3,11 +3,10 @@
  * ports carry markup and script (and a topic whose id level does) shows them
  * literally, and nothing runs, over SSE and over iframe streaming (whose frame embeds them).
  */
-import mqtt, { type MqttClient } from 'mqtt';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHub, stopAll, type TestHub } from '../support/hub.js';
-import { ensureWebBuilt, launchBrowser, openPage, screenshot } from './browser.js';
+import type { MqttClient } from 'mqtt';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openPage, screenshot, withBrowserHub } from './browser.js';
 
 const DEVICE = 'xss-1';
 const MODEL = '<img src=x onerror="window.__pwned=1">';
@@ -27,41 +26,30 @@ async function injected(page: Page): Promise<boolean> {
 }
 
 describe('device strings are text', () => {
-  let hub: TestHub;
-  let browser: Browser;
-  let device: MqttClient;
+  const t = withBrowserHub({ devices: [DEVICE] });
+  const device = (): MqttClient => t.devices[DEVICE] as MqttClient;
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    hub = await startHub();
-    browser = await launchBrowser();
-    device = await mqtt.connectAsync(hub.mqttUrl, { protocolVersion: 4, clientId: DEVICE });
-    await device.publishAsync(`devices/${DEVICE}/status`, JSON.stringify({ online: true, model: MODEL, fw: FW, ports: { '1': PERIPHERAL } }), { qos: 1, retain: true });
-  });
-
-  afterAll(async () => {
-    await browser?.close().catch(() => undefined);
-    await device?.endAsync(true).catch(() => undefined);
-    await stopAll();
+    await device().publishAsync(`devices/${DEVICE}/status`, JSON.stringify({ online: true, model: MODEL, fw: FW, ports: { '1': PERIPHERAL } }), { qos: 1, retain: true });
   });
 
   const sendHostileMessages = async (): Promise<void> => {
-    await device.publishAsync(`devices/${DEVICE}/events`, JSON.stringify({ type: EVENT_TYPE, note: FW }), { qos: 1 });
-    await device.publishAsync(`devices/${DEVICE}/events`, JSON.stringify({ type: 'hotplug', port: 2, action: 'attached', peripheral: PERIPHERAL }), { qos: 1 });
-    await device.publishAsync(BAD_ID_TOPIC, JSON.stringify({ temperature: 1 }), { qos: 1 });
+    await device().publishAsync(`devices/${DEVICE}/events`, JSON.stringify({ type: EVENT_TYPE, note: FW }), { qos: 1 });
+    await device().publishAsync(`devices/${DEVICE}/events`, JSON.stringify({ type: 'hotplug', port: 2, action: 'attached', peripheral: PERIPHERAL }), { qos: 1 });
+    await device().publishAsync(BAD_ID_TOPIC, JSON.stringify({ temperature: 1 }), { qos: 1 });
   };
 
   it.each(['sse', 'iframe'])('shows markup literally and runs nothing over %s', async (transport) => {
-    const { page, problems, close } = await openPage(browser);
+    const { page, problems, close } = await openPage(t.browser);
     try {
-      await page.goto(`${hub.httpUrl}/?transport=${transport}#/events`);
+      await page.goto(`${t.hub.httpUrl}/?transport=${transport}#/events`);
       await page.locator('.link-status[data-state="live"]').waitFor();
       await sendHostileMessages();
       await page.locator('.feed-title', { hasText: EVENT_TYPE }).first().waitFor();
       expect(await page.locator('.feed-detail', { hasText: FW }).count()).toBeGreaterThan(0);
       await page.locator('.feed-title', { hasText: `${PERIPHERAL} attached to port 2` }).first().waitFor();
 
-      await page.goto(`${hub.httpUrl}/?transport=${transport}#/`);
+      await page.goto(`${t.hub.httpUrl}/?transport=${transport}#/`);
       const row = page.locator('.fleet-row', { has: page.locator('.device-link', { hasText: DEVICE }) });
       await row.locator('.model', { hasText: MODEL }).waitFor();
       expect(await row.locator('.fw').textContent()).toBe(`v${FW}`);

@@ -133,3 +133,27 @@ describe('the result is pushed to the sender on any transport, whatever it watch
     expect(ws.controls.at(-1)).toEqual({ op: 'error', error: expect.stringContaining('nobody') });
   });
 });
+
+describe('bounds and restarts', () => {
+  it('refuses commands past the pending limit with 429', async () => {
+    const small = await startRig({ limits: { maxPendingCommands: 1 } });
+    small.publish('devices/b1/status', '{"online":true}');
+    const post = () => fetch(`${small.url}/api/devices/b1/commands`, { method: 'POST', body: '{"name":"led"}' });
+    expect((await post()).status).toBe(202);
+    const refused = await post();
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: expect.stringContaining('pending') });
+  });
+
+  it('reads a command left pending by a restart as timeout once its time is up', async () => {
+    const restarting = await startRig({ commandTimeoutMs: 1500 });
+    restarting.publish('devices/b2/status', '{"online":true}');
+    const res = await fetch(`${restarting.url}/api/devices/b2/commands`, { method: 'POST', body: '{"name":"led"}' });
+    const { id } = (await res.json()) as { id: string };
+    await restarting.restart();
+    const read = async () => (await (await fetch(`${restarting.url}/api/commands/${id}`)).json()) as CommandView;
+    expect((await read()).status).toBe('pending');
+    const settled = await waitFor(async () => ((await read()).status === 'timeout' ? read() : null), 10_000, 'timeout after the restart');
+    expect(settled).toMatchObject({ id, status: 'timeout', settled: expect.any(Number) });
+  });
+});

@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import { type Role, type UserStore, addUser, loadUsers } from '../../../auth/index.js';
 import { type Broker, type BrokerOptions, createBroker } from '../../../broker/index.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
-import { CONNACK, PacketReader, connectPacket } from './raw-packets.js';
+import { rawClient } from './raw-client.js';
 
 export interface LogLine {
   level: number;
@@ -120,14 +120,11 @@ export function rawSocket(port: number): Promise<Socket> {
   });
 }
 
-/** A raw connection that has completed CONNECT/CONNACK; `types()` lists the packet types received so far. */
+/** A raw connection that has completed CONNECT/CONNACK; `types()` lists the packet types received after it. Closed by cleanup(). */
 export async function rawSession(port: number, clientId: string, opts: { clean?: boolean } = {}): Promise<{ socket: Socket; types: () => number[] }> {
-  const socket = await rawSocket(port);
-  const reader = new PacketReader();
   const types: number[] = [];
-  socket.on('data', (chunk: Buffer) => types.push(...reader.push(chunk).map((p) => p.type)));
-  socket.write(connectPacket(clientId, opts));
-  await until('CONNACK', () => types[0] === CONNACK);
+  const socket = await rawClient(port, clientId, { ...opts, onPackets: (packets) => types.push(...packets.map((p) => p.type)) });
+  sockets.add(socket);
   return { socket, types: () => types };
 }
 

@@ -5,6 +5,7 @@ describe('format', () => {
   it.each([
     ['temperature', 21.456, '21.5\u202f°C'],
     ['voltage', 229.84, '229.8\u202fV'],
+    ['voltage', 12, '12.0\u202fV'],
     ['current', 0.4421, '0.442\u202fA'],
     ['led_ma', 0, '0\u202fmA'],
     ['ports_used', 2, '2'],

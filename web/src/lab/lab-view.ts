@@ -53,10 +53,13 @@ export function createLabView(channels: readonly LabChannel[], onReset: () => vo
     }),
   );
   const cells = new Map<LabChannel, RowCells>();
-  const rows = channels.map((ch) => {
+  const rows = channels.map((ch, i) => {
     const c: RowCells = { state: h('td'), rate: h('td', { class: 'num' }), p50: h('td', { class: 'num' }), p99: h('td', { class: 'num' }), received: h('td', { class: 'num' }), missed: h('td', { class: 'num' }), requests: h('td', { class: 'num' }), bytes: h('td', { class: 'num' }) };
     cells.set(ch, c);
-    return h('tr', { attrs: { 'data-method': ch.method } }, h('th', { text: METHOD_LABELS[ch.method], attrs: { scope: 'row' } }), c.state, c.rate, c.p50, c.p99, c.received, c.missed, c.requests, c.bytes);
+    const name = h('th', { text: METHOD_LABELS[ch.method], attrs: { scope: 'row' } });
+    // The swatch matches the method's line on the charts.
+    name.style.setProperty('--swatch', `var(--series-${i + 1})`);
+    return h('tr', { attrs: { 'data-method': ch.method } }, name, c.state, c.rate, c.p50, c.p99, c.received, c.missed, c.requests, c.bytes);
   });
   const latency = createLabChart('Delivery latency p99', (v) => (v >= 1000 ? `${+(v / 1000).toPrecision(3)} s` : `${+v.toPrecision(3)} ms`), true);
   const delivered = createLabChart('Delivered per second', (v) => formatCount(v), false);

@@ -3,7 +3,7 @@
  * limit and fails with an ApiError carrying the hub's own `{"error"}` text, never a raw throw
  * from JSON or the network.
  */
-import type { CommandView, DeviceView, HistoryBody, HubMessage, Json } from '../../../protocol/message.js';
+import type { DeviceView, HistoryBody, HubMessage, Json } from '../../../protocol/message.js';
 import { isHubMessage, listOf, toDeviceView } from './message-guard.js';
 
 const TIMEOUT_MS = 10_000;
@@ -83,10 +83,6 @@ export async function sendCommand(device: string, name: string, args: Json): Pro
   const body = (await post(`/api/devices/${encodeURIComponent(device)}/commands`, { name, args })) as Partial<CommandAccepted> | undefined;
   if (typeof body?.id !== 'string') throw new ApiError('the hub did not return a command id', 502);
   return { id: body.id, status: typeof body.status === 'string' ? body.status : 'pending' };
-}
-
-export async function fetchCommand(id: string): Promise<CommandView> {
-  return (await request(`/api/commands/${encodeURIComponent(id)}`)) as CommandView;
 }
 
 export interface LabRate {

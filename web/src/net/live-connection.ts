@@ -105,7 +105,11 @@ export function createLiveConnection(opts: LiveConnectionOptions): LiveConnectio
         emit({ state: 'live', retryAt: null, error: null });
       },
       reset() {
-        if (transport === current) opts.onReset();
+        if (transport !== current) return;
+        // The hub starts over from its own resume point, which may even be below our cursor
+        // (its data was replaced): take whatever comes next.
+        status.lastSeq = null;
+        opts.onReset();
       },
       request() {
         if (transport === current) opts.onRequest?.();

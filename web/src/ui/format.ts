@@ -34,8 +34,9 @@ export function metricLabel(metric: string): string {
 export function formatReading(metric: string, value: number | null | undefined): string {
   if (value === null || value === undefined) return '—';
   const abs = Math.abs(value);
-  const digits = Number.isInteger(value) || abs >= 1000 ? 0 : abs >= 1 ? 1 : 3;
   const unit = unitOf(metric);
+  // Whole counts (ports used) and exact zeros read best without decimals; measurements keep theirs.
+  const digits = value === 0 || (unit === '' && Number.isInteger(value)) || abs >= 1000 ? 0 : abs >= 1 ? 1 : 3;
   return `${value.toFixed(digits)}${unit ? `\u202f${unit}` : ''}`;
 }
 

@@ -5,7 +5,10 @@
 import type { App } from '../../app/app-state.js';
 import { MAX_RULES, checkRule, describeRule } from '../../state/alert-engine.js';
 import { h, setText } from '../../ui/dom.js';
-import { formatAgo, formatReading } from '../../ui/format.js';
+import { formatDuration, formatReading } from '../../ui/format.js';
+
+/** Firing alerts listed; the feed and the count tell about the rest. */
+const FIRING_SHOWN = 20;
 
 function field(label: string, input: HTMLElement): HTMLLabelElement {
   return h('label', { class: 'field' }, h('span', { class: 'field-label', text: label }), input);
@@ -71,14 +74,15 @@ export function createAlertPanel(app: App): { el: HTMLElement; render(): void } 
     const firing = app.alerts.firing();
     firingEmpty.hidden = firing.length > 0;
     firingList.replaceChildren(
-      ...firing.map((f) =>
+      ...firing.slice(0, FIRING_SHOWN).map((f) =>
         h(
           'li',
           { class: 'firing' },
           h('a', { text: f.device, attrs: { href: `#/device/${encodeURIComponent(f.device)}` } }),
-          h('span', { text: ` ${f.rule.metric} ${formatReading(f.rule.metric, f.value)} (${f.rule.op} ${f.rule.threshold}) since ${formatAgo(f.since, now)}` }),
+          h('span', { text: ` ${f.rule.metric} ${formatReading(f.rule.metric, f.value)} (${f.rule.op} ${f.rule.threshold}) for ${formatDuration(now - f.since)}` }),
         ),
       ),
+      ...(firing.length > FIRING_SHOWN ? [h('li', { class: 'muted', text: `and ${firing.length - FIRING_SHOWN} more` })] : []),
     );
   };
 
