@@ -9,8 +9,9 @@
  *    style and `--ws` WebSocket subscribers each watch one device, so every message reaches
  *    (sse + ws) / devices browsers. Prints p50/p99/max of publish → browser receive, and how
  *    many of the expected deliveries arrived.
- * 2. Saturation: the devices publish as fast as the broker takes it; prints deliveries per
- *    second seen by the browsers and counted by the hub (fleetwire_bridge_deliveries_total).
+ * 2. Saturation: the devices publish at QoS 1 as fast as the hub acknowledges; prints messages
+ *    ingested per second and deliveries per second counted by the hub
+ *    (fleetwire_bridge_deliveries_total: handed to a transport) and seen by the browsers.
  * 3. Cost per transport: 20 browsers on each transport watch one device publishing 50 msg/s;
  *    prints bytes received (headers, framing and body) and HTTP requests per delivered
  *    message. Short polls ask again at once after messages, 250 ms after an empty answer.
@@ -33,6 +34,8 @@ const WARMUP_MS = 1000;
 /** Publish ticks per second when pacing a rate. */
 const TICKS_PER_S = 100;
 const CONNECT_BATCH = 100;
+/** QoS 1 publishes a flooding device keeps unacknowledged. */
+const IN_FLIGHT = 20;
 
 const flag = (args: string[], name: string, fallback: string): string => {
   const i = args.indexOf(`--${name}`);
@@ -88,6 +91,8 @@ interface Browser {
   close(): void;
 }
 
+type BrowserFactory = (httpUrl: string, topic: string, tally: Tally) => Promise<Browser>;
+
 const topicOf = (device: number) => `devices/bench${device}/telemetry`;
 /** The device topic the cost runs watch: no backlog from the earlier runs. */
 const COST_TOPIC = 'devices/benchcost/telemetry';
@@ -95,23 +100,20 @@ const COST_TOPIC = 'devices/benchcost/telemetry';
 /** Bytes of a response's head as sent: `HTTP/1.1 200 OK\r\n`, each `Name: value\r\n`, the blank line. */
 const headerBytes = (res: IncomingMessage) => res.rawHeaders.reduce((n, h) => n + Buffer.byteLength(h) + 2, `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2);
 
-function sseBrowser(httpUrl: string, topic: string, tally: Tally): Promise<Browser> {
+/**
+ * A browser on a never-ending HTTP response: `split` takes the text buffered so far, hands each
+ * complete message JSON to the tally, and returns the unfinished rest.
+ */
+function streamBrowser(url: string, tally: Tally, split: (buffer: string) => string): Promise<Browser> {
   return new Promise((resolve, reject) => {
-    const req = request(`${httpUrl}/events?topic=${encodeURIComponent(topic)}`, (res) => {
+    const req = request(url, (res) => {
       tally.bytes += headerBytes(res);
       tally.requests++;
       res.setEncoding('utf8');
       let buffer = '';
       res.on('data', (chunk: string) => {
         tally.bytes += Buffer.byteLength(chunk);
-        buffer += chunk;
-        let end = buffer.indexOf('\n\n');
-        for (; end !== -1; end = buffer.indexOf('\n\n')) {
-          const event = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = event.indexOf('\ndata: {"seq"');
-          if (data !== -1) tally.take(event.slice(data + 7));
-        }
+        buffer = split(buffer + chunk);
       });
       resolve({ close: () => req.destroy() });
     });
@@ -120,26 +122,22 @@ function sseBrowser(httpUrl: string, topic: string, tally: Tally): Promise<Brows
   });
 }
 
-function iframeBrowser(httpUrl: string, topic: string, tally: Tally): Promise<Browser> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${httpUrl}/stream/iframe?topic=${encodeURIComponent(topic)}`, (res) => {
-      tally.bytes += headerBytes(res);
-      tally.requests++;
-      res.setEncoding('utf8');
-      let buffer = '';
-      res.on('data', (chunk: string) => {
-        tally.bytes += Buffer.byteLength(chunk);
-        buffer += chunk;
-        const calls = buffer.split(/m\((\{"seq".*?\})\);/);
-        for (let i = 1; i < calls.length; i += 2) tally.take(calls[i] as string);
-        buffer = calls.at(-1) ?? '';
-      });
-      resolve({ close: () => req.destroy() });
-    });
-    req.on('error', reject);
-    req.end();
+const sseBrowser: BrowserFactory = (httpUrl, topic, tally) =>
+  streamBrowser(`${httpUrl}/events?topic=${encodeURIComponent(topic)}`, tally, (buffer) => {
+    const events = buffer.split('\n\n');
+    for (const event of events.slice(0, -1)) {
+      const data = event.indexOf('\ndata: {"seq"');
+      if (data !== -1) tally.take(event.slice(data + 7));
+    }
+    return events.at(-1) ?? '';
   });
-}
+
+const iframeBrowser: BrowserFactory = (httpUrl, topic, tally) =>
+  streamBrowser(`${httpUrl}/stream/iframe?topic=${encodeURIComponent(topic)}`, tally, (buffer) => {
+    const calls = buffer.split(/m\((\{"seq".*?\})\);/);
+    for (let i = 1; i < calls.length; i += 2) tally.take(calls[i] as string);
+    return calls.at(-1) ?? '';
+  });
 
 function wsBrowser(httpUrl: string, topic: string, tally: Tally): Promise<Browser> {
   return new Promise((resolve, reject) => {
@@ -197,7 +195,6 @@ async function pollBrowser(httpUrl: string, topic: string, tally: Tally, long: b
   return { close: () => (open = false) };
 }
 
-type BrowserFactory = (httpUrl: string, topic: string, tally: Tally) => Promise<Browser>;
 const TRANSPORTS: [string, BrowserFactory][] = [
   ['sse', sseBrowser],
   ['ws', wsBrowser],
@@ -230,19 +227,34 @@ async function paced(devices: MqttClient[], rate: number, ms: number, topic?: st
   return sent;
 }
 
-/** Publishes as fast as each device's socket takes it, until `ms` pass. */
+/**
+ * Publishes as fast as the hub takes it: QoS 1, each device keeping `IN_FLIGHT` publishes
+ * unacknowledged (the PUBACK waits for the store's commit), until `ms` pass. A closed loop, so
+ * nothing piles up in socket buffers to be worked off later.
+ */
 async function flood(devices: MqttClient[], ms: number): Promise<void> {
   const end = Date.now() + ms;
   await Promise.all(
-    devices.map(async (client, d) => {
-      let n = 0;
-      while (Date.now() < end) {
-        for (let i = 0; i < 20; i++) client.publish(topicOf(d), `{"v":${n++ % 100},"sent":${now()}}`, { qos: 0 });
-        // Let the socket drain: publishing without pause would only queue inside mqtt.js.
-        await new Promise((r) => setImmediate(r));
-        if (client.stream.writableNeedDrain) await new Promise((r) => client.stream.once('drain', r));
-      }
-    }),
+    devices.map(
+      (client, d) =>
+        new Promise<void>((resolve) => {
+          let n = 0;
+          let open = 0;
+          const next = (): void => {
+            if (Date.now() >= end) {
+              if (open === 0) resolve();
+              return;
+            }
+            for (; open < IN_FLIGHT; open++) {
+              client.publish(topicOf(d), `{"v":${n++ % 100},"sent":${now()}}`, { qos: 1 }, () => {
+                open--;
+                next();
+              });
+            }
+          };
+          next();
+        }),
+    ),
   );
 }
 
@@ -282,15 +294,17 @@ async function latency(httpUrl: string, devices: MqttClient[], rates: number[], 
       );
       await sleep(2000); // let any backlog clear before the next rate
     }
-    // Saturation: offer more than the hub can carry; what arrives per second is its ceiling.
+    // Saturation: offer as much as the hub takes; what it carries per second is its ceiling.
     const before = await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total');
+    const ingestedBefore = await hubCounter(httpUrl, 'fleetwire_bridge_messages_total');
     const receivedBefore = tally.received;
     const t0 = performance.now();
     await flood(devices, seconds * 1000);
     const s = (performance.now() - t0) / 1000;
     const received = tally.received - receivedBefore;
     const hub = (await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total')) - before;
-    console.log(`  saturation: browsers received ${fmt(received / s)} deliveries/s; the hub handed ${fmt(hub / s)} deliveries/s to transports`);
+    const ingested = (await hubCounter(httpUrl, 'fleetwire_bridge_messages_total')) - ingestedBefore;
+    console.log(`  saturation: ${fmt(ingested / s)} msg/s ingested (QoS 1); the hub handed ${fmt(hub / s)} deliveries/s to transports, browsers received ${fmt(received / s)}/s`);
     const drained = await settle(httpUrl);
     console.log(`  the backlog left by saturation (kept in the store, read back by catching-up subscribers) drained in ${fmt(drained / 1000, 1)} s`);
   } finally {

@@ -179,11 +179,16 @@ async function startBroker(): Promise<{ url: string; name: string; stop(): void 
     child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
     name = 'aedes in a child process';
   }
-  await waitForPort(port);
   const stop = (): void => {
     child.kill('SIGTERM');
     if (dir) rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await waitForPort(port);
+  } catch (err) {
+    stop();
+    throw err;
+  }
   return { url: `mqtt://127.0.0.1:${port}`, name, stop };
 }
 

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { UserStore } from '../auth/index.js';
 import type { Route } from '../http/router.js';
-import { type BrowserRole, createAccess } from './access/access.js';
+import { createAccess } from './access/access.js';
 import { loginRoutes } from './access/login-routes.js';
 import { commandRoutes } from './commands/command-routes.js';
 import { createCommandTracker } from './commands/command-tracker.js';
@@ -55,8 +55,8 @@ export interface Bridge {
   routes(): Route[];
   /** `GET /ws`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** For other parts' browser routes: null when the request may act with `role`, else why not. */
-  authorize(req: IncomingMessage, role: BrowserRole): string | null;
+  /** Other parts' browser routes behind the same login and origin checks: reading needs a viewer, anything else an admin. */
+  guard(routes: Route[]): Route[];
   /** Ends every stream and socket politely (each client is told why) and stops the timers. */
   close(): Promise<void>;
 }
@@ -73,7 +73,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const { store } = opts;
 
   const log = createMessageLog({ store, fanOut: (msg) => hub.publish(msg), metrics, logger });
-  const hub = createHub({ store, lastSeq: log.lastSeq, limits, metrics });
+  const hub = createHub({ store, lastSeq: log.lastSeq, limits, metrics, logger });
   const registry = createDeviceRegistry({ store, maxDevices: limits.maxDevices, logger });
   const commands = createCommandTracker({ store, log, hub, registry, publish: opts.publish, timeoutMs: commandTimeoutMs, limits, metrics, logger });
   const ingest = createIngest({ log, commands, registry, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });
@@ -95,16 +95,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     ingest: (msg) => (closed ? undefined : ingest(msg)),
     routes: () => routes,
     handleUpgrade: (req, socket, head) => (closed ? socket.destroy() : ws.handleUpgrade(req, socket, head)),
-    authorize(req, role) {
-      let url: URL;
-      try {
-        url = new URL(req.url ?? '/', 'http://hub');
-      } catch {
-        return 'the request URL cannot be parsed';
-      }
-      const who = access.check(req, url, role);
-      return who.ok ? null : who.error;
-    },
+    guard: (guarded) => guarded.map((route) => ({ ...route, handler: access.guard(route.method === 'GET' ? 'viewer' : 'admin', (req, res, params, url) => route.handler(req, res, params, url)) })),
     async close() {
       if (closed) return;
       closed = true;

@@ -44,9 +44,9 @@ export interface IngestOptions {
 export function createIngest(opts: IngestOptions): Ingest {
   const running = new Set<Promise<Error | null>>();
   /** `${clientId} ${messageId}` → the hook call for a QoS 2 message not yet stored by Aedes */
-  const qos2InHook = new Map<string, Promise<void>>();
+  const qos2InHook = new Map<string, Promise<Error | null>>();
 
-  const fail = (msg: InboundPublish, err: unknown): void => {
+  const fail = (msg: InboundPublish, err: unknown): Error => {
     opts.onFailure();
     opts.logger.error({ err, topic: msg.topic, clientId: msg.clientId, qos: msg.qos }, 'onPublish hook failed');
     return err instanceof Error ? err : new Error(String(err));

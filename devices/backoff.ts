@@ -12,8 +12,6 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, maxMs: 60_000 };
-
 /** The window (ms) for retry number `attempt` (0 for the first retry). */
 export function backoffWindow(attempt: number, opts: BackoffOptions): number {
   // 2^31 overflows nothing here, but stop doubling once past the cap.

@@ -18,9 +18,9 @@ import { deviceRng } from './random.js';
 import type { FleetCounters } from './metrics.js';
 import type { Task } from './scheduler.js';
 
-export const INITIAL_FIRMWARE = '1.0.0';
+const INITIAL_FIRMWARE = '1.0.0';
 /** Commands larger than this are ignored unread. */
-export const MAX_COMMAND_BYTES = 16 * 1024;
+const MAX_COMMAND_BYTES = 16 * 1024;
 const MAX_COMMAND_ID = 128;
 
 export interface DeviceOptions extends Omit<LinkOptions, 'clientId' | 'will' | 'subscription' | 'rng' | 'hooks'> {

@@ -19,7 +19,7 @@ export interface Rng {
 }
 
 /** FNV-1a over UTF-16 code units: a stable 32-bit hash for stream names. */
-export function hash32(text: string, start = 0x811c9dc5): number {
+function hash32(text: string, start = 0x811c9dc5): number {
   let h = start >>> 0;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

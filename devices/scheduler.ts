@@ -27,8 +27,6 @@ export interface Scheduler {
    */
   every(periodMs: number, firstDelayMs: number, fn: () => void): Task;
   lag(): LagStats;
-  /** Tasks waiting, counting cancelled ones until their due time passes. */
-  size(): number;
   close(): void;
 }
 
@@ -181,7 +179,6 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (now - windowStart >= windowMs) rollWindow(now);
       return { ...last, ran };
     },
-    size: () => heap.length,
     close: () => {
       closed = true;
       if (timer) clearTimeout(timer);

@@ -2,6 +2,7 @@
  * The hub's configuration: one typed defaults object, merged by spread and validated once.
  * Only the CLI entry fills it from flags and the environment; tests build it directly.
  */
+import { isLoopback } from '../broker/index.js';
 
 export interface HubConfig {
   /** Bind address of every listener. Anything but loopback needs a users file (or allowAnonymous). */
@@ -60,16 +61,10 @@ export const HUB_DEFAULTS: HubConfig = {
   logLevel: 'info',
 };
 
-const LOOPBACK_NAMES = new Set(['localhost', '::1', '[::1]']);
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
 /** Cross-field checks the per-option parsers cannot make. Returns one line naming the option, or null. */
 export function configProblem(c: HubConfig): string | null {
   if ((c.tlsCert === null) !== (c.tlsKey === null)) return '--tls-cert and --tls-key go together: give both or neither.';
-  if (!isLoopbackHost(c.host) && c.usersFile === null && !c.allowAnonymous) {
+  if (!isLoopback(c.host) && c.usersFile === null && !c.allowAnonymous) {
     return `--host ${c.host} is not loopback: give --users-file so clients must log in (or --allow-anonymous to open it to anyone).`;
   }
   if (c.fleet > 0 && c.usersFile !== null && c.fleetCredentials === null && !c.allowAnonymous) {

@@ -11,7 +11,7 @@ import { type UserStore, loadUsers } from '../auth/index.js';
 import { type Broker, createBroker } from '../broker/index.js';
 import { type Bridge, createBridge } from '../bridge/index.js';
 import { createHistoryStore, historyRoutes } from '../bridge/history/index.js';
-import { type Fleet, createFleet } from '../devices/index.js';
+import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
 import type { HubConfig } from './config.js';
 import { healthRoutes } from './health.js';
@@ -50,12 +50,16 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function readCredentials(file: string): Record<string, string> {
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((v) => typeof v !== 'string')) {
-    throw new Error(`--fleet-credentials ${file} must be a JSON object of device id → password`);
+function readCredentials(file: string): FleetOptions['credentials'] {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`--fleet-credentials ${file} cannot be read as JSON: ${(err as Error).message}`);
   }
-  return parsed as Record<string, string>;
+  const passwords = parsePasswords(data);
+  if (!passwords.ok) throw new Error(`--fleet-credentials ${file}: ${passwords.error}`);
+  return passwordCredentials(passwords.value);
 }
 
 export async function createHub(config: HubConfig, extras: HubExtras = {}): Promise<Hub> {
@@ -106,7 +110,24 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
     broker = startedBroker;
     cleanups.push(() => startedBroker.close());
 
-    const lab = createLab({ publish: (topic, payload) => publish(topic, payload, 0), authorize: (req) => bridge.authorize(req, 'admin') });
+    const host = urlHost(config.host);
+    const mqttUrl = `mqtt://${host}:${startedBroker.mqttAddress.port}`;
+    let fleet: Fleet | null = null;
+    if (config.fleet > 0) {
+      fleet = await createFleet({
+        broker: mqttUrl,
+        count: config.fleet,
+        seed: config.fleetSeed,
+        intervalMs: config.fleetIntervalMs,
+        credentials: config.fleetCredentials ? readCredentials(config.fleetCredentials) : undefined,
+        logger,
+        metrics,
+      });
+      const running = fleet;
+      cleanups.push(() => running.close());
+    }
+
+    const lab = createLab({ publish: (topic, payload) => publish(topic, payload, 0) });
     cleanups.push(() => lab.close());
 
     const http: HttpServer = await startHttpServer({
@@ -116,8 +137,7 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
       routes: [
         ...healthRoutes({ broker: () => startedBroker.listening(), database: () => db.open, history: () => store.health().writable }, metrics),
         ...bridge.routes(),
-        ...historyRoutes(store),
-        ...lab.routes(),
+        ...bridge.guard([...historyRoutes(store), ...lab.routes(), ...(fleet?.routes() ?? [])]),
         ...staticRoutes(extras.webRoot ?? defaultWebRoot()),
       ],
       upgrades: {
@@ -127,24 +147,6 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
       logger,
     });
     cleanups.push(() => http.close());
-
-    const host = urlHost(config.host);
-    const mqttUrl = `mqtt://${host}:${startedBroker.mqttAddress.port}`;
-    let fleet: Fleet | null = null;
-    if (config.fleet > 0) {
-      const passwords = config.fleetCredentials ? readCredentials(config.fleetCredentials) : null;
-      fleet = await createFleet({
-        broker: mqttUrl,
-        count: config.fleet,
-        seed: config.fleetSeed,
-        intervalMs: config.fleetIntervalMs,
-        credentials: passwords ? (id) => (passwords[id] === undefined ? undefined : { username: id, password: passwords[id] }) : undefined,
-        logger,
-        metrics,
-      });
-      const running = fleet;
-      cleanups.push(() => running.close());
-    }
 
     const mqttsUrl = startedBroker.tlsAddress ? `mqtts://${host}:${startedBroker.tlsAddress.port}` : null;
     const httpUrl = http.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, `//${host}`);

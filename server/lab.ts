@@ -2,7 +2,6 @@
  * The transport lab's load: `lab/tick` messages at a rate chosen from the /lab page, so every
  * push method can be watched under the same traffic. Off until someone asks; capped.
  */
-import type { IncomingMessage } from 'node:http';
 import { readJsonBody, sendError, sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
 
@@ -14,8 +13,6 @@ const TICK_MS = 20;
 
 export interface LabOptions {
   publish: (topic: string, payload: string) => Promise<void>;
-  /** Returns an error message when this request may not change the rate, else null. */
-  authorize: (req: IncomingMessage) => string | null;
 }
 
 export interface Lab {
@@ -54,8 +51,6 @@ export function createLab(opts: LabOptions): Lab {
         method: 'POST',
         path: '/api/lab/rate',
         handler: async (req, res) => {
-          const denied = opts.authorize(req);
-          if (denied) return sendError(res, 'forbidden', denied);
           const body = await readJsonBody(req, 1024);
           if (!body.ok) return sendError(res, body.code, body.error);
           const next = (body.value as { rate?: unknown } | undefined)?.rate;

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import type { HubMessage } from '../../protocol/message.js';
+import type { Logger } from 'pino';
 import type { HistoryStore } from '../history/store.js';
 import type { BridgeLimits } from '../limits.js';
 import type { BridgeMetrics } from '../metrics.js';
@@ -19,6 +20,7 @@ export interface HubOptions {
   lastSeq(): number;
   limits: BridgeLimits;
   metrics: BridgeMetrics;
+  logger: Logger;
 }
 
 export interface SubscribeRequest {
@@ -66,7 +68,13 @@ export function createHub(opts: HubOptions): Hub {
     flushPending = false;
     for (const sub of batch) {
       sub.scheduled = false;
-      sub.pump();
+      try {
+        sub.pump();
+      } catch (err) {
+        // A failed replay read (say, the store closing) ends this subscriber, never the others.
+        opts.logger.error({ err, subscriber: sub.id, transport: sub.transport }, 'subscriber failed');
+        sub.end('the hub could not read this stream on; reconnect to resume', 'failed');
+      }
     }
   };
 

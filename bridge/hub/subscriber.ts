@@ -19,7 +19,7 @@ import type { BridgeMetrics } from '../metrics.js';
 export type TransportName = 'sse' | 'ws' | 'poll' | 'iframe';
 
 /** Why the hub ended a subscriber (a metric label; the text sent to the client says more). */
-export type CutoffReason = 'stalled' | 'closing' | 'unresponsive' | 'page_full';
+export type CutoffReason = 'stalled' | 'closing' | 'unresponsive' | 'page_full' | 'failed';
 
 /** Where a subscriber's messages go: one per transport connection. */
 export interface Sink {
@@ -28,8 +28,8 @@ export interface Sink {
   /** The resume point is older than the store keeps (or newer than any seq): the stream restarts from `from`. */
   reset(from: number): void;
   /**
-   * The hub ends the subscription. For `closing` and `page_full` tell the client `reason` and
-   * close politely; a `stalled` or `unresponsive` client cannot read it: drop the connection.
+   * The hub ends the subscription. Tell the client `reason` and close politely, except that a
+   * `stalled` or `unresponsive` client cannot read it: drop that connection.
    */
   end(reason: string, why: CutoffReason): void;
 }

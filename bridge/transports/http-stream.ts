@@ -65,6 +65,11 @@ export function streamHandler(deps: TransportDeps, spec: StreamSpec): GuardedHan
         else res.end(frame.end(reason));
       },
     };
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'cache-control': 'no-store', ...frame.headers });
+      res.end();
+      return;
+    }
     const subscribed = deps.hub.subscribe({ transport: spec.transport, filters: params.value.filters, key: params.value.key, sink });
     if (!subscribed.ok) return sendError(res, subscribed.code, subscribed.error);
     const stream = subscribed.value;

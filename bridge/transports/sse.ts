@@ -6,6 +6,7 @@
  * `event: end` with the reason when the hub ends the stream.
  */
 import { ok } from '../../protocol/errors.js';
+import type { HubMessage } from '../../protocol/message.js';
 import type { Route } from '../../http/router.js';
 import { messageEvent } from './encode.js';
 import { type StreamFraming, streamHandler } from './http-stream.js';
@@ -16,7 +17,8 @@ export function sseFraming(retryMs: number): StreamFraming {
   return {
     headers: { 'content-type': 'text/event-stream; charset=utf-8' },
     preamble: (subscriber) => formatEvent({ retry: retryMs, event: 'hello', data: JSON.stringify({ subscriber }) }),
-    messages: (batch) => batch.map(messageEvent).join(''),
+    // One message (the common live case) is its cached event as it is: no copy per subscriber.
+    messages: (batch) => (batch.length === 1 ? messageEvent(batch[0] as HubMessage) : batch.map(messageEvent).join('')),
     reset: (from) => formatEvent({ id: from, event: 'reset', data: JSON.stringify({ op: 'reset', since: from }) }),
     end: (reason) => formatEvent({ event: 'end', data: JSON.stringify({ op: 'end', reason }) }),
     heartbeat: formatComment(''),

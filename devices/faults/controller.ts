@@ -52,7 +52,7 @@ const PERCENT = /^(\d{1,3}(?:\.\d+)?)%$/;
 const FRACTION = /^(?:0|1|0?\.\d+|1\.0+)$/;
 
 /** Resolves a target to devices; fractions round to at least one device. */
-export function resolveTarget<D extends FaultableDevice>(devices: readonly D[], seed: number, fault: FaultName, target: FaultTarget = 'all'): Result<D[]> {
+function resolveTarget<D extends FaultableDevice>(devices: readonly D[], seed: number, fault: FaultName, target: FaultTarget = 'all'): Result<D[]> {
   if (target === 'all') return ok([...devices]);
   let fraction: number | null = null;
   if (typeof target === 'number') fraction = target;

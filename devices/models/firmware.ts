@@ -9,7 +9,7 @@ import type { Task } from '../scheduler.js';
 import type { CommandResult, JsonObject, Part, PartHost } from './part.js';
 import { unknownArgument } from './part.js';
 
-export const VERSION_PATTERN = /^\d{1,4}\.\d{1,4}\.\d{1,4}$/;
+const VERSION_PATTERN = /^\d{1,4}\.\d{1,4}\.\d{1,4}$/;
 const STEPS = 10;
 const MAX_REASON = 200;
 const DEFAULT_REASON = 'image checksum mismatch';

@@ -6,7 +6,7 @@
 import type { HotplugEvent } from '../../protocol/payloads.js';
 import type { JsonObject, Metrics, Part, PartHost } from './part.js';
 
-export const PERIPHERALS = ['usb-storage', 'keyboard', 'camera', 'serial-adapter', 'zigbee-dongle', 'lte-modem'] as const;
+const PERIPHERALS = ['usb-storage', 'keyboard', 'camera', 'serial-adapter', 'zigbee-dongle', 'lte-modem'] as const;
 
 /** Chance per reading that one port changes; about one change per 50 readings. */
 const CHANGE_CHANCE = 0.02;

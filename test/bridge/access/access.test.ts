@@ -1,11 +1,12 @@
 /** Browser access with a users file: logins, sessions, roles, and origin checks. */
-import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { addUser, loadUsers } from '../../../auth/index.js';
+import { sendJson } from '../../../http/respond.js';
+import type { Route } from '../../../http/router.js';
 import { waitFor } from '../../support/hub.js';
 import { type Rig, startRig, stopRigs } from '../support/bridge-rig.js';
 import { type Session, sseClient, wsClient } from '../support/transport-clients.js';
@@ -19,8 +20,14 @@ const ORIGIN = 'https://dash.example';
 
 let rig: Rig;
 const sessions: Session[] = [];
+/** Another part's routes, put behind the bridge's checks with bridge.guard(). */
+const OTHER_PART: Route[] = [
+  { method: 'GET', path: '/api/other', handler: (_req, res) => sendJson(res, 200, { read: true }) },
+  { method: 'POST', path: '/api/other', handler: (_req, res) => sendJson(res, 200, { changed: true }) },
+];
+
 beforeAll(async () => {
-  rig = await startRig({ users: loadUsers(usersFile), allowOrigins: [ORIGIN] });
+  rig = await startRig({ users: loadUsers(usersFile), allowOrigins: [ORIGIN], guarded: OTHER_PART });
   rig.publish('devices/d1/status', '{"online":true}');
 });
 afterAll(async () => {
@@ -128,16 +135,18 @@ describe('roles', () => {
     await waitFor(() => ws.controls.some((c) => c.op === 'error'), 10_000, 'error frame');
     expect(ws.controls).toEqual([{ op: 'error', error: expect.stringContaining('admin') }]);
   });
+});
 
-  it('answers authorize() for other parts’ routes', async () => {
+describe('other parts’ routes behind bridge.guard()', () => {
+  it('need a viewer to read and an admin for anything else, from an allowed origin', async () => {
     const viewer = await token('vera', 'vera-pass');
     const admin = await token('ada', 'ada-pass');
-    const req = (headers: Record<string, string>) => ({ headers, url: '/api/lab/rate', socket: {} }) as unknown as IncomingMessage;
-    expect(rig.bridge.authorize(req(bearer(admin)), 'admin')).toBeNull();
-    expect(rig.bridge.authorize(req(bearer(viewer)), 'viewer')).toBeNull();
-    expect(rig.bridge.authorize(req(bearer(viewer)), 'admin')).toContain('admin');
-    expect(rig.bridge.authorize(req({}), 'viewer')).toContain('log in');
-    expect(rig.bridge.authorize(req({ ...bearer(admin), origin: 'http://evil.example' }), 'admin')).toContain('not allowed');
+    const other = (method: string, headers: Record<string, string>) => fetch(`${rig.url}/api/other`, { method, headers });
+    expect((await other('GET', {})).status).toBe(401);
+    expect(await (await other('GET', bearer(viewer))).json()).toEqual({ read: true });
+    expect((await other('POST', bearer(viewer))).status).toBe(403);
+    expect(await (await other('POST', bearer(admin))).json()).toEqual({ changed: true });
+    expect((await other('POST', { ...bearer(admin), origin: 'http://evil.example' })).status).toBe(403);
   });
 });
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { UserStore } from '../../../auth/index.js';
+import type { Route } from '../../../http/router.js';
 import { type Bridge, type BridgeLimits, createBridge } from '../../../bridge/index.js';
 import { type SqliteHistoryStore, createHistoryStore } from '../../../bridge/history/index.js';
 import { type HttpServer, startHttpServer } from '../../../server/http-server.js';
@@ -21,12 +22,18 @@ export interface RigOptions {
   users?: UserStore | null;
   allowOrigins?: string[];
   commandTimeoutMs?: number;
+  /** More routes for the HTTP server, e.g. a page to load in a browser at the hub's origin. */
+  routes?: Route[];
+  /** Routes put behind the bridge's login and origin checks (bridge.guard), as other parts' are. */
+  guarded?: Route[];
 }
 
 export interface Rig {
   readonly url: string;
   readonly bridge: Bridge;
   readonly store: SqliteHistoryStore;
+  /** The database connection, for tests that break it on purpose. */
+  readonly db: Db;
   readonly metrics: Registry;
   /** Every publish the hub made, in order. */
   readonly published: { topic: string; payload: string; qos: number }[];
@@ -79,7 +86,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       host: '127.0.0.1',
       port: 0,
       tls: null,
-      routes: bridge.routes(),
+      routes: [...bridge.routes(), ...bridge.guard(opts.guarded ?? []), ...(opts.routes ?? [])],
       upgrades: { '/ws': (req, socket, head) => bridge.handleUpgrade(req, socket, head) },
       logger,
     });
@@ -88,8 +95,10 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const shut = async (p: Parts): Promise<void> => {
     await p.http.close();
     await p.bridge.close();
-    await p.store.close();
-    p.db.close();
+    if (p.db.open) {
+      await p.store.close();
+      p.db.close();
+    }
   };
 
   parts = await open();
@@ -102,6 +111,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     },
     get store() {
       return parts.store;
+    },
+    get db() {
+      return parts.db;
     },
     get metrics() {
       return parts.metrics;

@@ -1,11 +1,12 @@
 /**
  * The streaming transports in real Chromium: native EventSource, native WebSocket and the
  * iframe stream each get the same messages, hostile strings included, and no device string
- * runs as script. The parent page is served at the hub's own origin (playwright route), as the
- * dashboard would be. Saves test-artifacts/bridge-transports.png.
+ * runs as script. The parent page is served by the hub's own HTTP server, as the dashboard
+ * is. Saves test-artifacts/bridge-transports.png.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import type { Route } from '../../../http/router.js';
 import type { HubMessage } from '../../../protocol/message.js';
 import { type WatchedPage, launchBrowser, openPage, screenshot } from '../../web/browser.js';
 import { type Rig, startRig, stopRigs } from '../support/bridge-rig.js';
@@ -35,10 +36,17 @@ let rig: Rig;
 let browser: Browser;
 let view: WatchedPage;
 beforeAll(async () => {
-  rig = await startRig();
+  const parent: Route = {
+    method: 'GET',
+    path: '/parent.html',
+    handler: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(PARENT);
+    },
+  };
+  rig = await startRig({ routes: [parent] });
   browser = await launchBrowser();
   view = await openPage(browser, { width: 1000, height: 700 });
-  await view.page.route(`${rig.url}/parent.html`, (route) => route.fulfill({ contentType: 'text/html', body: PARENT }));
 });
 afterAll(async () => {
   await view?.close().catch(() => undefined);
@@ -52,7 +60,7 @@ describe('in a real browser', () => {
     // Not 'load': the iframe's document never finishes, so neither does the parent's load.
     await page.goto(`${rig.url}/parent.html`, { waitUntil: 'domcontentloaded' });
     await page.waitForFunction(() => {
-      const w = window as unknown as Record<string, unknown>;
+      const w = globalThis as unknown as Record<string, unknown>;
       return w.sseReady === true && w.wsReady === true && w.iframeReady === true;
     });
     const hostile = '</script><script>window.top.pwned=1</script><img src=x onerror="window.top.pwned=2">\r\n\r\nevent: command\ndata: {}';
@@ -61,14 +69,14 @@ describe('in a real browser', () => {
     rig.publish('browser/evil', hostile);
     rig.publish('other/topic', '1');
     await page.waitForFunction(() => {
-      const got = (window as unknown as { got: Record<string, unknown[]> }).got;
+      const got = (globalThis as unknown as { got: Record<string, unknown[]> }).got;
       return got.sse?.length === 3 && got.ws?.length === 3 && got.iframe?.length === 3;
     });
-    const got = await page.evaluate(() => (window as unknown as { got: Record<string, HubMessage[]> }).got);
+    const got = await page.evaluate(() => (globalThis as unknown as { got: Record<string, HubMessage[]> }).got);
     expect(got.sse?.map((m) => m.data)).toEqual([{ t: 21.5 }, { model: hostile }, hostile]);
     expect(got.ws).toEqual(got.sse);
     expect(got.iframe).toEqual(got.sse);
-    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(view.problems).toEqual([]);
     await screenshot(page, 'bridge-transports');
   });

@@ -74,6 +74,13 @@ describe('SSE', () => {
     expect(await res.json()).toHaveProperty('error');
   });
 
+  it('answers HEAD with the headers and no stream', async () => {
+    const res = await fetch(`${rig.url}/events?topic=a`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await res.text()).toBe('');
+  });
+
   it('refuses a bad Last-Event-ID', async () => {
     expect((await fetch(`${rig.url}/events?topic=a`, { headers: { 'last-event-id': 'abc' } })).status).toBe(400);
   });
