@@ -31,7 +31,6 @@ import { createWsTransport } from './transports/ws.js';
 
 export type { IncomingPublish } from './ingest/ingest.js';
 export type { BridgeLimits } from './limits.js';
-export type { BrowserRole } from './access/access.js';
 
 export interface BridgeOptions {
   store: HistoryStore;

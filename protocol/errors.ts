@@ -15,6 +15,8 @@ export const ERRORS = {
   unknown_device: 404,
   unknown_command: 404,
   method_not_allowed: 405,
+  /** A command for a device that is offline: refused, not queued (README). */
+  device_offline: 409,
   too_large: 413,
   too_many: 429,
   not_ready: 503,

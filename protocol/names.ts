@@ -69,3 +69,8 @@ export function deviceOfTopic(topic: string): string | null {
   const end = topic.indexOf('/', DEVICES_ROOT.length + 1);
   return end === -1 ? null : topic.slice(DEVICES_ROOT.length + 1, end);
 }
+
+/** A client-chosen sender key: long enough to be unguessable when random, short enough to index. */
+export const SUBSCRIBER_KEY_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
+/** The header a command request names its sender's stream in, so the result reaches it on any transport. */
+export const SUBSCRIBER_HEADER = 'x-fleetwire-subscriber';

@@ -31,7 +31,7 @@ export interface CommandRequest {
 }
 
 export interface CommandTracker {
-  /** Validates, records `pending` and publishes. Fails: bad_device_id, bad_param, too_large, unknown_device, not_ready (offline), too_many. */
+  /** Validates, records `pending` and publishes. Fails: bad_device_id, bad_param, too_large, unknown_device, device_offline, too_many. */
   send(req: CommandRequest): Result<CommandView>;
   /** Applies a device's ack from `device` to its pending command; acks for unknown, settled or another device's commands change nothing. */
   settle(ack: AckPayload, device: string): void;
@@ -93,7 +93,7 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
       if (!checked.ok) return checked;
       const device = opts.registry.get(req.device);
       if (!device) return fail('unknown_device', `no device "${req.device}" has been seen`);
-      if (!device.online) return fail('not_ready', `device "${req.device}" is offline: commands are refused, not queued`);
+      if (!device.online) return fail('device_offline', `device "${req.device}" is offline: commands are refused, not queued`);
       if (pending.size >= opts.limits.maxPendingCommands) return fail('too_many', `${pending.size} commands are already pending`);
 
       const now = Date.now();

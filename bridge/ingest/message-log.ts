@@ -46,7 +46,8 @@ export function createMessageLog(opts: MessageLogOptions): MessageLog {
         committed.catch(() => undefined); // logged above; a QoS 0 caller never awaits it
         return { msg, committed };
       }
-      committed.catch((err: unknown) => opts.logger.error({ err, seq: msg.seq, topic: msg.topic }, 'message commit failed'));
+      // The store reports why its commits fail (once, not per message); here only the detail.
+      committed.catch((err: unknown) => opts.logger.debug({ err, seq: msg.seq, topic: msg.topic }, 'message not committed'));
       opts.metrics.messages.inc({ kind: msg.kind });
       opts.fanOut(msg);
       return { msg, committed };

@@ -28,10 +28,26 @@ export interface DeviceRegistryOptions {
 
 type JsonObject = { [key: string]: Json };
 
+/** Most ports a port map may list; a device claiming more is cut to this many. */
+const MAX_PORTS = 64;
+
+/** A hot-plug device's whole port map, as its retained status may carry it: port → peripheral or null. */
+function portMap(value: Json | undefined): DeviceView['ports'] | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const ports: NonNullable<DeviceView['ports']> = {};
+  for (const [port, peripheral] of Object.entries(value).slice(0, MAX_PORTS)) {
+    if (/^\d{1,4}$/.test(port) && (peripheral === null || typeof peripheral === 'string')) ports[port] = peripheral;
+  }
+  return ports;
+}
+
 function applyStatus(device: DeviceView, data: JsonObject): void {
   device.online = data.online === true;
   if (typeof data.model === 'string') device.model = data.model;
   if (typeof data.fw === 'string') device.fw = data.fw;
+  // The retained status is the whole truth after a reconnect; hot-plug events only patch it.
+  const ports = portMap(data.ports);
+  if (ports) device.ports = ports;
 }
 
 function applyTelemetry(device: DeviceView, msg: HubMessage, topic: DeviceTopic): void {

@@ -4,6 +4,7 @@
  * reconnects). Checked once here, before any side effect.
  */
 import { type Result, fail, ok } from '../../protocol/errors.js';
+import { SUBSCRIBER_KEY_PATTERN } from '../../protocol/names.js';
 import { MAX_FILTER_LENGTH, isValidFilter } from '../../protocol/topic-filter.js';
 
 export interface StreamParams {
@@ -13,10 +14,6 @@ export interface StreamParams {
   key: string | null;
 }
 
-/** A client-chosen sender key: long enough to be unguessable when random, short enough to index. */
-export const SUBSCRIBER_KEY_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
-/** The header a command request names its sender's key in. */
-export const SUBSCRIBER_HEADER = 'x-fleetwire-subscriber';
 
 /** Distinct valid MQTT filters, 1 to `max` of them. */
 export function parseFilters(values: readonly unknown[], max: number): Result<string[]> {

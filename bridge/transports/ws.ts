@@ -76,7 +76,15 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
     }
     const session: WsSession = { sub: subscribed.value, user, own: [], send };
     alive.set(ws, { answered: true, session });
-    ws.on('message', (data: RawData, isBinary: boolean) => dispatch(session, data as Buffer, isBinary, deps));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      try {
+        dispatch(session, data as Buffer, isBinary, deps);
+      } catch (err) {
+        // A throw here would escape into the socket's event loop turn: answer it instead.
+        log.error({ err }, 'websocket frame failed');
+        send({ op: 'error', error: 'internal error' });
+      }
+    });
     ws.on('pong', () => {
       const entry = alive.get(ws);
       if (entry) entry.answered = true;

@@ -48,8 +48,8 @@ describe('fleetwire CLI', () => {
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     try {
       await waitFor(() => stderr.includes('Press Ctrl-C'), 30_000, 'the start-up banner');
-      const line = stdout.split('\n').find((l) => l.includes('"listening"'));
-      const { http, mqtt } = JSON.parse(line ?? '{}') as { http: string; mqtt: string };
+      const line = await waitFor(() => stdout.split('\n').find((l) => l.includes('"listening"')), 10_000, 'the listening log line');
+      const { http, mqtt } = JSON.parse(line) as { http: string; mqtt: string };
       expect(mqtt).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
       expect(stderr).toContain(`${http}/`);
       expect((await fetch(`${http}/healthz`)).status).toBe(200);

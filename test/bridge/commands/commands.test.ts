@@ -77,7 +77,7 @@ describe('the command state machine', () => {
 describe('refusals', () => {
   it.each([
     ['an unknown device', 'nobody', { name: 'led' }, 404],
-    ['an offline device (commands are refused, not queued)', 'gone', { name: 'led' }, 503],
+    ['an offline device (commands are refused, not queued)', 'gone', { name: 'led' }, 409],
     ['a bad device id', 'bad%20id', { name: 'led' }, 400],
     ['a bad command name', 'k1', { name: 'LED!' }, 400],
     ['args that are not an object', 'k1', { name: 'led', args: [1] }, 400],

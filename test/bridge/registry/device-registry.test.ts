@@ -35,6 +35,17 @@ describe('the device registry', () => {
     expect(d.lastSeen).toBeGreaterThanOrEqual(d.firstSeen);
   });
 
+  it('takes the whole port map from a retained status, then patches it with hot-plug events', async () => {
+    rig.publish('devices/h1/status', JSON.stringify({ online: true, model: 'hub-4', ports: { '1': 'keyboard', '2': null, x: 'bad', '3': 7 } }));
+    expect((await device('h1')).ports).toEqual({ '1': 'keyboard', '2': null });
+    rig.publish('devices/h1/events', '{"type":"hotplug","port":2,"action":"attached","peripheral":"camera"}');
+    expect((await device('h1')).ports).toEqual({ '1': 'keyboard', '2': 'camera' });
+    rig.publish('devices/h1/status', JSON.stringify({ online: true, model: 'hub-4', ports: { '1': null, '2': 'camera' } }));
+    expect((await device('h1')).ports).toEqual({ '1': null, '2': 'camera' });
+    rig.publish('devices/h1/status', '{"online":false}');
+    expect((await device('h1')).ports).toEqual({ '1': null, '2': 'camera' });
+  });
+
   it('goes offline on the last will and online again on any publish', async () => {
     rig.publish('devices/g2/status', '{"online":true}');
     expect((await device('g2')).online).toBe(true);
