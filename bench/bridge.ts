@@ -16,20 +16,16 @@
  *    prints bytes received (headers, framing and body) and HTTP requests per delivered
  *    message. Short polls ask again at once after messages, 250 ms after an empty answer.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { HUB_DEFAULTS } from '../server/config.js';
-import { createHub } from '../server/create-hub.js';
+import { hubCounter, startHubProcess } from './support/hub-process.js';
+import { flag, quantile, sleep } from './support/stats.js';
 
-const HUB_FLAG = '--bridge-bench-hub';
 const WARMUP_MS = 1000;
 /** Publish ticks per second when pacing a rate. */
 const TICKS_PER_S = 100;
@@ -37,18 +33,8 @@ const CONNECT_BATCH = 100;
 /** QoS 1 publishes a flooding device keeps unacknowledged. */
 const IN_FLIGHT = 20;
 
-const flag = (args: string[], name: string, fallback: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : (args[i + 1] ?? fallback);
-};
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.timeOrigin + performance.now();
-
-function quantile(samples: Float64Array, count: number, q: number): number {
-  const sorted = samples.slice(0, count).sort();
-  return sorted[Math.min(count - 1, Math.floor(q * count))] ?? NaN;
-}
 
 /** Receive-side tallies shared by every browser of a run: messages count when they were sent inside the window. */
 class Tally {
@@ -258,22 +244,6 @@ async function flood(devices: MqttClient[], ms: number): Promise<void> {
   );
 }
 
-async function hubCounter(httpUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
-}
-
-function startHubProcess(dbFile: string): Promise<{ child: ChildProcess; mqttUrl: string; httpUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), HUB_FLAG, dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const [word, mqttUrl = '', httpUrl = ''] = line.split(' ');
-      if (word === 'ready') resolve({ child, mqttUrl, httpUrl });
-    });
-    child.once('exit', (code) => reject(new Error(`bench hub exited with ${code}`)));
-  });
-}
-
 async function latency(httpUrl: string, devices: MqttClient[], rates: number[], seconds: number, sse: number, ws: number): Promise<void> {
   const tally = new Tally();
   const watch = (i: number) => topicOf(i % devices.length);
@@ -289,7 +259,7 @@ async function latency(httpUrl: string, devices: MqttClient[], rates: number[], 
       await sleep(1000); // let the last ones arrive
       const expected = sent * fanout;
       console.log(
-        `  ${fmt(rate).padStart(6)} msg/s offered, ${fmt(sent / seconds).padStart(6)} published: latency p50 ${fmt(quantile(tally.latencies, tally.samples, 0.5), 1)} ms, p99 ${fmt(quantile(tally.latencies, tally.samples, 0.99), 1)} ms, max ${fmt(quantile(tally.latencies, tally.samples, 1), 1)} ms; ` +
+        `  ${fmt(rate).padStart(6)} msg/s offered, ${fmt(sent / seconds).padStart(6)} published: latency p50 ${fmt(quantile(tally.latencies.subarray(0, tally.samples), 0.5), 1)} ms, p99 ${fmt(quantile(tally.latencies.subarray(0, tally.samples), 0.99), 1)} ms, max ${fmt(quantile(tally.latencies.subarray(0, tally.samples), 1), 1)} ms; ` +
           `${fmt(tally.delivered)} of ${fmt(expected)} deliveries (${fmt((100 * tally.delivered) / expected, 1)} %)`,
       );
       await sleep(2000); // let any backlog clear before the next rate
@@ -357,10 +327,4 @@ export async function run(args: string[]): Promise<void> {
     await new Promise((r) => hub.child.once('exit', r));
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-if (process.argv[2] === HUB_FLAG) {
-  const hub = await createHub({ ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: 0, dbFile: process.argv[3] ?? '', logLevel: 'error' });
-  process.once('SIGTERM', () => void hub.close().then(() => process.exit(0)));
-  process.stdout.write(`ready ${hub.mqttUrl} ${hub.httpUrl}\n`);
 }

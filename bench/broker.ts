@@ -20,6 +20,7 @@ import { createBroker } from '../broker/index.js';
 import { openDatabase } from '../storage/database.js';
 import { rawClient, rawSubscriber } from '../test/broker/support/raw-client.js';
 import { PUBACK, publishPacket, publishPayload } from '../test/broker/support/raw-packets.js';
+import { median, quantile } from './support/stats.js';
 
 const SERVE_FLAG = '--serve-fleetwire-broker';
 const WARMUP_MS = 1000;
@@ -249,7 +250,6 @@ async function fanOut(port: number, seconds: number): Promise<number> {
   return result;
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Publishes at `perSecond` with the send time in each payload; latency is measured at the subscriber. */
 async function latency(port: number, perSecond: number, seconds: number): Promise<{ p50: number; p99: number; kept: number }> {
@@ -281,8 +281,7 @@ async function latency(port: number, perSecond: number, seconds: number): Promis
   clearInterval(timer);
   sub.destroy();
   pub.destroy();
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), kept: samples.length / Math.max(1, sentMeasured) };
+  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), kept: samples.length / Math.max(1, sentMeasured) };
 }
 
 /** Opens `count` idle connections (clean session, keepalive 600 s) and reports the broker's growth per connection. */
@@ -340,12 +339,6 @@ async function measure(start: () => Promise<Target>, o: Options): Promise<Figure
     [`memory per idle connection (${o.connections}), bytes`]: await fresh((t) => idleMemory(t, o.connections)),
   };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 const fmt = (n: number): string => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n < 1 ? 3 : 2));
 

@@ -10,6 +10,7 @@
 import type { CDPSession, Page } from 'playwright-core';
 import { startHub, stopAll } from '../test/support/hub.js';
 import { ensureWebBuilt, launchBrowser } from '../test/web/browser.js';
+import { quantile } from './support/stats.js';
 
 interface Options {
   devices: number;
@@ -30,10 +31,6 @@ function parseArgs(args: string[]): Options {
 }
 
 const MiB = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
-}
 
 async function heapUsed(cdp: CDPSession, collect: boolean): Promise<number> {
   if (collect) await cdp.send('HeapProfiler.collectGarbage');
@@ -98,7 +95,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`\ndashboard (${opts.page}), ${opts.devices} devices at 1 Hz, ${opts.seconds} s, headless Chromium ${version}, 1920×1080`);
     console.log(`  messages into the page     ${rate.toFixed(0)} / s (hub seq advance)`);
     console.log(`  frames                     ${frames.length} (${(frames.length / opts.seconds).toFixed(1)} / s)`);
-    console.log(`  frame time p50 / p95       ${percentile(frames, 0.5).toFixed(1)} ms / ${percentile(frames, 0.95).toFixed(1)} ms (max ${percentile(frames, 1).toFixed(1)} ms)`);
+    console.log(`  frame time p50 / p95       ${quantile(frames, 0.5).toFixed(1)} ms / ${quantile(frames, 0.95).toFixed(1)} ms (max ${quantile(frames, 1).toFixed(1)} ms)`);
     console.log(`  frames over 50 ms          ${frames.filter((f) => f > 50).length}`);
     console.log(`  main thread busy           ${share(busyEnd.task - busyStart.task)} (script ${share(busyEnd.script - busyStart.script)})`);
     console.log(`  JS heap used               start ${MiB(heapStart)} · end ${MiB(heapEnd)} · peak ${MiB(heapPeak)} (start and end after GC)`);

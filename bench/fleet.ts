@@ -28,6 +28,7 @@ import { build } from 'esbuild';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createFleet } from '../devices/index.js';
+import { flag, median, sleep } from './support/stats.js';
 
 const WORKER_FLAG = '--fleet-bench-worker';
 const STEADY_MS = 10_000;
@@ -58,8 +59,6 @@ interface WorkerResult {
   acked: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
 
@@ -190,11 +189,6 @@ async function startBroker(): Promise<{ url: string; name: string; stop(): void 
     throw err;
   }
   return { url: `mqtt://127.0.0.1:${port}`, name, stop };
-}
-
-function flag(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(`--${name}`);
-  return args[i + 1] !== undefined && i >= 0 ? (args[i + 1] as string) : fallback;
 }
 
 export async function run(args: string[]): Promise<void> {

@@ -14,36 +14,26 @@
  *     comparison one day at a 30 s step, which cannot use rollups and reads raw points.
  *     Medians and p95 of 20 runs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { HISTORY_DEFAULTS, type SqliteHistoryStore, createHistoryStore } from '../bridge/history/index.js';
 import type { DeviceView } from '../protocol/message.js';
-import { HUB_DEFAULTS } from '../server/config.js';
-import { createHub } from '../server/create-hub.js';
 import { openDatabase } from '../storage/database.js';
+import { hubCounter, startHubProcess } from './support/hub-process.js';
+import { flag as textFlag, quantile, sleep } from './support/stats.js';
 
-const HUB_FLAG = '--history-bench-hub';
 const DAY = 86_400_000;
 const QUERY_RUNS = 20;
 const QOS1_IN_FLIGHT = 50;
 const QOS0_UNWRITTEN = 200;
 const LATENCY_MESSAGES = 500;
 
-const flag = (args: string[], name: string, fallback: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(args[i + 1]);
-};
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const at = (xs: number[], q: number) => sorted(xs)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const flag = (args: string[], name: string, fallback: number): number => Number(textFlag(args, name, String(fallback)));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function openStore(dir: string): SqliteHistoryStore {
   return createHistoryStore({ db: openDatabase(join(dir, 'bench.db')), logger: pino({ level: 'silent' }), metrics: new Registry(), pruneIntervalMs: 0 });
@@ -75,23 +65,7 @@ async function storeAlone(count: number): Promise<void> {
   }
 }
 
-/** The hub in a child process on a fresh file; resolves with its URLs. */
-function startHubProcess(dbFile: string): Promise<{ child: ChildProcess; mqttUrl: string; httpUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), HUB_FLAG, dbFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const [word, mqttUrl = '', httpUrl = ''] = line.split(' ');
-      if (word === 'ready') resolve({ child, mqttUrl, httpUrl });
-    });
-    child.once('exit', (code) => reject(new Error(`bench hub exited with ${code}`)));
-  });
-}
-
-async function counterOf(httpUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
-}
-const persisted = (httpUrl: string) => counterOf(httpUrl, 'fleetwire_history_messages_total');
+const persisted = (httpUrl: string) => hubCounter(httpUrl, 'fleetwire_history_messages_total');
 
 /** Runs `measure` against a fresh hub in a child process, then stops it and removes its file. */
 async function withHub<T>(measure: (hub: { mqttUrl: string; httpUrl: string }) => Promise<T>): Promise<T> {
@@ -143,7 +117,7 @@ async function throughput(hub: { mqttUrl: string; httpUrl: string }, qos: 0 | 1,
       if (now === stored) still++;
       else [stored, end, still] = [now, performance.now(), 0];
     }
-    return { rate: stored / ((end - t0) / 1_000), stored, dropped: await counterOf(hub.httpUrl, 'fleetwire_history_dropped_total') };
+    return { rate: stored / ((end - t0) / 1_000), stored, dropped: await hubCounter(hub.httpUrl, 'fleetwire_history_dropped_total') };
   } finally {
     await Promise.all(conns.map((c) => c.endAsync(true)));
   }
@@ -159,7 +133,7 @@ async function pubackLatency(hub: { mqttUrl: string }, count: number): Promise<{
       await client.publishAsync('devices/latency/telemetry', `{"temperature":${i % 100}}`, { qos: 1 });
       times.push(performance.now() - t0);
     }
-    return { median: at(times, 0.5), p99: at(times, 0.99) };
+    return { median: quantile(times, 0.5), p99: quantile(times, 0.99) };
   } finally {
     await client.endAsync(true);
   }
@@ -177,7 +151,7 @@ function timeQuery(store: SqliteHistoryStore, from: number, to: number, shape: {
     points = answer.value.points.length;
     step = answer.value.step;
   }
-  return { median: at(times, 0.5), p95: at(times, 0.95), points, step };
+  return { median: quantile(times, 0.5), p95: quantile(times, 0.95), points, step };
 }
 
 async function queries(days: number): Promise<void> {
@@ -218,11 +192,4 @@ export async function run(args: string[]): Promise<void> {
   const latency = await withHub((hub) => pubackLatency(hub, LATENCY_MESSAGES));
   console.log(`PUBACK latency     median ${latency.median.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms (one QoS 1 message at a time, commit window ${HISTORY_DEFAULTS.commitIntervalMs} ms)`);
   await queries(flag(args, 'days', 30));
-}
-
-if (process.argv[2] === HUB_FLAG) {
-  const dbFile = process.argv[3] ?? '';
-  const hub = await createHub({ ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: 0, dbFile, logLevel: 'error' });
-  process.once('SIGTERM', () => void hub.close().then(() => process.exit(0)));
-  process.stdout.write(`ready ${hub.mqttUrl} ${hub.httpUrl}\n`);
 }
