@@ -17,8 +17,10 @@ import { commandRoutes } from './commands/command-routes.js';
 import { createCommandTracker } from './commands/command-tracker.js';
 import type { HistoryStore } from './history/store.js';
 import { createHub } from './hub/hub.js';
+import { createApply } from './ingest/apply.js';
 import { type IncomingPublish, createIngest } from './ingest/ingest.js';
 import { createMessageLog } from './ingest/message-log.js';
+import { type SequencerFactory, type SequencerOptions, createLocalSequencer } from './ingest/sequencer.js';
 import { type BridgeLimits, resolveLimits } from './limits.js';
 import { createBridgeMetrics } from './metrics.js';
 import { createDeviceRegistry } from './registry/device-registry.js';
@@ -31,6 +33,7 @@ import { createWsTransport } from './transports/ws.js';
 
 export type { IncomingPublish } from './ingest/ingest.js';
 export type { BridgeLimits } from './limits.js';
+export type { Sequencer, SequencerFactory, SequencerOptions } from './ingest/sequencer.js';
 
 export interface BridgeOptions {
   store: HistoryStore;
@@ -43,6 +46,8 @@ export interface BridgeOptions {
   /** ms a command may stay pending before it times out; default 10 000. */
   commandTimeoutMs?: number;
   limits?: Partial<BridgeLimits>;
+  /** Where seqs come from; default: this process alone. bridge/cluster has the Redis one. */
+  sequencer?: SequencerFactory;
   logger: Logger;
   metrics: Registry;
 }
@@ -56,6 +61,8 @@ export interface Bridge {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Other parts' browser routes behind the same login and origin checks: reading needs a viewer, anything else an admin. */
   guard(routes: Route[]): Route[];
+  /** False while the sequencer cannot take new messages (for /readyz). */
+  ready(): boolean;
   /** Ends every stream and socket politely (each client is told why) and stops the timers. */
   close(): Promise<void>;
 }
@@ -72,13 +79,19 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const { store } = opts;
 
   const log = createMessageLog({ store, fanOut: (msg) => hub.publish(msg), metrics, logger });
-  const hub = createHub({ store, lastSeq: log.lastSeq, limits, metrics, logger });
+  // APPLY needs the tracker and the tracker needs the sequencer: it is bound once both exist.
+  let apply: SequencerOptions['apply'] = () => Promise.reject(new Error('the bridge is not built yet'));
+  const sequencer = await (opts.sequencer ?? createLocalSequencer)({ store, apply: (msg, topic) => apply(msg, topic) });
+  // Resumes go by the sequencer's first seq: a cluster node may lack messages its store knows nothing of.
+  const replay = { messagesAfter: store.messagesAfter.bind(store), firstSeq: () => sequencer.firstSeq() };
+  const hub = createHub({ store: replay, lastSeq: sequencer.lastSeq, limits, metrics, logger });
   const registry = createDeviceRegistry({ store, maxDevices: limits.maxDevices, logger });
-  const commands = createCommandTracker({ store, log, hub, registry, publish: opts.publish, timeoutMs: commandTimeoutMs, limits, metrics, logger });
-  const ingest = createIngest({ log, commands, registry, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });
+  const commands = createCommandTracker({ store, sequencer, hub, registry, publish: opts.publish, timeoutMs: commandTimeoutMs, limits, metrics, logger });
+  apply = createApply({ log, commands, registry });
+  const ingest = createIngest({ sequencer, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });
   const allowOrigins = opts.allowOrigins ?? [];
   const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, sessionTtlMs: limits.sessionTtlMs });
-  const deps: TransportDeps = { hub, store, lastSeq: log.lastSeq, commands, access, limits, metrics, logger };
+  const deps: TransportDeps = { hub, store: replay, lastSeq: sequencer.lastSeq, commands, access, limits, metrics, logger };
   const ws = createWsTransport(deps);
   const routes: Route[] = [
     ...loginRoutes(access),
@@ -94,12 +107,14 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     ingest: (msg) => (closed ? undefined : ingest(msg)),
     routes: () => routes,
     handleUpgrade: (req, socket, head) => (closed ? socket.destroy() : ws.handleUpgrade(req, socket, head)),
+    ready: () => sequencer.ready(),
     guard: (guarded) => guarded.map((route) => ({ ...route, handler: access.guard(route.method === 'GET' ? 'viewer' : 'admin', (req, res, params, url) => route.handler(req, res, params, url)) })),
     async close() {
       if (closed) return;
       closed = true;
       hub.close('the hub is shutting down');
       await ws.close(WS_CLOSE_GRACE_MS);
+      await sequencer.close();
       commands.close();
       registry.close();
     },

@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { User, UserStore } from '../auth/index.js';
 import type { Db } from '../storage/database.js';
+import { createRedisBackends } from './cluster.js';
 import { createConnectPolicy } from './connect-policy.js';
 import { type PublishHook, createIngest } from './ingest.js';
 import { type BrokerLimits, resolveLimits } from './limits.js';
@@ -51,6 +52,12 @@ export interface BrokerOptions {
    * is then refused (the client is dropped unacknowledged and resends), anything else goes through.
    */
   onPublish?: PublishHook;
+  /**
+   * redis:// or rediss:// URL: the broker joins a cluster (cluster.ts). Publishes reach
+   * subscribers on every node, and retained messages, sessions and wills live in Redis instead
+   * of `db`. null or absent: one process, state in `db`.
+   */
+  redis?: string | null;
   /** ms between `$SYS/<broker id>/heartbeat` messages; 0 = off. Default 60 s. */
   heartbeatIntervalMs?: number;
 }
@@ -66,6 +73,8 @@ export interface Broker {
   publish(topic: string, payload: Buffer | string, opts: { qos: 0 | 1 | 2; retain?: boolean }): Promise<void>;
   /** True while the listeners are up. */
   listening(): boolean;
+  /** True while the shared state is reachable: always without `redis`, with it while every Redis connection is up. */
+  sharedStateReady(): boolean;
   /** Stops accepting, closes every client (their wills go out and reach onPublish), waits for the hook, then releases the database. */
   close(): Promise<void>;
 }
@@ -97,21 +106,30 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     logger.warn({ host }, 'ANONYMOUS ACCESS IS ON: anyone who can reach this broker may publish and subscribe to anything without logging in');
   }
   const metrics = createBrokerMetrics(opts.metrics);
-  const persistence = new SqlitePersistence(opts.db, {
-    maxQueuedMessages: limits.maxQueuedMessages,
-    onQueueFull: (clientId) => {
-      metrics.rejects.inc({ reason: 'queue_full' });
-      logger.warn({ clientId, limit: limits.maxQueuedMessages }, 'session queue full: message not queued');
-    },
-  });
+  const cluster = opts.redis ? createRedisBackends({ url: opts.redis, maxSessionDelivery: limits.maxQueuedMessages, logger }) : null;
+  const sqlite = cluster
+    ? null
+    : new SqlitePersistence(opts.db, {
+        maxQueuedMessages: limits.maxQueuedMessages,
+        onQueueFull: (clientId) => {
+          metrics.rejects.inc({ reason: 'queue_full' });
+          logger.warn({ clientId, limit: limits.maxQueuedMessages }, 'session queue full: message not queued');
+        },
+      });
+  const persistence = cluster?.persistence ?? (sqlite as SqlitePersistence);
+  const destroyPersistence = (): Promise<void> => (cluster ? cluster.close() : (sqlite as SqlitePersistence).destroy());
   const sessions = new WeakMap<Client, User | null>();
-  const ingest = createIngest({ hook: opts.onPublish, isStoredQos2: (c, m) => persistence.hasIncoming(c, m), logger, onFailure: () => metrics.hookFailures.inc() });
+  // Redis keeps inbound QoS 2 state only behind an async read; the in-hook check below still
+  // catches retransmissions that arrive while the first copy is being taken.
+  const isStoredQos2 = (c: string, m: number): boolean => sqlite?.hasIncoming(c, m) ?? false;
+  const ingest = createIngest({ hook: opts.onPublish, isStoredQos2, logger, onFailure: () => metrics.hookFailures.inc() });
   const throttle = createPublishThrottle(limits.publishesPerSecond, () => metrics.throttled.inc());
   const connectPolicy = createConnectPolicy({ users: opts.users, allowAnonymous: opts.allowAnonymous, limits, sessions, logger, metrics });
   const publishPolicy = createPublishPolicy({ sessions, throttle, ingest, maxSubscriptions: limits.maxSubscriptionsPerClient, logger, metrics });
 
   const aedes = new Aedes({
     persistence,
+    ...(cluster ? { mq: cluster.mq } : {}),
     // No cap on messages in delivery at once. With a cap, messages wait in mqemitter's queue, and
     // once a slow subscriber frees the slots, a run of queued messages nobody subscribes to is
     // released recursively, one stack frame each: a flood then overflows the stack and ends the
@@ -160,6 +178,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     });
   } catch (err) {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await cluster?.close();
     metrics.unregister();
     throw err;
   }
@@ -183,6 +202,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       await new Promise<void>((resolve, reject) => aedes.publish({ cmd: 'publish', topic, payload: buf, qos, retain, dup: false }, (err) => (err ? reject(err) : resolve())));
     },
     listening: () => closing === null,
+    sharedStateReady: () => cluster?.ready() ?? true,
     close() {
       closing ??= (async () => {
         const stopped = running.close();
@@ -192,7 +212,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         // Aedes stores what a settled hook let through in the microtasks that follow.
         await new Promise((resolve) => setImmediate(resolve));
         throttle.close();
-        await persistence.destroy();
+        await destroyPersistence();
         metrics.unregister();
         logger.info('broker closed');
       })();

@@ -28,6 +28,7 @@ function options(): Option[] {
     new Option('--max-packet-size <size>', 'largest MQTT packet accepted').env('FLEETWIRE_MAX_PACKET_SIZE').argParser(parseSize).default(d.maxPacketSize, '256KiB'),
     new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
     new Option('--retention <duration>', 'how long raw readings are kept (0: forever); minute rollups stay 90 days, hour rollups forever').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
+    new Option('--redis <url>', 'join a cluster: share broker state and message order through this Redis (redis:// or rediss://)').env('FLEETWIRE_REDIS').argParser(parseRedisUrl),
     new Option('--log-level <level>', 'log level').env('FLEETWIRE_LOG_LEVEL').choices(LOG_LEVELS).default(d.logLevel),
   ];
 }
@@ -50,7 +51,22 @@ interface StartFlags {
   maxPacketSize: number;
   commandTimeout: number;
   retention: number;
+  redis?: string;
   logLevel: HubConfig['logLevel'];
+}
+
+/** A Redis URL with a host; commander prefixes the option's name to the message. */
+function parseRedisUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError(`'${value}' is not a URL: give a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379.`);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new InvalidArgumentError(`'${value}' must be a redis:// or rediss:// URL with a host.`);
+  }
+  return value;
 }
 
 /** Reads a yes/no environment variable; anything but a clear yes or no is an error. */
@@ -80,6 +96,7 @@ export function toConfig(f: StartFlags, env: NodeJS.ProcessEnv): HubConfig {
     maxPacketSize: f.maxPacketSize,
     commandTimeoutMs: f.commandTimeout,
     retentionRawMs: f.retention,
+    redis: f.redis ?? null,
     logLevel: f.logLevel,
   };
 }

@@ -37,6 +37,8 @@ export interface HubConfig {
   commandTimeoutMs: number;
   /** Raw readings are kept this long, ms; 0 keeps them forever. Rollups and the resume log have their own windows (bridge/history). */
   retentionRawMs: number;
+  /** redis:// or rediss:// URL: run as one node of a cluster sharing this Redis (broker state, seq order); null: one process. */
+  redis: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -58,6 +60,7 @@ export const HUB_DEFAULTS: HubConfig = {
   maxPacketSize: 256 * 1024,
   commandTimeoutMs: 10_000,
   retentionRawMs: 7 * 86_400_000,
+  redis: null,
   logLevel: 'info',
 };
 

@@ -10,6 +10,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { type UserStore, loadUsers } from '../auth/index.js';
 import { type Broker, createBroker } from '../broker/index.js';
 import { type Bridge, createBridge } from '../bridge/index.js';
+import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
 import { createHistoryStore, historyRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
@@ -91,7 +92,9 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
       if (!broker) return Promise.reject(new Error('broker is not running'));
       return broker.publish(topic, payload, { qos });
     };
-    const bridge = await createBridge({ store, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, logger, metrics });
+    // In a cluster, Redis orders every node's messages and each node's store is a full replica.
+    const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
+    const bridge = await createBridge({ store, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
     cleanups.push(() => bridge.close());
 
     const tlsFiles = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
@@ -106,6 +109,7 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
       logger,
       metrics,
       onPublish: (msg) => bridge.ingest(msg),
+      redis: config.redis,
     });
     broker = startedBroker;
     cleanups.push(() => startedBroker.close());
@@ -135,7 +139,15 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
       port: config.httpPort,
       tls: tlsFiles,
       routes: [
-        ...healthRoutes({ broker: () => startedBroker.listening(), database: () => db.open, history: () => store.health().writable }, metrics),
+        ...healthRoutes(
+          {
+            broker: () => startedBroker.listening(),
+            database: () => db.open,
+            history: () => store.health().writable,
+            ...(config.redis ? { redis: () => bridge.ready() && startedBroker.sharedStateReady() } : {}),
+          },
+          metrics,
+        ),
         ...bridge.routes(),
         ...bridge.guard([...historyRoutes(store), ...lab.routes(), ...(fleet?.routes() ?? [])]),
         ...staticRoutes(extras.webRoot ?? defaultWebRoot()),
@@ -150,7 +162,7 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
 
     const mqttsUrl = startedBroker.tlsAddress ? `mqtts://${host}:${startedBroker.tlsAddress.port}` : null;
     const httpUrl = http.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, `//${host}`);
-    logger.info({ mqtt: mqttUrl, mqtts: mqttsUrl, http: httpUrl, db: config.dbFile, fleet: config.fleet }, 'listening');
+    logger.info({ mqtt: mqttUrl, mqtts: mqttsUrl, http: httpUrl, db: config.dbFile, fleet: config.fleet, cluster: config.redis !== null }, 'listening');
     return {
       httpUrl,
       mqttUrl,

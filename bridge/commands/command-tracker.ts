@@ -16,7 +16,7 @@ import { isCommandName, isDeviceId, topics } from '../../protocol/names.js';
 import type { AckPayload } from '../../protocol/payloads.js';
 import type { HistoryStore } from '../history/store.js';
 import type { Hub } from '../hub/hub.js';
-import type { MessageLog } from '../ingest/message-log.js';
+import type { Sequencer } from '../ingest/sequencer.js';
 import type { BridgeLimits } from '../limits.js';
 import type { BridgeMetrics } from '../metrics.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
@@ -35,6 +35,8 @@ export interface CommandTracker {
   send(req: CommandRequest): Result<CommandView>;
   /** Applies a device's ack from `device` to its pending command; acks for unknown, settled or another device's commands change nothing. */
   settle(ack: AckPayload, device: string): void;
+  /** Keeps a command state recorded by another node's tracker, so `get` answers for it here too; states of its own commands change nothing. */
+  observe(view: CommandView): void;
   /** The command's current state; a pending command left over from before a restart reads as `timeout` once its time is up. */
   get(id: string): CommandView | undefined;
   /** Stops the timers; pending commands stay `pending` in the store until read after their time. */
@@ -43,7 +45,7 @@ export interface CommandTracker {
 
 export interface CommandTrackerOptions {
   store: Pick<HistoryStore, 'saveCommand' | 'command'>;
-  log: Pick<MessageLog, 'record'>;
+  sequencer: Pick<Sequencer, 'submit'>;
   hub: Pick<Hub, 'follow'>;
   registry: Pick<DeviceRegistry, 'get'>;
   publish(topic: string, payload: string, qos: 0 | 1 | 2): Promise<void>;
@@ -66,7 +68,7 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
   /** Records a state change: store, message to watchers, metric. */
   const announce = (view: CommandView): void => {
     opts.store.saveCommand(view);
-    opts.log.record({ topic: topics.command(view.device, view.name), device: view.device, kind: 'command', data: { ...view } });
+    void opts.sequencer.submit({ topic: topics.command(view.device, view.name), device: view.device, kind: 'command', data: { ...view } }, null);
     opts.metrics.commands.inc({ status: view.status });
   };
 
@@ -74,8 +76,9 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
     const entry = pending.get(id);
     if (!entry) return;
     clearTimeout(entry.timer);
-    pending.delete(id);
+    // Still pending while announced: observe() then knows the message is this tracker's own.
     announce({ ...entry.view, status, settled: Date.now(), result, error });
+    pending.delete(id);
   };
 
   const validate = (req: CommandRequest): Result<{ [key: string]: Json }> => {
@@ -114,6 +117,9 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
       if (!entry || entry.view.device !== device) return;
       if (ack.ok) finish(ack.id, 'acked', ack.result ?? null, null);
       else finish(ack.id, 'failed', null, ack.error);
+    },
+    observe(view) {
+      if (!pending.has(view.id)) opts.store.saveCommand(view);
     },
     get(id) {
       const live = pending.get(id);

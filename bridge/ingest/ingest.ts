@@ -8,12 +8,9 @@ import type { Logger } from 'pino';
 import { type Result, fail } from '../../protocol/errors.js';
 import type { RejectData } from '../../protocol/message.js';
 import { type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
-import type { AckPayload } from '../../protocol/payloads.js';
-import type { CommandTracker } from '../commands/command-tracker.js';
 import type { BridgeMetrics } from '../metrics.js';
-import type { DeviceRegistry } from '../registry/device-registry.js';
-import type { MessageLog, Recorded } from './message-log.js';
 import { type Decoded, decodePayload } from './payload.js';
+import type { MessageEntry, Sequencer } from './sequencer.js';
 
 /** One publish as the broker hands it over (its onPublish hook). */
 export interface IncomingPublish {
@@ -26,9 +23,7 @@ export interface IncomingPublish {
 }
 
 export interface IngestOptions {
-  log: Pick<MessageLog, 'record'>;
-  commands: Pick<CommandTracker, 'settle'>;
-  registry: Pick<DeviceRegistry, 'observe'>;
+  sequencer: Pick<Sequencer, 'submit'>;
   maxPayloadBytes: number;
   metrics: BridgeMetrics;
   logger: Logger;
@@ -40,7 +35,8 @@ interface IngestContext {
   topic: DeviceTopic | null;
   device: string | null;
   decoded: Result<Decoded> | null;
-  recorded: Recorded | null;
+  /** Settles once this node has the message on disk. */
+  committed: Promise<void> | undefined;
 }
 
 /** A step returns false to stop: the publish is not carried further. */
@@ -50,8 +46,8 @@ type Step = (ctx: IngestContext) => boolean;
 const REJECT_PREVIEW = 200;
 
 /**
- * Returns the ingest function for the broker's onPublish. Never throws. For QoS ≥ 1 it returns
- * the store's commit promise so the PUBACK waits for the message to be on disk.
+ * Returns the ingest function for the broker's onPublish (ADMIT). Never throws. For QoS ≥ 1 it
+ * returns the sequencer's promise, so the PUBACK waits until this node has the message on disk.
  */
 export function createIngest(opts: IngestOptions): (input: IncomingPublish) => void | Promise<void> {
   const steps: [name: string, step: Step][] = [
@@ -80,39 +76,26 @@ export function createIngest(opts: IngestOptions): (input: IncomingPublish) => v
       },
     ],
     [
-      'record and fan out',
+      'sequence',
       (ctx) => {
         const decoded = ctx.decoded as Result<Decoded>;
         const { topic } = ctx.input;
-        if (decoded.ok) {
-          ctx.recorded = opts.log.record({ topic, device: ctx.device, kind: decoded.value.kind, data: decoded.value.data });
-          return true;
+        let entry: MessageEntry;
+        if (decoded.ok) entry = { topic, device: ctx.device, kind: decoded.value.kind, data: decoded.value.data };
+        else {
+          opts.metrics.rejects.inc({ code: decoded.code });
+          const reject: RejectData = { code: decoded.code, reason: decoded.error, topic, payload: ctx.input.payload.subarray(0, REJECT_PREVIEW).toString('utf8') };
+          entry = { topic, device: ctx.device, kind: 'reject', data: { ...reject } };
         }
-        opts.metrics.rejects.inc({ code: decoded.code });
-        const reject: RejectData = { code: decoded.code, reason: decoded.error, topic, payload: ctx.input.payload.subarray(0, REJECT_PREVIEW).toString('utf8') };
-        ctx.recorded = opts.log.record({ topic, device: ctx.device, kind: 'reject', data: { ...reject } });
-        return true;
-      },
-    ],
-    [
-      'settle command',
-      (ctx) => {
-        const decoded = ctx.decoded as Result<Decoded>;
-        if (decoded.ok && decoded.value.kind === 'ack') opts.commands.settle(decoded.value.data as unknown as AckPayload, ctx.device as string);
-        return true;
-      },
-    ],
-    [
-      'update registry',
-      (ctx) => {
-        if (ctx.topic && ctx.recorded) opts.registry.observe(ctx.recorded.msg, ctx.topic);
+        // APPLY (apply.ts) stores, fans out, settles an ack and updates the registry, on every node.
+        ctx.committed = opts.sequencer.submit(entry, ctx.topic);
         return true;
       },
     ],
   ];
 
   return (input) => {
-    const ctx: IngestContext = { input, topic: null, device: null, decoded: null, recorded: null };
+    const ctx: IngestContext = { input, topic: null, device: null, decoded: null, committed: undefined };
     let current = '';
     try {
       for (const [name, step] of steps) {
@@ -123,6 +106,6 @@ export function createIngest(opts: IngestOptions): (input: IncomingPublish) => v
       opts.logger.error({ err, topic: input.topic, step: current }, 'ingest failed');
       return;
     }
-    return input.qos > 0 ? ctx.recorded?.committed : undefined;
+    return input.qos > 0 ? ctx.committed : undefined;
   };
 }

@@ -1,0 +1,62 @@
+/**
+ * MQTT across a cluster of two real nodes (CLI processes) on one real Redis: a publish on one
+ * node reaches subscribers on the other, retained messages and persistent sessions are shared.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { type TestNode, useCluster } from '../support/cluster.js';
+import { waitFor } from '../support/hub.js';
+
+const { rig, track } = useCluster(['a', 'b']);
+const a = (): TestNode => rig().nodes[0] as TestNode;
+const b = (): TestNode => rig().nodes[1] as TestNode;
+
+async function client(url: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient & { got: { topic: string; payload: string; retain: boolean }[] }> {
+  const c = track(await mqtt.connectAsync(url, { reconnectPeriod: 0, ...opts }));
+  const got: { topic: string; payload: string; retain: boolean }[] = [];
+  c.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  return Object.assign(c, { got });
+}
+
+describe('MQTT across nodes', () => {
+  it('delivers a publish on either node to matching subscribers on the other, and to no one else', async () => {
+    const onB = await client(b().mqttUrl);
+    await onB.subscribeAsync('cross/b/#', { qos: 1 });
+    const onA = await client(a().mqttUrl);
+    await onA.subscribeAsync('cross/a/#', { qos: 1 });
+    await onA.publishAsync('cross/b/x', 'to-b', { qos: 1 });
+    await onB.publishAsync('cross/a/y', 'to-a', { qos: 1 });
+    await onA.publishAsync('cross/nobody', 'lost', { qos: 1 });
+    await waitFor(() => onB.got.length === 1 && onA.got.length === 1, 10_000, 'both deliveries');
+    // A marker after everything: once it arrives, anything misrouted would have too.
+    await onB.subscribeAsync('cross/marker', { qos: 1 });
+    await onA.publishAsync('cross/marker', 'm', { qos: 1 });
+    await waitFor(() => onB.got.some((m) => m.topic === 'cross/marker'), 10_000, 'the marker');
+    expect(onB.got.map((m) => m.payload)).toEqual(['to-b', 'm']);
+    expect(onA.got.map((m) => m.payload)).toEqual(['to-a']);
+  });
+
+  it('shares retained messages: set on one node, received on subscribing at the other', async () => {
+    const device = await client(a().mqttUrl, { clientId: 'r1' });
+    await device.publishAsync('devices/r1/status', '{"online":true,"model":"m"}', { qos: 1, retain: true });
+    const browser = await client(b().mqttUrl);
+    await browser.subscribeAsync('devices/r1/status', { qos: 1 });
+    await waitFor(() => browser.got.length === 1, 10_000, 'the retained status');
+    expect(browser.got[0]).toEqual({ topic: 'devices/r1/status', payload: '{"online":true,"model":"m"}', retain: true });
+  });
+
+  it('shares persistent sessions: messages queued while away are delivered on reconnecting to the other node', async () => {
+    const first = await client(a().mqttUrl, { clientId: 'sess1', clean: false });
+    await first.subscribeAsync('alerts/#', { qos: 1 });
+    await first.endAsync();
+    const publisher = await client(b().mqttUrl);
+    await publisher.publishAsync('alerts/fire', 'queued', { qos: 1 });
+    const again = await client(b().mqttUrl, { clientId: 'sess1', clean: false });
+    await waitFor(() => again.got.length === 1, 10_000, 'the queued message');
+    expect(again.got[0]?.payload).toBe('queued');
+    // The session itself lives on: later publishes reach it live.
+    await publisher.publishAsync('alerts/flood', 'live', { qos: 1 });
+    await waitFor(() => again.got.length === 2, 10_000, 'the live message');
+    expect(again.got.map((m) => m.payload)).toEqual(['queued', 'live']);
+  });
+});
