@@ -3,21 +3,12 @@
  * hub's `command` messages (a CommandView at each state change), the device's `ack`, and the
  * firmware job's `progress` events. Pure, unit-tested in Node.
  */
-import type { CommandState, HubMessage, Json } from '../../../protocol/message.js';
+import type { CommandState, CommandView, HubMessage, Json } from '../../../protocol/message.js';
 import { parseDeviceTopic } from '../../../protocol/names.js';
 import { field, numberField, stringField } from '../net/message-guard.js';
 
-export interface CommandEntry {
-  id: string;
-  device: string;
-  name: string;
-  args: Json;
-  status: CommandState;
-  /** Hub time it was created (or first seen). */
-  created: number;
-  settled: number | null;
-  result: Json;
-  error: string | null;
+/** A command as the hub reports it (`created` is when it was first seen if the hub's own state came later), plus a firmware job's progress. */
+export interface CommandEntry extends CommandView {
   /** Firmware jobs: the latest progress event. */
   progress: { percent: number; stage: string | null; error: string | null } | null;
 }
