@@ -93,14 +93,14 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, sessionTtlMs: limits.sessionTtlMs });
   const deps: TransportDeps = { hub, store: replay, lastSeq: sequencer.lastSeq, commands, access, limits, metrics, logger };
   const ws = createWsTransport(deps);
-  const routes: Route[] = [
+  const routes: Route[] = access.withPreflight([
     ...loginRoutes(access),
     sseRoute(deps),
     ...pollRoutes(deps),
     iframeRoute(deps, allowOrigins),
     ...commandRoutes(commands, access, limits.maxFrameBytes),
     ...deviceRoutes(registry, access),
-  ];
+  ]);
   let closed = false;
 
   return {
@@ -108,7 +108,8 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     routes: () => routes,
     handleUpgrade: (req, socket, head) => (closed ? socket.destroy() : ws.handleUpgrade(req, socket, head)),
     ready: () => sequencer.ready(),
-    guard: (guarded) => guarded.map((route) => ({ ...route, handler: access.guard(route.method === 'GET' ? 'viewer' : 'admin', (req, res, params, url) => route.handler(req, res, params, url)) })),
+    guard: (guarded) =>
+      access.withPreflight(guarded.map((route) => ({ ...route, handler: access.guard(route.method === 'GET' ? 'viewer' : 'admin', (req, res, params, url) => route.handler(req, res, params, url)) }))),
     async close() {
       if (closed) return;
       closed = true;

@@ -5,7 +5,7 @@ export type Params = Record<string, string>;
 export type Handler = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL) => void | Promise<void>;
 
 export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS';
   /** e.g. `/api/devices/:id/commands`; a param matches one non-empty path segment. */
   path: string;
   handler: Handler;

@@ -10,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { User, UserStore } from '../../auth/index.js';
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import { sendError } from '../../http/respond.js';
-import type { Handler, Params } from '../../http/router.js';
+import type { Handler, Params, Route } from '../../http/router.js';
+import { SUBSCRIBER_HEADER } from '../../protocol/names.js';
 import { Sessions } from './sessions.js';
 
 export type BrowserRole = 'viewer' | 'admin';
@@ -32,6 +33,8 @@ export interface Access {
   check(req: IncomingMessage, url: URL, need: BrowserRole): Result<User>;
   /** A route handler that runs only for an allowed caller; cross-origin callers get CORS headers. */
   guard(need: BrowserRole, handler: GuardedHandler): Handler;
+  /** Each route followed by an `OPTIONS` route per path answering CORS preflight for allowed origins (Fetch §3.2.2). */
+  withPreflight(routes: Route[]): Route[];
 }
 
 export interface AccessOptions {
@@ -74,6 +77,29 @@ export function createAccess(opts: AccessOptions): Access {
     return `origin ${origin.slice(0, 100)} is not allowed; start the hub with an allowed origin list to permit it`;
   };
 
+  /** Preflight: only an allowed origin may send the credentialed, non-simple requests that follow. */
+  const preflight =
+    (methods: string): Handler =>
+    (req, res) => {
+      const origin = req.headers.origin;
+      if (origin === undefined || !allowed.has(origin)) return sendError(res, 'forbidden', 'cross-origin requests need their origin on the hub\'s allowed origin list');
+      res.writeHead(204, {
+        'access-control-allow-origin': origin,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': methods,
+        'access-control-allow-headers': `authorization, content-type, ${SUBSCRIBER_HEADER}`,
+        'access-control-max-age': '600',
+        vary: 'origin',
+      });
+      res.end();
+    };
+
+  const withPreflight = (routes: Route[]): Route[] => {
+    const methods = new Map<string, Set<string>>();
+    for (const route of routes) methods.set(route.path, (methods.get(route.path) ?? new Set()).add(route.method));
+    return [...routes, ...[...methods].map(([path, set]): Route => ({ method: 'OPTIONS', path, handler: preflight([...set].join(', ')) }))];
+  };
+
   const check = (req: IncomingMessage, url: URL, need: BrowserRole): Result<User> => {
     const problem = originProblem(req);
     if (problem) return fail('forbidden', problem);
@@ -91,6 +117,7 @@ export function createAccess(opts: AccessOptions): Access {
     originProblem,
     sessions,
     check,
+    withPreflight,
     guard: (need, handler) => (req, res, params, url) => {
       const origin = req.headers.origin;
       if (origin !== undefined && allowed.has(origin)) {

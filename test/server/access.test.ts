@@ -80,5 +80,7 @@ describe('browser access with a users file', () => {
     const admin = await token('ada', 'ada-pass');
     const res = await fetch(`${hub.httpUrl}/api/lab/rate`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, origin: 'http://evil.example', 'content-type': 'application/json' }, body: '{"rate":0}' });
     expect(res.status).toBe(403);
+    const preflight = await fetch(`${hub.httpUrl}/api/lab/rate`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(403);
   });
 });

@@ -169,6 +169,17 @@ describe('origins', () => {
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
     expect(await upgradeStatus({ ...bearer(admin), origin: ORIGIN })).toBe(101);
   });
+
+  it('answers CORS preflight for an allowed origin only', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${rig.url}/api/devices/d1/commands`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    const allowed = await preflight(ORIGIN);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+    expect(allowed.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization.*content-type.*x-fleetwire-subscriber/);
+    expect((await preflight('http://evil.example')).status).toBe(403);
+  });
 });
 
 describe('login attempts', () => {
