@@ -2,7 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HUB_DEFAULTS, configProblem, type HubConfig } from '../server/config.js';
 import { type Hub, createHub } from '../server/create-hub.js';
-import { parseCount, parseDuration, parseOrigin, parsePort, parseSize } from './parse.js';
+import { addLimitOptions, limitsFrom } from './limit-options.js';
+import { parseCount, parseDuration, parseOrigin, parsePort } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -25,7 +26,6 @@ function options(): Option[] {
     new Option('--fleet-seed <n>', 'seed of the demo fleet (same seed, same readings)').env('FLEETWIRE_FLEET_SEED').argParser(parseCount).default(d.fleetSeed),
     new Option('--fleet-interval <duration>', 'time between a demo device\'s readings').env('FLEETWIRE_FLEET_INTERVAL').argParser(parseDuration).default(d.fleetIntervalMs, '1s'),
     new Option('--fleet-credentials <file>', 'JSON file of demo device id → password, when a users file is in force').env('FLEETWIRE_FLEET_CREDENTIALS'),
-    new Option('--max-packet-size <size>', 'largest MQTT packet accepted').env('FLEETWIRE_MAX_PACKET_SIZE').argParser(parseSize).default(d.maxPacketSize, '256KiB'),
     new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
     new Option('--retention <duration>', 'how long raw readings are kept (0: forever); minute rollups stay 90 days, hour rollups forever').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
     new Option('--redis <url>', 'join a cluster: share broker state and message order through this Redis (redis:// or rediss://)').env('FLEETWIRE_REDIS').argParser(parseRedisUrl),
@@ -48,7 +48,6 @@ interface StartFlags {
   fleetSeed: number;
   fleetInterval: number;
   fleetCredentials?: string;
-  maxPacketSize: number;
   commandTimeout: number;
   retention: number;
   redis?: string;
@@ -93,7 +92,7 @@ export function toConfig(f: StartFlags, env: NodeJS.ProcessEnv): HubConfig {
     fleetSeed: f.fleetSeed,
     fleetIntervalMs: f.fleetInterval,
     fleetCredentials: f.fleetCredentials ?? null,
-    maxPacketSize: f.maxPacketSize,
+    brokerLimits: limitsFrom(f as unknown as Record<string, unknown>),
     commandTimeoutMs: f.commandTimeout,
     retentionRawMs: f.retention,
     redis: f.redis ?? null,
@@ -105,6 +104,7 @@ export function startCommand(): Command {
   // Typed explicitly so that cmd.error(), which never returns, narrows the flow below.
   const cmd: Command = new Command('start').description('run the hub: MQTT broker, browser bridge, dashboard and an optional demo fleet');
   for (const option of options()) cmd.addOption(option);
+  addLimitOptions(cmd);
   return cmd.action(async (flags: StartFlags) => {
     let config: HubConfig;
     try {

@@ -2,7 +2,7 @@
  * The hub's configuration: one typed defaults object, merged by spread and validated once.
  * Only the CLI entry fills it from flags and the environment; tests build it directly.
  */
-import { isLoopback } from '../broker/index.js';
+import { type BrokerLimits, isLoopback } from '../broker/index.js';
 
 export interface HubConfig {
   /** Bind address of every listener. Anything but loopback needs a users file (or allowAnonymous). */
@@ -31,8 +31,8 @@ export interface HubConfig {
   fleetIntervalMs: number;
   /** JSON file deviceId → password for the demo fleet when a users file is in force. */
   fleetCredentials: string | null;
-  /** Largest MQTT packet accepted, bytes. */
-  maxPacketSize: number;
+  /** The broker's limits that differ from its defaults (broker/limits.ts documents each). */
+  brokerLimits: Partial<BrokerLimits>;
   /** ms a command may stay pending before it times out. */
   commandTimeoutMs: number;
   /** Raw readings are kept this long, ms; 0 keeps them forever. Rollups and the resume log have their own windows (bridge/history). */
@@ -57,7 +57,7 @@ export const HUB_DEFAULTS: HubConfig = {
   fleetSeed: 42,
   fleetIntervalMs: 1000,
   fleetCredentials: null,
-  maxPacketSize: 256 * 1024,
+  brokerLimits: {},
   commandTimeoutMs: 10_000,
   retentionRawMs: 7 * 86_400_000,
   redis: null,

@@ -105,7 +105,7 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
       db,
       users,
       allowAnonymous: config.allowAnonymous,
-      limits: { maxPacketSize: config.maxPacketSize },
+      limits: config.brokerLimits,
       logger,
       metrics,
       onPublish: (msg) => bridge.ingest(msg),

@@ -1,5 +1,7 @@
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../support/cli.js';
 import { stopAll, tempDir, waitFor } from '../support/hub.js';
@@ -40,24 +42,70 @@ describe('fleetwire CLI', () => {
   });
 
   it('starts, says where it listens, serves, and stops cleanly on SIGINT', async () => {
-    const db = join(tempDir(), 'sub', 'fleetwire.db');
-    const child = spawnCli(['start', '--mqtt-port', '0', '--http-port', '0', '--db', db]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const hub = await startCli([]);
     try {
-      await waitFor(() => stderr.includes('Press Ctrl-C'), 30_000, 'the start-up banner');
-      const line = await waitFor(() => stdout.split('\n').find((l) => l.includes('"listening"')), 10_000, 'the listening log line');
-      const { http, mqtt } = JSON.parse(line) as { http: string; mqtt: string };
-      expect(mqtt).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
-      expect(stderr).toContain(`${http}/`);
-      expect((await fetch(`${http}/healthz`)).status).toBe(200);
-      child.kill('SIGINT');
-      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(hub.mqtt).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+      expect(hub.stderr()).toContain(`${hub.http}/`);
+      expect((await fetch(`${hub.http}/healthz`)).status).toBe(200);
+      hub.child.kill('SIGINT');
+      const [code] = (await once(hub.child, 'exit')) as [number | null];
       expect(code).toBe(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (hub.child.exitCode === null) hub.child.kill('SIGKILL');
     }
   });
+
+  it('broker limits are flags and environment variables', async () => {
+    const hub = await startCli(['--max-packet-size', '1KiB'], { FLEETWIRE_MAX_TOPIC_LEVELS: '3' });
+    const client = await mqtt.connectAsync(hub.mqtt, { reconnectPeriod: 0 });
+    try {
+      const dropped = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      client.publish('a/b/c/d', 'too deep'); // four levels: over the limit, the client is dropped
+      await dropped;
+      const again = await mqtt.connectAsync(hub.mqtt, { reconnectPeriod: 0 });
+      const closed = new Promise<void>((resolve) => again.once('close', () => resolve()));
+      again.publish('a/b/c', Buffer.alloc(2048)); // over 1 KiB
+      await closed;
+      await again.endAsync(true);
+    } finally {
+      await client.endAsync(true);
+      hub.child.kill('SIGKILL');
+    }
+  });
+
+  it.each([
+    [['start', '--max-topic-levels', '500'], {}, /--max-topic-levels.*at most 100/],
+    [['start'], { FLEETWIRE_PUBLISH_RATE: 'fast' }, /--publish-rate.*FLEETWIRE_PUBLISH_RATE.*whole number/],
+    [['start', '--drain-timeout', 'soon'], {}, /--drain-timeout.*duration/],
+  ])('a bad limit stops start-up: %j %j', async (args, env, message) => {
+    const run = await runCli(args, env);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(message);
+  });
 });
+
+interface CliHub {
+  child: ChildProcess;
+  http: string;
+  mqtt: string;
+  stderr: () => string;
+}
+
+/** `fleetwire start` on free ports and a temp database, resolved once it says where it listens. */
+async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliHub> {
+  const db = join(tempDir(), 'sub', 'fleetwire.db');
+  const child = spawnCli(['start', '--mqtt-port', '0', '--http-port', '0', '--db', db, ...args], env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    await waitFor(() => stderr.includes('Press Ctrl-C'), 30_000, 'the start-up banner');
+    const line = await waitFor(() => stdout.split('\n').find((l) => l.includes('"listening"')), 10_000, 'the listening log line');
+    const { http, mqtt: mqttUrl } = JSON.parse(line) as { http: string; mqtt: string };
+    return { child, http, mqtt: mqttUrl, stderr: () => stderr };
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The broker's limits as `fleetwire start` flags, one table: each flag, its environment
+ * variable and its parser come from one row. Flags left out keep the broker's defaults.
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { BROKER_LIMITS, type BrokerLimits } from '../broker/index.js';
+import { parseCount, parseDuration, parseSize } from './parse.js';
+
+interface LimitFlag {
+  /** flag name without dashes, and its value's placeholder */
+  name: string;
+  arg: string;
+  limit: keyof BrokerLimits;
+  what: string;
+  parse: (value: string) => number;
+  /** the default as a person would write it */
+  shown: string;
+}
+
+const seconds = (value: string): number => Math.ceil(parseDuration(value) / 1000);
+/** Aedes' topic router stops at 100 levels. */
+const topicLevels = (value: string): number => {
+  const n = parseCount(value);
+  if (n > 100) throw new InvalidArgumentError('must be at most 100.');
+  return n;
+};
+const d = BROKER_LIMITS;
+
+const LIMIT_FLAGS: readonly LimitFlag[] = [
+  { name: 'max-packet-size', arg: 'size', limit: 'maxPacketSize', what: 'largest MQTT packet accepted', parse: parseSize, shown: `${d.maxPacketSize / 1024}KiB` },
+  { name: 'max-topic-levels', arg: 'n', limit: 'maxTopicLevels', what: 'most levels in a topic or filter, at most 100', parse: topicLevels, shown: String(d.maxTopicLevels) },
+  { name: 'max-connections', arg: 'n', limit: 'maxConnections', what: 'open MQTT connections (0: unlimited)', parse: parseCount, shown: String(d.maxConnections) },
+  { name: 'connects-per-client-id', arg: 'n', limit: 'connectsPerClientIdPerMinute', what: 'CONNECTs per client id per minute (0: unlimited)', parse: parseCount, shown: String(d.connectsPerClientIdPerMinute) },
+  { name: 'publish-rate', arg: 'n', limit: 'publishesPerSecond', what: 'PUBLISH packets per client per second; a faster client is slowed down, not dropped (0: unlimited)', parse: parseCount, shown: String(d.publishesPerSecond) },
+  { name: 'max-keepalive', arg: 'duration', limit: 'maxKeepaliveSeconds', what: 'longest keepalive a client may ask for (0: no limit)', parse: seconds, shown: `${d.maxKeepaliveSeconds / 3600}h` },
+  { name: 'connect-timeout', arg: 'duration', limit: 'connectTimeoutMs', what: 'time a new connection has to send CONNECT', parse: parseDuration, shown: `${d.connectTimeoutMs / 1000}s` },
+  { name: 'drain-timeout', arg: 'duration', limit: 'drainTimeoutMs', what: "time a subscriber's full socket may hold up delivery before it is dropped", parse: parseDuration, shown: `${d.drainTimeoutMs / 1000}s` },
+  { name: 'max-buffered', arg: 'size', limit: 'maxBufferedBytes', what: 'bytes waiting for one slow client before it is dropped (0: unlimited)', parse: parseSize, shown: `${d.maxBufferedBytes / 1024 / 1024}MiB` },
+  { name: 'max-queued', arg: 'n', limit: 'maxQueuedMessages', what: 'QoS 1/2 messages kept per offline persistent session (0: unlimited)', parse: parseCount, shown: String(d.maxQueuedMessages) },
+];
+
+const envName = (name: string): string => `FLEETWIRE_${name.toUpperCase().replace(/-/g, '_')}`;
+const attribute = (name: string): string => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+export function addLimitOptions(cmd: Command): Command {
+  for (const f of LIMIT_FLAGS) cmd.addOption(new Option(`--${f.name} <${f.arg}>`, `${f.what} (default: ${f.shown})`).env(envName(f.name)).argParser(f.parse));
+  return cmd;
+}
+
+/** The limits given on the command line or in the environment. */
+export function limitsFrom(flags: Record<string, unknown>): Partial<BrokerLimits> {
+  const limits: Partial<BrokerLimits> = {};
+  for (const f of LIMIT_FLAGS) {
+    const value = flags[attribute(f.name)];
+    if (typeof value === 'number') limits[f.limit] = value;
+  }
+  return limits;
+}
