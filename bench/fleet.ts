@@ -16,10 +16,8 @@
  * code runs in production: tsx keeps function names with a helper that costs every closure an
  * extra property array, which would inflate memory per device by about a third.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -28,6 +26,7 @@ import { build } from 'esbuild';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createFleet } from '../devices/index.js';
+import { freePort, mosquittoVersion, startMosquitto, waitForPort } from '../test/support/local-servers.js';
 import { flag, median, sleep } from './support/stats.js';
 
 const WORKER_FLAG = '--fleet-bench-worker';
@@ -136,59 +135,25 @@ function runWorker(file: string, spec: WorkerSpec): Promise<WorkerResult> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (up) return;
-    await sleep(50);
-  }
-  throw new Error(`broker did not listen on ${port}`);
-}
-
-/** Starts mosquitto (or Aedes in a child process) on a free loopback port; stopped by its PID. */
+/** Starts mosquitto (or, without it, Aedes in a child process) on a free loopback port; stopped by its PID. */
 async function startBroker(): Promise<{ url: string; name: string; stop(): void }> {
-  const port = await freePort();
-  let child: ChildProcess;
-  let name: string;
-  let dir: string | null = null;
-  const help = spawnSync('mosquitto', ['-h'], { encoding: 'utf8' });
-  if (help.error === undefined) {
-    dir = mkdtempSync(join(tmpdir(), 'fleet-bench-'));
-    const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type error\n`);
-    child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-    name = `mosquitto (${/version \S+/.exec(help.stdout)?.[0] ?? 'version unknown'})`;
-  } else {
-    const code = `import { Aedes } from 'aedes'; import net from 'node:net';
-      const a = await Aedes.createBroker(); net.createServer((s) => { s.setNoDelay(true); a.handle(s); }).listen(${port}, '127.0.0.1');`;
-    child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
-    name = 'aedes in a child process';
+  const version = mosquittoVersion();
+  if (version !== null) {
+    const mosquitto = await startMosquitto();
+    return { url: mosquitto.url, name: version, stop: () => void mosquitto.stop() };
   }
-  const stop = (): void => {
-    child.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  };
+  const port = await freePort();
+  const code = `import { Aedes } from 'aedes'; import net from 'node:net';
+    const a = await Aedes.createBroker(); net.createServer((s) => { s.setNoDelay(true); a.handle(s); }).listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: 'ignore' });
+  const stop = (): void => void child.kill('SIGTERM');
   try {
     await waitForPort(port);
   } catch (err) {
     stop();
     throw err;
   }
-  return { url: `mqtt://127.0.0.1:${port}`, name, stop };
+  return { url: `mqtt://127.0.0.1:${port}`, name: 'aedes in a child process', stop };
 }
 
 export async function run(args: string[]): Promise<void> {

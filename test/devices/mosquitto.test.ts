@@ -1,50 +1,15 @@
-/** The fleet against another broker: mosquitto in its own process, when it is installed. */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/** The fleet against another broker: mosquitto in its own process, when it is installed (CI installs it). */
 import { describe, expect, it } from 'vitest';
+import { mosquittoVersion, startMosquitto } from '../support/local-servers.js';
 import { command, eventually, testFleet, track, watch } from './support.js';
 
-const installed = spawnSync('mosquitto', ['-h']).error === undefined;
-
-const listening = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
-
-/** Starts mosquitto on a free loopback port; it is stopped by its PID after the test. */
-async function startMosquitto(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((r) => probe.close(r));
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-mosquitto-'));
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_type error\n`);
-  const child: ChildProcess = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-  track({
-    close: () => {
-      child.kill('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  });
-  const deadline = Date.now() + 10_000;
-  while (!(await listening(port))) {
-    if (Date.now() > deadline) throw new Error('mosquitto did not start listening');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return `mqtt://127.0.0.1:${port}`;
-}
+const installed = mosquittoVersion() !== null;
 
 describe.skipIf(!installed)('against mosquitto', () => {
   it('comes online, sends telemetry, obeys commands, and its last will fires', async () => {
-    const url = await startMosquitto();
+    const mosquitto = await startMosquitto();
+    track({ close: () => mosquitto.stop() });
+    const { url } = mosquitto;
     const fleet = await testFleet(url);
     await fleet.ready();
     const w = await watch(url, ['devices/+/status', 'devices/+/telemetry', 'devices/+/ack']);

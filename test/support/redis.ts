@@ -4,8 +4,8 @@
  * clients reconnect to the same URL.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { waitFor } from './hub.js';
+import { freePort } from './local-servers.js';
 
 export interface TestRedis {
   readonly url: string;
@@ -14,18 +14,6 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port (with the same data when `dir` was given). */
   start(): Promise<void>;
-}
-
-/** A port the OS just called free (bound on port 0, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Starts redis-server; `dir`: keep an append-only file there (survives stop/start). */
