@@ -9,6 +9,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach } from 'vitest';
 import { type Fleet, type FleetOptions, createFleet } from '../../devices/index.js';
+import { waitFor } from '../support/wait.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -25,15 +26,13 @@ afterEach(async () => {
   for (const thing of open.splice(0).reverse()) await thing.close();
 });
 
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/** Polls `check` until it returns a value other than undefined/false (0 and '' count as values), or fails after `timeoutMs`. */
 export async function eventually<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const found = await waitFor(() => {
     const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+    return value === undefined || value === false ? undefined : { value };
+  }, timeoutMs, what);
+  return found.value;
 }
 
 export interface Seen {

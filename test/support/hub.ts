@@ -9,6 +9,8 @@ import { pino } from 'pino';
 import { HUB_DEFAULTS, type HubConfig } from '../../server/config.js';
 import { type Hub, createHub } from '../../server/create-hub.js';
 
+export { waitFor } from './wait.js';
+
 export interface TestHub extends Hub {
   readonly config: HubConfig;
   readonly dataDir: string;
@@ -47,15 +49,4 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((hub) => hub.close()));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   dirs.clear();
-}
-
-/** Polls `check` until it returns a truthy value or `ms` pass. */
-export async function waitFor<T>(check: () => T | Promise<T>, ms = 10_000, what = 'condition'): Promise<NonNullable<Awaited<T>>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<Awaited<T>>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

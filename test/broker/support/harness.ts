@@ -13,6 +13,7 @@ import { type Role, type UserStore, addUser, loadUsers } from '../../../auth/ind
 import { type Broker, type BrokerOptions, createBroker } from '../../../broker/index.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
 import { rawClient } from './raw-client.js';
+import { waitFor } from '../../support/wait.js';
 
 export interface LogLine {
   level: number;
@@ -143,16 +144,8 @@ export function inbox(client: MqttClient): [string, string][] {
   return got;
 }
 
-/** Polls `check` until it returns something truthy; fails naming `what` after `ms`. */
-export async function until<T>(what: string, check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** waitFor with the name first, as these tests read: polls `check` until it returns something truthy. */
+export const until = <T>(what: string, check: () => T | Promise<T>, ms = 10_000): Promise<NonNullable<Awaited<T>>> => waitFor(check, ms, what);
 
 /** Warnings and errors the broker logged whose message includes `text`. */
 export function warnings(tb: TestBroker, text: string): LogLine[] {

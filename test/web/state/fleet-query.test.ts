@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_QUERY, queryFleet, summarize, type FleetQuery } from '../../../web/src/state/fleet-query.js';
-import type { DeviceRow } from '../../../web/src/state/fleet-store.js';
+import { type DeviceRow, emptyRow } from '../../../web/src/state/fleet-store.js';
 
-const row = (id: string, over: Partial<DeviceRow> = {}): DeviceRow => ({
-  id,
-  firstSeen: 0,
-  lastSeen: 0,
-  online: true,
-  model: null,
-  fw: null,
-  metrics: {},
-  led: null,
-  ports: null,
-  liveTs: { status: 0, led: 0, ports: 0 },
-  ...over,
-});
+const row = (id: string, over: Partial<DeviceRow> = {}): DeviceRow => ({ ...emptyRow(id, 0), online: true, ...over });
 
 const rows = [
   row('thermo-10', { model: 'thermo-1', metrics: { temperature: { value: 30, ts: 1 } } }),

@@ -16,7 +16,8 @@ export interface DeviceRow extends DeviceView {
 /** Most devices the page tracks; beyond it new ids are ignored so a flood of fake ids cannot exhaust memory. */
 export const MAX_DEVICES = 20_000;
 
-const emptyRow = (id: string, ts: number): DeviceRow => ({
+/** A device seen for the first time at hub time `ts`, before any status says it is online. */
+export const emptyRow = (id: string, ts: number): DeviceRow => ({
   id,
   firstSeen: ts,
   lastSeen: ts,
