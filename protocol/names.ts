@@ -5,12 +5,11 @@
 
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const METRIC_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
-/** Command names share the metric rule: short, lower-case, safe in a topic level. */
-export const COMMAND_PATTERN = METRIC_PATTERN;
 
 export const isDeviceId = (s: string): boolean => DEVICE_ID_PATTERN.test(s);
 export const isMetricName = (s: string): boolean => METRIC_PATTERN.test(s);
-export const isCommandName = (s: string): boolean => COMMAND_PATTERN.test(s);
+/** Command names share the metric rule: short, lower-case, safe in a topic level. */
+export const isCommandName = (s: string): boolean => METRIC_PATTERN.test(s);
 
 export const DEVICES_ROOT = 'devices';
 
@@ -24,11 +23,7 @@ export const topics = {
   command: (device: string, name: string) => `devices/${device}/cmd/${name}`,
   commandFilter: (device: string) => `devices/${device}/cmd/#`,
   ack: (device: string) => `devices/${device}/ack`,
-  /** Every topic of one device, as an MQTT filter. */
-  all: (device: string) => `devices/${device}/#`,
 } as const;
-
-export type Channel = 'status' | 'telemetry' | 'metric' | 'events' | 'led' | 'command' | 'ack';
 
 /** A topic under `devices/` taken apart. `device` is the raw level: check it with isDeviceId. */
 export type DeviceTopic =

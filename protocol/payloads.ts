@@ -1,12 +1,6 @@
 /** Payload shapes devices and the hub exchange on the contract's topics. */
 import type { Json } from './message.js';
 
-export interface StatusPayload {
-  online: boolean;
-  model?: string;
-  fw?: string;
-}
-
 export const LED_STATES = ['on', 'off', 'blink'] as const;
 export type LedState = (typeof LED_STATES)[number];
 export const LED_COLOR_PATTERN = /^#[0-9a-fA-F]{6}$/;

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import type { CommandState, CommandView, Json } from '../../protocol/message.js';
 import { isCommandName, isDeviceId, topics } from '../../protocol/names.js';
-import type { AckPayload } from '../../protocol/payloads.js';
+import type { AckPayload, CommandPayload } from '../../protocol/payloads.js';
 import type { HistoryStore } from '../history/store.js';
 import type { Hub } from '../hub/hub.js';
 import type { Sequencer } from '../ingest/sequencer.js';
@@ -106,7 +106,8 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
       timer.unref();
       pending.set(view.id, { view, timer });
       announce(view);
-      opts.publish(topics.command(view.device, view.name), JSON.stringify({ id: view.id, args: view.args }), 1).catch((err: unknown) => {
+      const payload: CommandPayload = { id: view.id, args: checked.value };
+      opts.publish(topics.command(view.device, view.name), JSON.stringify(payload), 1).catch((err: unknown) => {
         log.warn({ err, command: view.id, device: view.device }, 'command publish failed');
         finish(view.id, 'failed', null, `the broker did not take the command: ${err instanceof Error ? err.message : String(err)}`);
       });
