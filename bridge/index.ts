@@ -17,10 +17,9 @@ import { commandRoutes } from './commands/command-routes.js';
 import { createCommandTracker } from './commands/command-tracker.js';
 import type { HistoryStore } from './history/store.js';
 import { createHub } from './hub/hub.js';
-import { createApply } from './ingest/apply.js';
+import { createApplyPipeline } from './ingest/apply.js';
 import { type IncomingPublish, createIngest } from './ingest/ingest.js';
-import { createMessageLog } from './ingest/message-log.js';
-import { type SequencerFactory, type SequencerOptions, createLocalSequencer } from './ingest/sequencer.js';
+import { type SequencerFactory, createLocalSequencer } from './ingest/sequencer.js';
 import { type BridgeLimits, resolveLimits } from './limits.js';
 import { createBridgeMetrics } from './metrics.js';
 import { createDeviceRegistry } from './registry/device-registry.js';
@@ -37,8 +36,8 @@ export type { Sequencer, SequencerFactory, SequencerOptions } from './ingest/seq
 
 export interface BridgeOptions {
   store: HistoryStore;
-  /** The broker port: publish as the hub. */
-  publish: (topic: string, payload: string, qos: 0 | 1 | 2) => Promise<void>;
+  /** The broker port: sends a command to devices as the hub, without passing the ingest hook (the bridge has recorded it). */
+  deliver: (topic: string, payload: string, qos: 0 | 1 | 2) => Promise<void>;
   /** null = open access (only allowed on loopback; the CLI enforces it). */
   users: UserStore | null;
   /** Origins besides the hub's own that browsers may call from. */
@@ -78,20 +77,18 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const metrics = createBridgeMetrics(opts.metrics);
   const { store } = opts;
 
-  const log = createMessageLog({ store, fanOut: (msg) => hub.publish(msg), metrics, logger });
-  // APPLY needs the tracker and the tracker needs the sequencer: it is bound once both exist.
-  let apply: SequencerOptions['apply'] = () => Promise.reject(new Error('the bridge is not built yet'));
-  const sequencer = await (opts.sequencer ?? createLocalSequencer)({ store, apply: (msg, topic) => apply(msg, topic) });
+  // ADMIT (ingest) → sequencer → APPLY; the parts that react to applied messages subscribe to its steps.
+  const pipeline = createApplyPipeline({ store, metrics, logger });
+  const sequencer = await (opts.sequencer ?? createLocalSequencer)({ store, apply: pipeline.apply });
   // Resumes go by the sequencer's first seq: a cluster node may lack messages its store knows nothing of.
-  const replay = { messagesAfter: store.messagesAfter.bind(store), firstSeq: () => sequencer.firstSeq() };
-  const hub = createHub({ store: replay, lastSeq: sequencer.lastSeq, limits, metrics, logger });
-  const registry = createDeviceRegistry({ store, maxDevices: limits.maxDevices, logger });
-  const commands = createCommandTracker({ store, sequencer, hub, registry, publish: opts.publish, timeoutMs: commandTimeoutMs, limits, metrics, logger });
-  apply = createApply({ log, commands, registry });
+  const replay = { store, firstSeq: () => sequencer.firstSeq(), lastSeq: () => sequencer.lastSeq() };
+  const hub = createHub({ replay, applied: pipeline, limits, metrics, logger });
+  const registry = createDeviceRegistry({ store, applied: pipeline, maxDevices: limits.maxDevices, logger });
+  const commands = createCommandTracker({ store, sequencer, applied: pipeline, hub, registry, deliver: opts.deliver, timeoutMs: commandTimeoutMs, limits, metrics, logger });
   const ingest = createIngest({ sequencer, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });
   const allowOrigins = opts.allowOrigins ?? [];
   const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, sessionTtlMs: limits.sessionTtlMs });
-  const deps: TransportDeps = { hub, store: replay, lastSeq: sequencer.lastSeq, commands, access, limits, metrics, logger };
+  const deps: TransportDeps = { hub, commands, access, limits, metrics, logger };
   const ws = createWsTransport(deps);
   const routes: Route[] = access.withPreflight([
     ...loginRoutes(access),

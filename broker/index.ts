@@ -29,6 +29,11 @@ export type { InboundPublish } from './ingest.js';
 export { type BrokerLimits, BROKER_LIMITS } from './limits.js';
 export { isLoopback } from './loopback.js';
 
+export interface HubPublishOptions {
+  qos: 0 | 1 | 2;
+  retain?: boolean;
+}
+
 export interface BrokerOptions {
   /** Bind address of the TCP and TLS listeners; default '127.0.0.1'. */
   host: string;
@@ -70,7 +75,9 @@ export interface Broker {
   /** Handles an HTTP upgrade for MQTT over WebSocket (the HTTP server calls this for path /mqtt). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Publishes as the hub (clientId null): passes onPublish, then delivers. Resolves when delivered to Aedes; rejects a bad topic, an oversized payload, or a closed broker. */
-  publish(topic: string, payload: Buffer | string, opts: { qos: 0 | 1 | 2; retain?: boolean }): Promise<void>;
+  publish(topic: string, payload: Buffer | string, opts: HubPublishOptions): Promise<void>;
+  /** Delivers to subscribers as the hub without passing onPublish: for messages the hook's owner has recorded already (commands). Rejects as publish does. */
+  deliver(topic: string, payload: Buffer | string, opts: HubPublishOptions): Promise<void>;
   /** True while the listeners are up. */
   listening(): boolean;
   /** True while the shared state is reachable: always without `redis`, with it while every Redis connection is up. */
@@ -186,21 +193,29 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
 
   let closing: Promise<void> | null = null;
   const running = listeners;
+  /** A hub publish's payload as bytes; throws for a bad topic, an oversized payload or a closed broker. */
+  const checkHubPublish = (topic: string, payload: Buffer | string): Buffer => {
+    if (closing) throw new Error('the broker is closed');
+    const problem = topicProblem(topic, limits.maxTopicLevels);
+    if (problem) throw new Error(`cannot publish: ${problem}`);
+    const buf = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+    if (buf.length > limits.maxPacketSize) throw new Error(`cannot publish: payload of ${buf.length} bytes is over maxPacketSize`);
+    return buf;
+  };
+  const deliver = (topic: string, payload: Buffer, { qos, retain = false }: HubPublishOptions): Promise<void> =>
+    new Promise<void>((resolve, reject) => aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (err) => (err ? reject(err) : resolve())));
 
   return {
     aedes,
     mqttAddress: running.mqttAddress,
     tlsAddress: running.tlsAddress,
     handleUpgrade: (req, socket, head) => running.handleUpgrade(req, socket, head),
-    async publish(topic, payload, { qos, retain = false }) {
-      if (closing) throw new Error('the broker is closed');
-      const problem = topicProblem(topic, limits.maxTopicLevels);
-      if (problem) throw new Error(`cannot publish: ${problem}`);
-      const buf = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
-      if (buf.length > limits.maxPacketSize) throw new Error(`cannot publish: payload of ${buf.length} bytes is over maxPacketSize`);
-      await ingest.fromHub({ topic, payload: buf, qos, retain, clientId: null });
-      await new Promise<void>((resolve, reject) => aedes.publish({ cmd: 'publish', topic, payload: buf, qos, retain, dup: false }, (err) => (err ? reject(err) : resolve())));
+    async publish(topic, payload, opts) {
+      const buf = checkHubPublish(topic, payload);
+      await ingest.fromHub({ topic, payload: buf, qos: opts.qos, retain: opts.retain ?? false, clientId: null });
+      await deliver(topic, buf, opts);
     },
+    deliver: async (topic, payload, opts) => deliver(topic, checkHubPublish(topic, payload), opts),
     listening: () => closing === null,
     sharedStateReady: () => cluster?.ready() ?? true,
     close() {

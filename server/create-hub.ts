@@ -85,16 +85,17 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
     const store = createHistoryStore({ db, logger, metrics, retention: { rawMs: config.retentionRawMs } });
     cleanups.push(() => store.close());
 
-    // The bridge publishes commands through the broker, and the broker hands every publish to the
+    // The bridge sends commands through the broker, and the broker hands every publish to the
     // bridge: the broker is bound once it exists.
     let broker: Broker | null = null;
-    const publish = (topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> => {
-      if (!broker) return Promise.reject(new Error('broker is not running'));
-      return broker.publish(topic, payload, { qos });
+    const liveBroker = (): Broker => {
+      if (!broker) throw new Error('broker is not running');
+      return broker;
     };
+    const deliver = async (topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> => liveBroker().deliver(topic, payload, { qos });
     // In a cluster, Redis orders every node's messages and each node's store is a full replica.
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
-    const bridge = await createBridge({ store, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
+    const bridge = await createBridge({ store, deliver, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
     cleanups.push(() => bridge.close());
 
     const tlsFiles = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
@@ -131,7 +132,7 @@ export async function createHub(config: HubConfig, extras: HubExtras = {}): Prom
       cleanups.push(() => running.close());
     }
 
-    const lab = createLab({ publish: (topic, payload) => publish(topic, payload, 0) });
+    const lab = createLab({ publish: async (topic, payload) => liveBroker().publish(topic, payload, { qos: 0 }) });
     cleanups.push(() => lab.close());
 
     const http: HttpServer = await startHttpServer({

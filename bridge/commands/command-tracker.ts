@@ -3,19 +3,21 @@
  * QoS 1 (CONTRACT.md) and tracks the command: pending → acked / failed / timeout. Each state
  * change is recorded as a `command` message (data: the CommandView), so everyone watching the
  * device sees it on any transport, and the sender's key follows the command's topics so it sees
- * it too, whatever it watches.
+ * it too, whatever it watches. The tracker sequences its own `command` messages; the MQTT
+ * publish to the device does not pass the ingest hook (it would only record them twice).
  *
- * An offline device is refused (503), not queued: a queued command would mostly time out
+ * An offline device is refused (409 device_offline), not queued: a queued command would mostly time out
  * before the device came back, and a refusal tells the person at once.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import type { CommandState, CommandView, Json } from '../../protocol/message.js';
-import { isCommandName, isDeviceId, topics } from '../../protocol/names.js';
-import type { AckPayload, CommandPayload } from '../../protocol/payloads.js';
+import { DEVICE_ID_PATTERN, METRIC_PATTERN, isCommandName, isDeviceId, topics } from '../../protocol/names.js';
+import type { CommandPayload } from '../../protocol/payloads.js';
 import type { HistoryStore } from '../history/store.js';
 import type { Hub } from '../hub/hub.js';
+import type { ApplyPipeline } from '../ingest/apply.js';
 import type { Sequencer } from '../ingest/sequencer.js';
 import type { BridgeLimits } from '../limits.js';
 import type { BridgeMetrics } from '../metrics.js';
@@ -33,10 +35,6 @@ export interface CommandRequest {
 export interface CommandTracker {
   /** Validates, records `pending` and publishes. Fails: bad_device_id, bad_param, too_large, unknown_device, device_offline, too_many. */
   send(req: CommandRequest): Result<CommandView>;
-  /** Applies a device's ack from `device` to its pending command; acks for unknown, settled or another device's commands change nothing. */
-  settle(ack: AckPayload, device: string): void;
-  /** Keeps a command state recorded by another node's tracker, so `get` answers for it here too; states of its own commands change nothing. */
-  observe(view: CommandView): void;
   /** The command's current state; a pending command left over from before a restart reads as `timeout` once its time is up. */
   get(id: string): CommandView | undefined;
   /** Stops the timers; pending commands stay `pending` in the store until read after their time. */
@@ -46,9 +44,16 @@ export interface CommandTracker {
 export interface CommandTrackerOptions {
   store: Pick<HistoryStore, 'saveCommand' | 'command'>;
   sequencer: Pick<Sequencer, 'submit'>;
+  /**
+   * The tracker subscribes to APPLY's `settle ack` (a device's ack settles its pending command;
+   * acks for unknown, settled or another device's commands change nothing) and `keep remote
+   * command` (a state recorded by another node's tracker is kept, so `get` answers for it here too).
+   */
+  applied: Pick<ApplyPipeline, 'on'>;
   hub: Pick<Hub, 'follow'>;
   registry: Pick<DeviceRegistry, 'get'>;
-  publish(topic: string, payload: string, qos: 0 | 1 | 2): Promise<void>;
+  /** Sends the command to the device over MQTT, without passing the ingest hook. */
+  deliver(topic: string, payload: string, qos: 0 | 1 | 2): Promise<void>;
   /** ms a command may stay pending. */
   timeoutMs: number;
   limits: Pick<BridgeLimits, 'maxPendingCommands' | 'maxFrameBytes'>;
@@ -65,25 +70,39 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
   const pending = new Map<string, { view: CommandView; timer: NodeJS.Timeout }>();
   const log = opts.logger.child({ part: 'commands' });
 
-  /** Records a state change: store, message to watchers, metric. */
-  const announce = (view: CommandView): void => {
+  /** Ids of this tracker's settled commands whose `command` message is not applied yet: it is its own, not a remote one. */
+  const settling = new Set<string>();
+
+  /** Records a state change: store, message to watchers, metric. The promise settles once the message is applied here. */
+  const announce = (view: CommandView): Promise<void> => {
     opts.store.saveCommand(view);
-    void opts.sequencer.submit({ topic: topics.command(view.device, view.name), device: view.device, kind: 'command', data: { ...view } }, null);
     opts.metrics.commands.inc({ status: view.status });
+    return opts.sequencer.submit({ topic: topics.command(view.device, view.name), device: view.device, kind: 'command', data: { ...view } }, null);
   };
 
   const finish = (id: string, status: Exclude<CommandState, 'pending'>, result: Json, error: string | null): void => {
     const entry = pending.get(id);
     if (!entry) return;
     clearTimeout(entry.timer);
-    // Still pending while announced: observe() then knows the message is this tracker's own.
-    announce({ ...entry.view, status, settled: Date.now(), result, error });
     pending.delete(id);
+    settling.add(id);
+    const applied = (): boolean => settling.delete(id);
+    announce({ ...entry.view, status, settled: Date.now(), result, error }).then(applied, applied);
   };
 
+  opts.applied.on('settle ack', (ack, device) => {
+    const entry = pending.get(ack.id);
+    if (!entry || entry.view.device !== device) return;
+    if (ack.ok) finish(ack.id, 'acked', ack.result ?? null, null);
+    else finish(ack.id, 'failed', null, ack.error);
+  });
+  opts.applied.on('keep remote command', (view) => {
+    if (!pending.has(view.id) && !settling.has(view.id)) opts.store.saveCommand(view);
+  });
+
   const validate = (req: CommandRequest): Result<{ [key: string]: Json }> => {
-    if (!isDeviceId(req.device)) return fail('bad_device_id', 'device id must match ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$');
-    if (typeof req.name !== 'string' || !isCommandName(req.name)) return fail('bad_param', 'command "name" must match ^[a-z][a-z0-9_]{0,31}$');
+    if (!isDeviceId(req.device)) return fail('bad_device_id', `device id must match ${DEVICE_ID_PATTERN.source}`);
+    if (typeof req.name !== 'string' || !isCommandName(req.name)) return fail('bad_param', `command "name" must match ${METRIC_PATTERN.source}`);
     const args = req.args ?? {};
     if (!isObject(args)) return fail('bad_param', 'command "args" must be a JSON object');
     if (Buffer.byteLength(JSON.stringify(args)) > opts.limits.maxFrameBytes) return fail('too_large', `command args are larger than ${opts.limits.maxFrameBytes} bytes`);
@@ -105,22 +124,13 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
       const timer = setTimeout(() => finish(view.id, 'timeout', null, `no ack within ${opts.timeoutMs} ms`), opts.timeoutMs);
       timer.unref();
       pending.set(view.id, { view, timer });
-      announce(view);
+      void announce(view);
       const payload: CommandPayload = { id: view.id, args: checked.value };
-      opts.publish(topics.command(view.device, view.name), JSON.stringify(payload), 1).catch((err: unknown) => {
+      opts.deliver(topics.command(view.device, view.name), JSON.stringify(payload), 1).catch((err: unknown) => {
         log.warn({ err, command: view.id, device: view.device }, 'command publish failed');
         finish(view.id, 'failed', null, `the broker did not take the command: ${err instanceof Error ? err.message : String(err)}`);
       });
       return ok(view);
-    },
-    settle(ack, device) {
-      const entry = pending.get(ack.id);
-      if (!entry || entry.view.device !== device) return;
-      if (ack.ok) finish(ack.id, 'acked', ack.result ?? null, null);
-      else finish(ack.id, 'failed', null, ack.error);
-    },
-    observe(view) {
-      if (!pending.has(view.id)) opts.store.saveCommand(view);
     },
     get(id) {
       const live = pending.get(id);

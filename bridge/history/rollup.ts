@@ -1,9 +1,7 @@
 /**
- * The time-series side of a message: which readings it carries, and how readings fold into
- * per-minute and per-hour rollups. Pure functions; the row writer stores what they return.
+ * How readings (protocol/readings.ts) fold into per-minute and per-hour rollups. Pure
+ * functions; the row writer stores what they return.
  */
-import { isMetricName } from '../../protocol/names.js';
-import type { HubMessage } from '../../protocol/message.js';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
@@ -15,26 +13,6 @@ export const ROLLUPS: readonly { level: RollupLevel; width: number; table: strin
   { level: 'hour', width: HOUR_MS, table: 'history_rollup_hour' },
   { level: 'minute', width: MINUTE_MS, table: 'history_rollup_minute' },
 ];
-
-export interface Reading {
-  metric: string;
-  value: number;
-}
-
-/**
- * The numeric readings of a `telemetry` message: every metric-named key with a finite number.
- * The device's own `ts` is not a metric (CONTRACT.md); points take the message's hub `ts`.
- */
-export function readingsOf(msg: HubMessage): Reading[] {
-  if (msg.kind !== 'telemetry' || msg.device === null) return [];
-  const data = msg.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return [];
-  const readings: Reading[] = [];
-  for (const [metric, value] of Object.entries(data)) {
-    if (metric !== 'ts' && typeof value === 'number' && Number.isFinite(value) && isMetricName(metric)) readings.push({ metric, value });
-  }
-  return readings;
-}
 
 /** One rollup row: the readings of one series that fall in [bucket, bucket + width). */
 export interface Cell {

@@ -4,7 +4,8 @@
  * Every statement is prepared once.
  */
 import type { Db } from '../../storage/database.js';
-import { type Point, ROLLUPS, readingsOf, rollUp } from './rollup.js';
+import { readingsOf } from '../../protocol/readings.js';
+import { type Point, ROLLUPS, rollUp } from './rollup.js';
 import { topicScope } from './scope.js';
 import type { Chunk } from './write-queue.js';
 

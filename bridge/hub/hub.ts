@@ -1,23 +1,25 @@
 /**
- * The fan-out hub: one set of subscribers for every transport. `publish` is called by the
- * message log right after a message is appended, in seq order; matching goes through a filter
- * trie and each subscriber's bounded queue, and writes are batched per event-loop turn.
+ * The fan-out hub: one set of subscribers for every transport. It subscribes to APPLY's
+ * `fan out` step, so it sees each message right after it is appended, in seq order; matching
+ * goes through a filter trie and each subscriber's bounded queue, and writes are batched per
+ * event-loop turn. One-shot reads (`read`) use the subscribers' own page logic.
  */
 import { randomBytes } from 'node:crypto';
 import { type Result, fail, ok } from '../../protocol/errors.js';
-import type { HubMessage } from '../../protocol/message.js';
+import type { HubMessage, PollBody } from '../../protocol/message.js';
 import type { Logger } from 'pino';
-import type { HistoryStore } from '../history/store.js';
+import type { ApplyPipeline } from '../ingest/apply.js';
 import type { BridgeLimits } from '../limits.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { FilterIndex } from './filter-index.js';
 import { Follows } from './follows.js';
-import { type Sink, Subscriber, type SubscriberContext, type TransportName } from './subscriber.js';
+import { type ReplaySource, type Sink, Subscriber, type SubscriberContext, type TransportName, readReplayPage } from './subscriber.js';
 
 export interface HubOptions {
-  store: Pick<HistoryStore, 'messagesAfter' | 'firstSeq'>;
-  /** The highest seq recorded so far. */
-  lastSeq(): number;
+  /** Where resumes read from; its seq range is the sequencer's (a cluster node may lack messages its store knows nothing of). */
+  replay: ReplaySource;
+  /** The hub subscribes to APPLY's `fan out` step. */
+  applied: Pick<ApplyPipeline, 'on'>;
   limits: BridgeLimits;
   metrics: BridgeMetrics;
   logger: Logger;
@@ -39,10 +41,13 @@ export interface Hub {
   subscribe(req: SubscribeRequest): Result<Subscriber>;
   /** Replaces a subscriber's own filters (its followed command topics stay). */
   setFilters(sub: Subscriber, filters: readonly string[]): void;
-  /** The filters `key` follows for command results (for one-shot reads such as short polls). */
-  followed(key: string): string[];
-  /** Fans a just-recorded message out to every live subscriber whose filters match. */
-  publish(msg: HubMessage): void;
+  /**
+   * A one-shot read (short poll): up to `limit` messages after `since` matching `filters` and the
+   * command topics `key` follows, read as a subscriber replays. `since` null, or at or past the
+   * last seq, answers nothing from now; `reset` says the resume point was older than what is
+   * stored, or newer than any seq.
+   */
+  read(since: number | null, filters: readonly string[], key: string | null, limit: number): PollBody;
   /** Makes subscribers with `key` (now and later) also receive `filters` until `expires` (ms since epoch). */
   follow(key: string, filters: readonly string[], expires: number): void;
   size(): number;
@@ -91,8 +96,7 @@ export function createHub(opts: HubOptions): Hub {
   };
 
   const ctx: SubscriberContext = {
-    store: opts.store,
-    lastSeq: opts.lastSeq,
+    replay: opts.replay,
     limits: opts.limits,
     metrics: opts.metrics,
     schedule(sub) {
@@ -114,6 +118,8 @@ export function createHub(opts: HubOptions): Hub {
       opts.metrics.subscribers.dec({ transport: sub.transport });
     },
   };
+
+  opts.applied.on('fan out', (msg: HubMessage) => index.match(msg.topic, (sub) => sub.offer(msg)));
 
   const sweep = setInterval(() => refreshKeys(follows.expire(Date.now())), FOLLOW_SWEEP_MS);
   sweep.unref();
@@ -137,10 +143,13 @@ export function createHub(opts: HubOptions): Hub {
       refresh(sub);
       sub.prune();
     },
-    publish(msg) {
-      index.match(msg.topic, (sub) => sub.offer(msg));
+    read(since, filters, key, limit) {
+      const last = opts.replay.lastSeq();
+      if (since === null || since >= last) return since !== null && since > last ? { messages: [], next: last, reset: true } : { messages: [], next: last };
+      const all = key === null ? filters : [...new Set([...filters, ...follows.filtersOf(key)])];
+      const page = readReplayPage(opts.replay, since, all, limit);
+      return page.from > since ? { messages: page.messages, next: page.next, reset: true } : { messages: page.messages, next: page.next };
     },
-    followed: (key) => follows.filtersOf(key),
     follow(key, filters, expires) {
       const dropped = follows.add(key, filters, expires);
       refreshKeys([key, ...dropped]);

@@ -12,7 +12,7 @@
  */
 import type { HubMessage } from '../../protocol/message.js';
 import { matchesAny } from '../../protocol/topic-filter.js';
-import type { HistoryStore, MessagePage } from '../history/store.js';
+import type { HistoryStore } from '../history/store.js';
 import type { BridgeLimits } from '../limits.js';
 import type { BridgeMetrics } from '../metrics.js';
 
@@ -36,8 +36,7 @@ export interface Sink {
 
 /** What a subscriber needs from its hub. */
 export interface SubscriberContext {
-  store: Pick<HistoryStore, 'messagesAfter' | 'firstSeq'>;
-  lastSeq(): number;
+  replay: ReplaySource;
   limits: BridgeLimits;
   metrics: BridgeMetrics;
   /** Runs `pump()` soon, batching every subscriber woken in the same turn. */
@@ -46,14 +45,36 @@ export interface SubscriberContext {
   ended(sub: Subscriber): void;
 }
 
+/** Where replays read from: the store's pages and this node's seq range. */
+export interface ReplaySource {
+  store: Pick<HistoryStore, 'messagesAfter'>;
+  /** The lowest seq this node can replay from (sequencer.ts). */
+  firstSeq(): number;
+  /** The highest seq applied on this node. */
+  lastSeq(): number;
+}
+
+/** One page of a replay: the messages, the `since` to read on from, and the cursor it started at. */
+export interface ReplayPage {
+  messages: HubMessage[];
+  next: number;
+  /** Where the page started: above the `after` asked for when that is older than what is stored (a reset). */
+  from: number;
+}
+
 /**
- * Where to read on from after `page` (asked for `limit` messages after `after`): a full page may
- * stop short of what the store examined, so continue from its last message; otherwise from
- * the highest seq the store examined.
+ * Reads up to `limit` stored messages after `after` that match `filters` — the one page logic
+ * of every replay, streamed or polled. A resume point older than what is stored starts at the
+ * oldest kept message (`from` tells). A full page may stop short of what the store examined,
+ * so `next` continues from its last message; otherwise from the highest seq examined.
  */
-export function nextAfterPage(page: MessagePage, after: number, limit: number): number {
-  const lastRead = page.messages.at(-1)?.seq ?? after;
-  return page.messages.length >= limit ? lastRead : Math.max(lastRead, page.next, after);
+export function readReplayPage(src: ReplaySource, after: number, filters: readonly string[], limit: number): ReplayPage {
+  const from = Math.max(after, src.firstSeq() - 1);
+  if (filters.length === 0) return { messages: [], next: Math.max(from, src.lastSeq()), from };
+  const page = src.store.messagesAfter(from, filters, limit);
+  const lastRead = page.messages.at(-1)?.seq ?? from;
+  const next = page.messages.length >= limit ? lastRead : Math.max(lastRead, page.next, from);
+  return { messages: page.messages, next, from };
 }
 
 /** Store pages read per pump before yielding, so a long replay never blocks the event loop. */
@@ -87,7 +108,7 @@ export class Subscriber {
     /** Most messages per `write`. */
     private readonly batchLimit: number,
   ) {
-    this.cursor = this.sent = ctx.lastSeq();
+    this.cursor = this.sent = ctx.replay.lastSeq();
     this.delivered = ctx.metrics.deliveries.labels({ transport });
   }
 
@@ -97,7 +118,7 @@ export class Subscriber {
 
   /** Restarts the stream after `since` (replay, then live); null: live from now. Queued messages are dropped. */
   rewind(since: number | null): void {
-    const last = this.ctx.lastSeq();
+    const last = this.ctx.replay.lastSeq();
     this.queue = [];
     if (since === null || since >= last) {
       if (since !== null && since > last) this.sink.reset(last); // a seq this hub never issued
@@ -113,7 +134,7 @@ export class Subscriber {
   /** The `since` a client should send next: everything up to it has been delivered or did not match. */
   position(): number {
     if (this.queue.length > 0) return this.sent;
-    return this.live ? this.ctx.lastSeq() : this.cursor;
+    return this.live ? this.ctx.replay.lastSeq() : this.cursor;
   }
 
   /** A live message from the fan-out; `filters` already matched. Duplicates (several matching filters) are dropped by seq. */
@@ -168,21 +189,14 @@ export class Subscriber {
   }
 
   private readPage(): void {
-    const first = this.ctx.store.firstSeq();
-    if (this.cursor < first - 1) {
-      this.cursor = this.sent = first - 1;
-      this.sink.reset(this.cursor);
+    const last = this.ctx.replay.lastSeq();
+    const page = readReplayPage(this.ctx.replay, this.cursor, this.filters, this.ctx.limits.pageSize);
+    if (page.from > this.cursor) {
+      this.sent = page.from;
+      this.sink.reset(page.from);
     }
-    const last = this.ctx.lastSeq();
-    if (this.filters.length === 0) {
-      this.cursor = last;
-      this.live = true;
-      return;
-    }
-    const limit = this.ctx.limits.pageSize;
-    const page = this.ctx.store.messagesAfter(this.cursor, this.filters, limit);
     this.queue.push(...page.messages);
-    this.cursor = nextAfterPage(page, this.cursor, limit);
+    this.cursor = page.next;
     if (this.cursor >= last) this.live = true;
   }
 

@@ -1,33 +1,118 @@
 /**
- * APPLY: what every node does with every sequenced message, in seq order — record and fan out,
- * settle the command an ack answers, keep command states this node does not track, and update
- * the registry. A message reaches here once per node, whichever node admitted it.
+ * APPLY: what every node does with every sequenced message, in seq order, whichever node
+ * admitted it (ADMIT is ingest.ts; the sequencer joins the two). The steps run in the order
+ * listed; the list is the documentation. `record` is the pipeline's own; every other step is
+ * bound by the part that reacts to it (the hub, the command tracker, the registry), so no part
+ * needs another built first.
  */
-import type { CommandView } from '../../protocol/message.js';
-import { parseDeviceTopic } from '../../protocol/names.js';
+import type { Logger } from 'pino';
+import { deviceTopicOf } from '../../protocol/device-view.js';
+import type { CommandView, HubMessage } from '../../protocol/message.js';
+import type { DeviceTopic } from '../../protocol/names.js';
 import type { AckPayload } from '../../protocol/payloads.js';
-import type { CommandTracker } from '../commands/command-tracker.js';
-import type { DeviceRegistry } from '../registry/device-registry.js';
-import type { MessageLog } from './message-log.js';
+import type { HistoryStore } from '../history/store.js';
+import type { BridgeMetrics } from '../metrics.js';
 import type { Apply } from './sequencer.js';
 
-export interface ApplyOptions {
-  log: MessageLog;
-  commands: Pick<CommandTracker, 'settle' | 'observe'>;
-  registry: Pick<DeviceRegistry, 'observe'>;
+/** The steps parts subscribe to, each with what it is handed. */
+export interface AppliedSteps {
+  /** Hands a recorded message to live subscribers; runs in the same synchronous step as the append, so live delivery and replay agree. */
+  'fan out'(msg: HubMessage): void;
+  /** A device's ack, for the command it answers. */
+  'settle ack'(ack: AckPayload, device: string): void;
+  /** A command state, recorded by this node's tracker or another's. */
+  'keep remote command'(view: CommandView): void;
+  /** A message about a device (deviceTopicOf), with its contract topic. */
+  'update registry'(msg: HubMessage, topic: DeviceTopic): void;
+}
+export type AppliedStep = keyof AppliedSteps;
+
+export interface ApplyPipeline {
+  /** For the sequencer. Throws when a step has no handler yet (the sequencer reports it). */
+  apply: Apply;
+  /** Subscribes a part to one step; each step takes one handler, bound once. */
+  on<S extends AppliedStep>(step: S, handler: AppliedSteps[S]): void;
 }
 
-/** Returns the APPLY function; it throws only when a step does (the sequencer reports it). */
-export function createApply(opts: ApplyOptions): Apply {
-  return (msg, parsed) => {
-    const committed = opts.log.record(msg);
-    if (msg.device !== null) {
-      if (msg.kind === 'ack') opts.commands.settle(msg.data as unknown as AckPayload, msg.device);
-      else if (msg.kind === 'command') opts.commands.observe(msg.data as unknown as CommandView);
-      // Only contract topics (with a valid device id) change the registry; ADMIT parsed most already.
-      const topic = parsed ?? parseDeviceTopic(msg.topic);
-      if (topic) opts.registry.observe(msg, topic);
-    }
-    return committed;
+export interface ApplyOptions {
+  store: Pick<HistoryStore, 'append'>;
+  metrics: BridgeMetrics;
+  logger: Logger;
+}
+
+interface ApplyContext {
+  readonly msg: HubMessage;
+  /** The parsed contract topic when the sequencer has it. */
+  readonly topic: DeviceTopic | null;
+  /** Settles once the message is on disk; rejected when the store refused it. */
+  committed: Promise<void>;
+  recorded: boolean;
+}
+
+export function createApplyPipeline(opts: ApplyOptions): ApplyPipeline {
+  const handlers: Partial<AppliedSteps> = {};
+  const handler = <S extends AppliedStep>(step: S): AppliedSteps[S] => {
+    const bound = handlers[step];
+    if (!bound) throw new Error(`APPLY step "${step}" has no handler: the bridge is not built yet`);
+    return bound as AppliedSteps[S];
+  };
+
+  const steps: [name: 'record' | AppliedStep, step: (ctx: ApplyContext) => void][] = [
+    [
+      'record',
+      (ctx) => {
+        const { msg } = ctx;
+        try {
+          ctx.committed = opts.store.append(msg);
+        } catch (err) {
+          // Not in the store means replay would never show it: do not show it live either.
+          opts.logger.error({ err, seq: msg.seq, topic: msg.topic }, 'store refused a message');
+          ctx.committed = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+          ctx.committed.catch(() => undefined); // logged here; a QoS 0 caller never awaits it
+          return;
+        }
+        // The store reports why its commits fail (once, not per message); here only the detail.
+        ctx.committed.catch((err: unknown) => opts.logger.debug({ err, seq: msg.seq, topic: msg.topic }, 'message not committed'));
+        opts.metrics.messages.inc({ kind: msg.kind });
+        ctx.recorded = true;
+      },
+    ],
+    [
+      'fan out',
+      (ctx) => {
+        if (ctx.recorded) handler('fan out')(ctx.msg);
+      },
+    ],
+    [
+      'settle ack',
+      ({ msg }) => {
+        if (msg.kind === 'ack' && msg.device !== null) handler('settle ack')(msg.data as unknown as AckPayload, msg.device);
+      },
+    ],
+    [
+      'keep remote command',
+      ({ msg }) => {
+        if (msg.kind === 'command') handler('keep remote command')(msg.data as unknown as CommandView);
+      },
+    ],
+    [
+      'update registry',
+      (ctx) => {
+        const topic = deviceTopicOf(ctx.msg, ctx.topic ?? undefined);
+        if (topic) handler('update registry')(ctx.msg, topic);
+      },
+    ],
+  ];
+
+  return {
+    apply(msg, topic) {
+      const ctx: ApplyContext = { msg, topic, committed: Promise.resolve(), recorded: false };
+      for (const [, step] of steps) step(ctx);
+      return ctx.committed;
+    },
+    on(step, handler) {
+      if (handlers[step]) throw new Error(`APPLY step "${step}" already has a handler`);
+      handlers[step] = handler;
+    },
   };
 }

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { type Result, fail } from '../../protocol/errors.js';
 import type { RejectData } from '../../protocol/message.js';
-import { type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
+import { DEVICE_ID_PATTERN, type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { type Decoded, decodePayload } from './payload.js';
 import type { MessageEntry, Sequencer } from './sequencer.js';
@@ -31,10 +31,13 @@ export interface IngestOptions {
 
 interface IngestContext {
   readonly input: IncomingPublish;
+  readonly maxPayloadBytes: number;
   /** The contract topic, null for any other topic. */
   topic: DeviceTopic | null;
   device: string | null;
   decoded: Result<Decoded> | null;
+  /** The message as ADMIT built it, for the sequencer. */
+  entry: MessageEntry | null;
   /** Settles once this node has the message on disk. */
   committed: Promise<void> | undefined;
 }
@@ -45,49 +48,68 @@ type Step = (ctx: IngestContext) => boolean;
 /** Characters of a refused payload quoted in its reject message. */
 const REJECT_PREVIEW = 200;
 
+/** ADMIT: a publish becomes a message entry without seq; pure, so tests build messages with it too. */
+const ADMIT: [name: string, step: Step][] = [
+  // `$SYS/...` and other `$` topics are the broker's own, not device traffic [MQTT-4.7.2].
+  ['skip broker topics', (ctx) => !ctx.input.topic.startsWith('$')],
+  [
+    'parse topic',
+    (ctx) => {
+      ctx.topic = parseDeviceTopic(ctx.input.topic);
+      const device = ctx.topic?.device ?? deviceOfTopic(ctx.input.topic);
+      ctx.device = device !== null && isDeviceId(device) ? device : null;
+      if (ctx.topic && ctx.device === null) {
+        ctx.topic = null;
+        ctx.decoded = fail('bad_device_id', `device id in the topic must match ${DEVICE_ID_PATTERN.source}`);
+      }
+      return true;
+    },
+  ],
+  [
+    'validate payload',
+    (ctx) => {
+      ctx.decoded ??= decodePayload(ctx.topic, ctx.input.payload, ctx.maxPayloadBytes);
+      return true;
+    },
+  ],
+  [
+    'build entry',
+    (ctx) => {
+      const decoded = ctx.decoded as Result<Decoded>;
+      const { topic } = ctx.input;
+      if (decoded.ok) ctx.entry = { topic, device: ctx.device, kind: decoded.value.kind, data: decoded.value.data };
+      else {
+        const reject: RejectData = { code: decoded.code, reason: decoded.error, topic, payload: ctx.input.payload.subarray(0, REJECT_PREVIEW).toString('utf8') };
+        ctx.entry = { topic, device: ctx.device, kind: 'reject', data: { ...reject } };
+      }
+      return true;
+    },
+  ],
+];
+
+const context = (input: IncomingPublish, maxPayloadBytes: number): IngestContext => ({ input, maxPayloadBytes, topic: null, device: null, decoded: null, entry: null, committed: undefined });
+
+/** Runs ADMIT alone: the entry a publish becomes (a `reject` when its payload breaks the contract), or null when it is not carried. */
+export function admit(input: IncomingPublish, maxPayloadBytes: number): MessageEntry | null {
+  const ctx = context(input, maxPayloadBytes);
+  for (const [, step] of ADMIT) if (!step(ctx)) return null;
+  return ctx.entry;
+}
+
 /**
- * Returns the ingest function for the broker's onPublish (ADMIT). Never throws. For QoS ≥ 1 it
- * returns the sequencer's promise, so the PUBACK waits until this node has the message on disk.
+ * Returns the ingest function for the broker's onPublish: ADMIT, then `sequence`. Never throws.
+ * For QoS ≥ 1 it returns the sequencer's promise, so the PUBACK waits until this node has the
+ * message on disk.
  */
 export function createIngest(opts: IngestOptions): (input: IncomingPublish) => void | Promise<void> {
   const steps: [name: string, step: Step][] = [
-    // `$SYS/...` and other `$` topics are the broker's own, not device traffic [MQTT-4.7.2].
-    ['skip broker topics', (ctx) => !ctx.input.topic.startsWith('$')],
-    [
-      'parse topic',
-      (ctx) => {
-        ctx.topic = parseDeviceTopic(ctx.input.topic);
-        const device = ctx.topic?.device ?? deviceOfTopic(ctx.input.topic);
-        ctx.device = device !== null && isDeviceId(device) ? device : null;
-        if (ctx.topic && ctx.device === null) {
-          ctx.topic = null;
-          ctx.decoded = fail('bad_device_id', 'device id in the topic must match ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$');
-        }
-        return true;
-      },
-    ],
-    // The tracker already recorded the hub's own command as a `command` message.
-    ['skip own commands', (ctx) => !(ctx.input.clientId === null && ctx.topic?.channel === 'command')],
-    [
-      'validate payload',
-      (ctx) => {
-        ctx.decoded ??= decodePayload(ctx.topic, ctx.input.payload, opts.maxPayloadBytes);
-        return true;
-      },
-    ],
+    ...ADMIT,
     [
       'sequence',
       (ctx) => {
-        const decoded = ctx.decoded as Result<Decoded>;
-        const { topic } = ctx.input;
-        let entry: MessageEntry;
-        if (decoded.ok) entry = { topic, device: ctx.device, kind: decoded.value.kind, data: decoded.value.data };
-        else {
-          opts.metrics.rejects.inc({ code: decoded.code });
-          const reject: RejectData = { code: decoded.code, reason: decoded.error, topic, payload: ctx.input.payload.subarray(0, REJECT_PREVIEW).toString('utf8') };
-          entry = { topic, device: ctx.device, kind: 'reject', data: { ...reject } };
-        }
-        // APPLY (apply.ts) stores, fans out, settles an ack and updates the registry, on every node.
+        const entry = ctx.entry as MessageEntry;
+        if (entry.kind === 'reject') opts.metrics.rejects.inc({ code: (entry.data as unknown as RejectData).code });
+        // APPLY (apply.ts) runs on every node: record, fan out, settle ack, keep remote command, update registry.
         ctx.committed = opts.sequencer.submit(entry, ctx.topic);
         return true;
       },
@@ -95,7 +117,7 @@ export function createIngest(opts: IngestOptions): (input: IncomingPublish) => v
   ];
 
   return (input) => {
-    const ctx: IngestContext = { input, topic: null, device: null, decoded: null, committed: undefined };
+    const ctx = context(input, opts.maxPayloadBytes);
     let current = '';
     try {
       for (const [name, step] of steps) {

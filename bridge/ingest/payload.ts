@@ -5,7 +5,7 @@
  */
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import type { Json, MessageKind } from '../../protocol/message.js';
-import { type DeviceTopic, isMetricName } from '../../protocol/names.js';
+import { type DeviceTopic, METRIC_PATTERN, isMetricName } from '../../protocol/names.js';
 import { LED_COLOR_PATTERN, LED_STATES } from '../../protocol/payloads.js';
 
 export interface Decoded {
@@ -68,7 +68,7 @@ function telemetry(obj: JsonObject): Result<Json> {
   const ts = optional(obj, 'ts', isFiniteNumber, 'a number (ms since epoch)');
   if (!ts.ok) return ts;
   for (const [metric, value] of entries) {
-    if (!isMetricName(metric)) return fail('bad_metric', `metric name "${metric.slice(0, 40)}" must match ^[a-z][a-z0-9_]{0,31}$`);
+    if (!isMetricName(metric)) return fail('bad_metric', `metric name "${metric.slice(0, 40)}" must match ${METRIC_PATTERN.source}`);
     if (!isFiniteNumber(value)) return fail('bad_payload', `metric "${metric}" must be a number`);
   }
   return ok(obj);
@@ -140,7 +140,7 @@ export function decodePayload(topic: DeviceTopic | null, payload: Buffer, maxByt
   if (payload.length > maxBytes) return fail('too_large', `payload is ${payload.length} bytes; the limit is ${maxBytes}`);
   if (topic === null || topic.channel === 'command') return ok({ kind: 'message', data: decodeFree(payload) });
   if (topic.channel === 'metric') {
-    if (!isMetricName(topic.metric)) return fail('bad_metric', `metric name "${topic.metric.slice(0, 40)}" must match ^[a-z][a-z0-9_]{0,31}$`);
+    if (!isMetricName(topic.metric)) return fail('bad_metric', `metric name "${topic.metric.slice(0, 40)}" must match ${METRIC_PATTERN.source}`);
     const value = metricValue(payload);
     return value.ok ? ok({ kind: 'telemetry', data: value.value }) : value;
   }

@@ -11,29 +11,16 @@ import type { HubMessage, PollBody } from '../../protocol/message.js';
 import { sendError, sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/router.js';
 import type { GuardedHandler } from '../access/access.js';
-import { type Sink, nextAfterPage } from '../hub/subscriber.js';
+import type { Sink } from '../hub/subscriber.js';
 import { type StreamParams, parseBounded, parseStreamParams } from './stream-params.js';
 import type { TransportDeps } from './transport-deps.js';
 
 /** `limit` when none is given. */
 const DEFAULT_LIMIT = 100;
 
-function answer(deps: TransportDeps, res: ServerResponse, messages: readonly HubMessage[], next: number, reset: boolean): void {
-  const body: PollBody = reset ? { messages: [...messages], next, reset } : { messages: [...messages], next };
-  deps.metrics.deliveries.inc({ transport: 'poll' }, messages.length);
+function answer(deps: TransportDeps, res: ServerResponse, body: PollBody): void {
+  deps.metrics.deliveries.inc({ transport: 'poll' }, body.messages.length);
   sendJson(res, 200, body);
-}
-
-/** One page after `since`, read straight from the store. */
-function shortPoll(deps: TransportDeps, res: ServerResponse, params: StreamParams, limit: number): void {
-  const last = deps.lastSeq();
-  if (params.since === null || params.since >= last) return answer(deps, res, [], last, params.since !== null && params.since > last);
-  const oldest = deps.store.firstSeq() - 1;
-  const reset = params.since < oldest;
-  const after = reset ? oldest : params.since;
-  const filters = params.key === null ? params.filters : [...new Set([...params.filters, ...deps.hub.followed(params.key)])];
-  const page = deps.store.messagesAfter(after, filters, limit);
-  answer(deps, res, page.messages, nextAfterPage(page, after, limit), reset);
 }
 
 /** A one-shot subscriber: the first batch (replayed or live) is the answer. */
@@ -45,7 +32,7 @@ function longPoll(deps: TransportDeps, res: ServerResponse, params: StreamParams
     if (done) return;
     done = true;
     if (timer) clearTimeout(timer);
-    answer(deps, res, messages, next, reset);
+    answer(deps, res, reset ? { messages: [...messages], next, reset } : { messages: [...messages], next });
   };
   const sink: Sink = {
     write(batch) {
@@ -83,7 +70,7 @@ export function pollRoutes(deps: TransportDeps): Route[] {
       const timeout = long ? parseBounded(url.searchParams.get('timeout'), 'timeout', 0, deps.limits.maxPollTimeoutS, deps.limits.defaultPollTimeoutS) : ok(0);
       if (!timeout.ok) return sendError(res, timeout.code, timeout.error);
       // A long poll that may not wait is a short poll.
-      if (timeout.value === 0) return shortPoll(deps, res, params.value, limit.value);
+      if (timeout.value === 0) return answer(deps, res, deps.hub.read(params.value.since, params.value.filters, params.value.key, limit.value));
       longPoll(deps, res, params.value, limit.value, timeout.value);
     };
   return [

@@ -2,15 +2,12 @@
 import type { Logger } from 'pino';
 import type { Access } from '../access/access.js';
 import type { CommandTracker } from '../commands/command-tracker.js';
-import type { HistoryStore } from '../history/store.js';
 import type { Hub } from '../hub/hub.js';
 import type { BridgeLimits } from '../limits.js';
 import type { BridgeMetrics } from '../metrics.js';
 
 export interface TransportDeps {
   hub: Hub;
-  store: Pick<HistoryStore, 'messagesAfter' | 'firstSeq'>;
-  lastSeq(): number;
   commands: Pick<CommandTracker, 'send'>;
   access: Access;
   limits: BridgeLimits;

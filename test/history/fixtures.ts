@@ -9,7 +9,10 @@ import { Writable } from 'node:stream';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type HistoryOptions, type SqliteHistoryStore, createHistoryStore } from '../../bridge/history/index.js';
-import type { HubMessage, Json, MessageKind } from '../../protocol/message.js';
+import { admit } from '../../bridge/ingest/ingest.js';
+import { DEFAULT_LIMITS } from '../../bridge/limits.js';
+import type { HubMessage } from '../../protocol/message.js';
+import { topics } from '../../protocol/names.js';
 import { type Db, openDatabase } from '../../storage/database.js';
 
 export interface Opened {
@@ -67,17 +70,18 @@ function captureLogger(into: Record<string, unknown>[]): Logger {
   return pino({ level: 'info' }, sink);
 }
 
-export function message(seq: number, ts: number, topic: string, kind: MessageKind, data: Json, device: string | null = deviceOf(topic)): HubMessage {
-  return { seq, ts, topic, device, kind, data };
+/**
+ * The message a publish on `topic` becomes, built by the real ingest (ADMIT: topic parsing and
+ * the payload decoder), with the seq and hub time given. A `reject` when the payload breaks the contract.
+ */
+export function message(seq: number, ts: number, topic: string, payload: string | Buffer): HubMessage {
+  const entry = admit({ topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: 0, retain: false, clientId: 'fixture' }, DEFAULT_LIMITS.maxPayloadBytes);
+  if (!entry) throw new Error(`ingest does not carry a publish on ${topic}`);
+  return { seq, ts, ...entry };
 }
 
 export function telemetry(seq: number, ts: number, device: string, data: Record<string, number>): HubMessage {
-  return message(seq, ts, `devices/${device}/telemetry`, 'telemetry', data);
-}
-
-function deviceOf(topic: string): string | null {
-  const m = /^devices\/([^/]+)\//.exec(topic);
-  return m ? (m[1] as string) : null;
+  return message(seq, ts, topics.telemetry(device), JSON.stringify(data));
 }
 
 /** The current value of a counter (summed over labels matching `labels`). */

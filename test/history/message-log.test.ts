@@ -15,9 +15,9 @@ function build(): HubMessage[] {
   for (let seq = 1; seq <= COMMITTED + QUEUED; seq++) {
     const ts = T0 + seq * 1000;
     const device = seq > COMMITTED - 5 && seq <= COMMITTED ? 'd4' : `d${(seq % 3) + 1}`;
-    if (seq % 10 === 0) out.push(message(seq, ts, `lab/${device}/note`, 'message', `note ${seq}`));
-    else if (seq % 7 === 0) out.push(message(seq, ts, `devices/${device}/events`, 'event', { type: 'progress', job: 'j', percent: seq % 100 }));
-    else if (seq % 31 === 0) out.push(message(seq, ts, `devices/${device}`, 'message', seq));
+    if (seq % 10 === 0) out.push(message(seq, ts, `lab/${device}/note`, `note ${seq}`));
+    else if (seq % 7 === 0) out.push(message(seq, ts, `devices/${device}/events`, JSON.stringify({ type: 'progress', job: 'j', percent: seq % 100 })));
+    else if (seq % 31 === 0) out.push(message(seq, ts, `devices/${device}`, String(seq)));
     else out.push(telemetry(seq, ts, device, { temperature: seq }));
   }
   return out;

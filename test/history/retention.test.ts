@@ -22,7 +22,7 @@ function history(): { messages: HubMessage[]; commands: CommandView[] } {
   for (const age of AGES) {
     const seq = messages.length + 1;
     messages.push(telemetry(seq, at(age), 'd1', { temperature: age, voltage: 230 }));
-    messages.push(message(seq + 1, at(age) + 1, 'devices/d2/events', 'event', { type: 'hotplug', port: 1, action: 'attached', peripheral: 'usb' }));
+    messages.push(message(seq + 1, at(age) + 1, 'devices/d2/events', JSON.stringify({ type: 'hotplug', port: 1, action: 'attached', peripheral: 'usb' })));
     commands.push({ id: `c${seq}`, device: 'd1', name: 'led', args: {}, status: 'acked', created: at(age), settled: at(age), result: null, error: null });
   }
   messages.push(telemetry(messages.length + 1, at(5), 'd1', { temperature: -1, voltage: 230 }));

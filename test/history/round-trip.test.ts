@@ -10,18 +10,22 @@ afterEach(() => fx.cleanup());
 const T0 = Date.UTC(2025, 0, 6, 12, 0, 0);
 
 /** One message of each kind, with every shape of data the contract allows. */
+const COMMAND: CommandView = { id: 'c1', device: 'd1', name: 'led', args: { state: 'on' }, status: 'pending', created: T0 + 5, settled: null, result: null, error: null };
+
+/** One message of each kind, with every shape of data the contract allows, as ingest makes them. */
 const ALL_KINDS: HubMessage[] = [
-  message(1, T0, 'devices/d1/status', 'status', { online: true, model: 'thermo-1', fw: '1.2.0' }),
+  message(1, T0, 'devices/d1/status', '{"online":true,"model":"thermo-1","fw":"1.2.0"}'),
   telemetry(2, T0 + 1, 'd1', { temperature: 21.5, voltage: 229.8, ts: 1732200000000 }),
-  message(3, T0 + 2, 'devices/d1/telemetry/humidity', 'telemetry', { humidity: 40 }),
-  message(4, T0 + 3, 'devices/d1/events', 'event', { type: 'hotplug', port: 2, action: 'attached', peripheral: 'usb-storage' }),
-  message(5, T0 + 4, 'devices/d1/led', 'led', { state: 'blink', color: '#ff0000' }),
-  message(6, T0 + 5, 'devices/d1/cmd/led', 'command', { id: 'c1', args: { state: 'on' } }),
-  message(7, T0 + 6, 'devices/d1/ack', 'ack', { id: 'c1', ok: true, result: { state: 'on' } }),
-  message(8, T0 + 7, 'devices/d1/telemetry', 'reject', { code: 'bad_payload', reason: 'not JSON', topic: 'devices/d1/telemetry', payload: '{oops' }),
-  message(9, T0 + 8, 'lab/notes', 'message', 'plain text, not JSON'),
-  message(10, T0 + 9, 'lab/blob', 'message', { base64: 'AAEC/w==' }),
-  message(11, T0 + 10, 'devices/d1', 'message', [1, 'two', null, { three: 3 }]),
+  message(3, T0 + 2, 'devices/d1/telemetry/humidity', '40'),
+  message(4, T0 + 3, 'devices/d1/events', '{"type":"hotplug","port":2,"action":"attached","peripheral":"usb-storage"}'),
+  message(5, T0 + 4, 'devices/d1/led', '{"state":"blink","color":"#ff0000"}'),
+  // The command tracker, not ingest, records a command: its data is the CommandView.
+  { seq: 6, ts: T0 + 5, topic: 'devices/d1/cmd/led', device: 'd1', kind: 'command', data: { ...COMMAND } },
+  message(7, T0 + 6, 'devices/d1/ack', '{"id":"c1","ok":true,"result":{"state":"on"}}'),
+  message(8, T0 + 7, 'devices/d1/telemetry', '{oops'),
+  message(9, T0 + 8, 'lab/notes', 'plain text, not JSON'),
+  message(10, T0 + 9, 'lab/blob', Buffer.from([0, 1, 2, 255])),
+  message(11, T0 + 10, 'devices/d1', '[1,"two",null,{"three":3}]'),
 ];
 
 const DEVICE: DeviceView = {
@@ -35,8 +39,6 @@ const DEVICE: DeviceView = {
   led: { state: 'blink', color: '#ff0000' },
   ports: { '1': null, '2': 'usb-storage' },
 };
-
-const COMMAND: CommandView = { id: 'c1', device: 'd1', name: 'led', args: { state: 'on' }, status: 'pending', created: T0 + 5, settled: null, result: null, error: null };
 
 describe('history round trip', () => {
   it('keeps every message kind, the registry, commands and events across a reopen', async () => {

@@ -33,7 +33,7 @@ describe('history routes', () => {
     // One reading a second for two hours: 7,200 raw points.
     for (let ts = T0; ts < NOW; ts += 1_000) appends.push(store.append(telemetry(++seq, ts, 'd1', { temperature: (ts / 1_000) % 60 })));
     for (let i = 0; i < 30; i++) {
-      const ev = message(++seq, T0 + i * M, `devices/d${(i % 2) + 1}/events`, 'event', { type: 'progress', job: 'fw', percent: i });
+      const ev = message(++seq, T0 + i * M, `devices/d${(i % 2) + 1}/events`, JSON.stringify({ type: 'progress', job: 'fw', percent: i }));
       events.push(ev);
       appends.push(store.append(ev));
     }

@@ -1,8 +1,8 @@
 /**
  * A real bridge for integration tests: the SQLite history store on a temp file, the bridge,
  * and the hub's HTTP server on port 0. Publishes go into `bridge.ingest` exactly as the
- * broker's onPublish hands them over; the hub's own publishes (commands) are recorded in
- * `published` and looped back into ingest, as the broker does. `restart()` reopens everything
+ * broker's onPublish hands them over; the hub's commands to devices are recorded in
+ * `published` (the broker delivers them without passing onPublish). `restart()` reopens everything
  * on the same file. Close every rig with stopRigs() in afterEach/afterAll.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -71,9 +71,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     const store = createHistoryStore({ db, logger, metrics, pruneIntervalMs: 0, retention: { messagesMs: 1 }, now: () => Date.now() + clockOffset });
     const bridge: Bridge = await createBridge({
       store,
-      publish: async (topic, payload, qos) => {
+      deliver: async (topic, payload, qos) => {
         published.push({ topic, payload, qos });
-        await bridge.ingest({ topic, payload: Buffer.from(payload), qos, retain: false, clientId: null });
       },
       users: opts.users ?? null,
       allowOrigins: opts.allowOrigins,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HubMessage, Json } from '../../../protocol/message.js';
 import { isHubMessage, listOf, parseJson, pollMessages, toDeviceView } from '../../../web/src/net/message-guard.js';
-import { readingsOf } from '../../../web/src/state/readings.js';
+import { readingsOf } from '../../../protocol/readings.js';
 
 const good = { seq: 1, ts: 2, topic: 'devices/d1/telemetry', device: 'd1', kind: 'telemetry', data: { t: 1 } };
 
@@ -47,9 +47,10 @@ describe('message checks', () => {
 describe('readingsOf', () => {
   const msg = (topic: string, data: Json): HubMessage => ({ seq: 1, ts: 2, topic, device: 'd1', kind: 'telemetry', data });
   it('reads both telemetry topics and nothing else', () => {
-    expect(readingsOf(msg('devices/d1/telemetry', { temperature: 21.5, ts: 99, Bad: 1, s: 'x' }))).toEqual([['temperature', 21.5]]);
-    expect(readingsOf(msg('devices/d1/telemetry/voltage', 230))).toEqual([['voltage', 230]]);
-    expect(readingsOf(msg('devices/d1/telemetry/voltage', { voltage: 231 }))).toEqual([['voltage', 231]]);
+    expect(readingsOf(msg('devices/d1/telemetry', { temperature: 21.5, ts: 99, Bad: 1, s: 'x' }))).toEqual([{ metric: 'temperature', value: 21.5 }]);
+    expect(readingsOf(msg('devices/d1/telemetry/voltage', 230))).toEqual([{ metric: 'voltage', value: 230 }]);
+    // Ingest never makes an object on a metric topic (docs/CONTRACT.md: one number as text).
+    expect(readingsOf(msg('devices/d1/telemetry/voltage', { voltage: 231 }))).toEqual([]);
     expect(readingsOf(msg('devices/d1/telemetry/voltage', 'high'))).toEqual([]);
     expect(readingsOf({ ...msg('devices/d1/status', { temperature: 1 }), kind: 'status' })).toEqual([]);
   });

@@ -19,8 +19,9 @@ describe('FleetStore', () => {
 
   it('keeps live state that is newer than a snapshot that arrives late', () => {
     const s = new FleetStore();
-    s.apply(msg('d1', 'status', { online: false }, 2000));
+    // Telemetry first: any publish means online (as in the registry), the status then says offline.
     s.apply(msg('d1', 'telemetry', { temperature: 30 }, 2000));
+    s.apply(msg('d1', 'status', { online: false }, 2000));
     s.applySnapshot([view('d1', { online: true, lastSeen: 1500, metrics: { temperature: { value: 20, ts: 1500 }, voltage: { value: 5, ts: 1500 } } })]);
     const row = s.devices.get('d1');
     expect(row?.online).toBe(false);

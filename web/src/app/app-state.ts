@@ -12,7 +12,7 @@ import { AlertEngine, isRuleList, type AlertEvent, type AlertRule } from '../sta
 import { CommandLog, type CommandEntry } from '../state/command-log.js';
 import { EventFeed, alertFeedItem, feedItemOf, statusItem, type FeedItem } from '../state/event-feed.js';
 import { FleetStore } from '../state/fleet-store.js';
-import { readingsOf } from '../state/readings.js';
+import { readingsOf } from '../../../protocol/readings.js';
 import { Emitter } from '../ui/emitter.js';
 import { loadPref, savePref } from '../ui/preferences.js';
 
@@ -87,7 +87,7 @@ export function createApp(): App {
     addFeed(feedItemOf(msg));
     const changed = commands.apply(msg);
     if (changed !== null) bus.emit('commands', changed);
-    if (msg.device !== null) for (const [metric, value] of readingsOf(msg)) onAlerts(alerts.observe(msg.device, metric, value, msg.ts));
+    if (msg.device !== null) for (const { metric, value } of readingsOf(msg)) onAlerts(alerts.observe(msg.device, metric, value, msg.ts));
     bus.emit('message', msg);
   };
 

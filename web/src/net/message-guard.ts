@@ -2,6 +2,7 @@
  * Checks on what arrives from the network before the page uses it: a hub bug or a proxy
  * mangling a frame must never throw inside a render loop. Pure, so it is unit-tested in Node.
  */
+import { ledOf, portsOf } from '../../../protocol/device-view.js';
 import { MESSAGE_KINDS, type HubMessage, type MessageKind, type Json, type DeviceView } from '../../../protocol/message.js';
 
 type Obj = Record<string, unknown>;
@@ -55,23 +56,9 @@ export function toDeviceView(x: unknown): DeviceView | null {
     model: typeof x.model === 'string' ? x.model : null,
     fw: typeof x.fw === 'string' ? x.fw : null,
     metrics,
-    led: toLed(x.led),
-    ports: toPorts(x.ports),
+    led: ledOf(x.led),
+    ports: portsOf(x.ports),
   };
-}
-
-export function toLed(x: unknown): DeviceView['led'] {
-  if (!isObj(x) || typeof x.state !== 'string') return null;
-  return typeof x.color === 'string' ? { state: x.state, color: x.color } : { state: x.state };
-}
-
-export function toPorts(x: unknown): DeviceView['ports'] {
-  if (!isObj(x)) return null;
-  const ports: Record<string, string | null> = {};
-  for (const [port, peripheral] of Object.entries(x)) {
-    if (typeof peripheral === 'string' || peripheral === null) ports[port] = peripheral;
-  }
-  return ports;
 }
 
 /** A list body that is either a bare array or `{<key>: [...]}`. */

@@ -4,9 +4,8 @@
  * remembers the hub time it was last set live and a snapshot never overwrites newer live data.
  * Pure (no DOM), unit-tested in Node.
  */
+import { applyMessage, deviceTopicOf, newDeviceView } from '../../../protocol/device-view.js';
 import type { DeviceView, HubMessage } from '../../../protocol/message.js';
-import { numberField, stringField, toLed, toPorts } from '../net/message-guard.js';
-import { readingsOf } from './readings.js';
 
 export interface DeviceRow extends DeviceView {
   /** Hub time of the live message that last set status, LED and ports; 0 when only the snapshot did. */
@@ -17,18 +16,7 @@ export interface DeviceRow extends DeviceView {
 export const MAX_DEVICES = 20_000;
 
 /** A device seen for the first time at hub time `ts`, before any status says it is online. */
-export const emptyRow = (id: string, ts: number): DeviceRow => ({
-  id,
-  firstSeen: ts,
-  lastSeen: ts,
-  online: false,
-  model: null,
-  fw: null,
-  metrics: {},
-  led: null,
-  ports: null,
-  liveTs: { status: 0, led: 0, ports: 0 },
-});
+export const emptyRow = (id: string, ts: number): DeviceRow => ({ ...newDeviceView(id, ts), liveTs: { status: 0, led: 0, ports: 0 } });
 
 export class FleetStore {
   readonly devices = new Map<string, DeviceRow>();
@@ -55,30 +43,17 @@ export class FleetStore {
     }
   }
 
-  /** Applies one live message; returns true when a device changed. */
+  /** Applies one live message as the hub's registry does (protocol/device-view.ts); returns true when a device changed. */
   apply(msg: HubMessage): boolean {
-    if (msg.device === null || msg.kind === 'command' || msg.kind === 'reject') return false;
-    const row = this.row(msg.device, msg.ts);
+    const topic = deviceTopicOf(msg);
+    if (topic === null) return false;
+    const row = this.row(topic.device, msg.ts);
     if (!row) return false;
-    row.lastSeen = Math.max(row.lastSeen, msg.ts);
-    switch (msg.kind) {
-      case 'status':
-        this.applyStatus(row, msg);
-        break;
-      case 'telemetry':
-        for (const [metric, value] of readingsOf(msg)) row.metrics[metric] = { value, ts: msg.ts };
-        break;
-      case 'led': {
-        const led = toLed(msg.data);
-        if (led) Object.assign(row, { led, liveTs: { ...row.liveTs, led: msg.ts } });
-        break;
-      }
-      case 'event':
-        this.applyHotplug(row, msg);
-        break;
-      default:
-        break;
-    }
+    const { led, ports } = row;
+    applyMessage(row, msg);
+    if (msg.kind === 'status') row.liveTs.status = msg.ts;
+    if (row.led !== led) row.liveTs.led = msg.ts;
+    if (row.ports !== ports) row.liveTs.ports = msg.ts;
     this.changed.add(row.id);
     return true;
   }
@@ -92,29 +67,6 @@ export class FleetStore {
     const out = this.changed;
     this.changed = new Set();
     return out;
-  }
-
-  private applyStatus(row: DeviceRow, msg: HubMessage): void {
-    const data = msg.data;
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
-    if (typeof data.online === 'boolean') row.online = data.online;
-    row.model = stringField(data, 'model') ?? row.model;
-    row.fw = stringField(data, 'fw') ?? row.fw;
-    row.liveTs.status = msg.ts;
-    const ports = toPorts(data.ports);
-    if (ports) {
-      row.ports = ports;
-      row.liveTs.ports = msg.ts;
-    }
-  }
-
-  private applyHotplug(row: DeviceRow, msg: HubMessage): void {
-    if (stringField(msg.data, 'type') !== 'hotplug') return;
-    const port = numberField(msg.data, 'port');
-    const action = stringField(msg.data, 'action');
-    if (port === null) return;
-    row.ports = { ...(row.ports ?? {}), [String(port)]: action === 'attached' ? stringField(msg.data, 'peripheral') ?? 'device' : null };
-    row.liveTs.ports = msg.ts;
   }
 
   private row(id: string, ts: number): DeviceRow | null {

@@ -8,7 +8,7 @@ import type { HubMessage } from '../../../../protocol/message.js';
 import type { App } from '../../app/app-state.js';
 import { ApiError, fetchHistory } from '../../net/api.js';
 import { MetricSeries, pickStep } from '../../state/metric-series.js';
-import { readingsOf } from '../../state/readings.js';
+import { readingsOf } from '../../../../protocol/readings.js';
 import { h, setAttr, setText } from '../../ui/dom.js';
 import { compareMetrics } from '../../ui/format.js';
 import { cancelFrame, onNextFrame } from '../../ui/frame.js';
@@ -165,7 +165,7 @@ export function createChartPanel(app: App, device: string): ChartPanel {
     el,
     onMessage(msg) {
       if (msg.device !== device || msg.kind !== 'telemetry') return;
-      for (const [metric, value] of readingsOf(msg)) {
+      for (const { metric, value } of readingsOf(msg)) {
         const known = series.has(metric);
         const s = ensureMetric(metric);
         if (!s) continue;
