@@ -28,17 +28,28 @@ export interface Replica {
 
 const logger = pino({ level: process.env.FLEETWIRE_TEST_LOG ?? 'silent' });
 
-/** A node's store on `file` and a sequencer from `make`; `fail(msg)` makes APPLY throw for that message. */
-export async function openReplica(file: string, make: MakeSequencer, fail: (msg: HubMessage) => boolean = () => false): Promise<Replica> {
+/**
+ * A node's store on `file` and a sequencer from `make`; `fail(msg)` makes APPLY throw for that
+ * message; `during(msg, sequencer)` runs inside APPLY, after the message is recorded.
+ */
+export async function openReplica(
+  file: string,
+  make: MakeSequencer,
+  fail: (msg: HubMessage) => boolean = () => false,
+  during: (msg: HubMessage, sequencer: Sequencer) => void = () => undefined,
+): Promise<Replica> {
   const db = openDatabase(file);
   const store = createHistoryStore({ db, logger, metrics: new Registry() });
   const applied: HubMessage[] = [];
+  let sequencer: Sequencer | null = null;
   const apply: Apply = (msg) => {
     if (fail(msg)) throw new Error(`apply refused ${msg.seq}`);
     applied.push(msg);
-    return store.append(msg);
+    const committed = store.append(msg);
+    if (sequencer) during(msg, sequencer);
+    return committed;
   };
-  const sequencer = await make({ db, store, apply, metrics: new Registry() });
+  sequencer = await make({ db, store, apply, metrics: new Registry() });
   let closed = false;
   return {
     sequencer,
@@ -64,8 +75,12 @@ export function sequencerSuite(name: string, make: MakeSequencer): void {
     });
 
     /** A node on a fresh (or given) directory. */
-    const node = async (dir = mkdtempSync(join(tmpdir(), 'fleetwire-seq-')), fail?: (msg: HubMessage) => boolean): Promise<Replica & { dir: string }> => {
-      const replica = await openReplica(join(dir, 'node.db'), make, fail);
+    const node = async (
+      dir = mkdtempSync(join(tmpdir(), 'fleetwire-seq-')),
+      fail?: (msg: HubMessage) => boolean,
+      during?: (msg: HubMessage, sequencer: Sequencer) => void,
+    ): Promise<Replica & { dir: string }> => {
+      const replica = await openReplica(join(dir, 'node.db'), make, fail, during);
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => replica.close());
       return { ...replica, dir };
     };
@@ -100,6 +115,22 @@ export function sequencerSuite(name: string, make: MakeSequencer): void {
       await expect(sequencer.submit(entry(1), null)).rejects.toThrow(/apply refused/);
       await sequencer.submit(entry(2), null);
       expect(applied.map((m) => (m.data as { n: number }).n)).toEqual([0, 2]);
+    });
+
+    it('applies a message submitted during an APPLY after that APPLY is done, with the next seq', async () => {
+      const trace: string[] = [];
+      let reaction: Promise<void> | null = null;
+      const { sequencer, applied } = await node(undefined, undefined, (msg, seq) => {
+        const n = (msg.data as { n: number }).n;
+        trace.push(`start ${n}`);
+        if (n === 0) reaction = seq.submit(entry(100), null);
+        trace.push(`end ${n}`);
+      });
+      await sequencer.submit(entry(0), null);
+      await reaction;
+      expect(trace).toEqual(['start 0', 'end 0', 'start 100', 'end 100']);
+      expect(applied.map((m) => (m.data as { n: number }).n)).toEqual([0, 100]);
+      expect((applied[1] as HubMessage).seq).toBeGreaterThan((applied[0] as HubMessage).seq);
     });
 
     it('refuses messages once closed, without throwing', async () => {
