@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- bridge [--seconds 5] [--sse 1000] [--ws 1000] [--devices 100] [--rates 1000,10000]`
  *
- * The whole hub (createHub: broker, bridge, SQLite history) runs in a child process; devices
+ * The whole hub (createFleetwire: broker, bridge, SQLite history) runs in a child process; devices
  * and browsers run in this one, so device → browser latency is read on one clock.
  *
  * 1. Latency: `--devices` MQTT devices publish telemetry (QoS 0) carrying the send time, at each

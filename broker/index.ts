@@ -14,7 +14,7 @@ import type { User, UserStore } from '../auth/index.js';
 import type { Db } from '../storage/database.js';
 import { createRedisBackends } from './cluster.js';
 import { createConnectPolicy } from './connect-policy.js';
-import { type PublishHook, createIngest } from './ingest.js';
+import { type PublishHook, createPublishHook } from './publish-hook.js';
 import { type BrokerLimits, resolveLimits } from './limits.js';
 import { startListeners } from './listeners.js';
 import { isLoopback } from './loopback.js';
@@ -25,7 +25,7 @@ import { AclRefusal, createPublishPolicy } from './publish-policy.js';
 import { createPublishThrottle } from './publish-throttle.js';
 import { topicProblem } from './topic-rules.js';
 
-export type { InboundPublish } from './ingest.js';
+export type { InboundPublish } from './publish-hook.js';
 export { type BrokerLimits, BROKER_LIMITS } from './limits.js';
 export { isLoopback } from './loopback.js';
 
@@ -129,10 +129,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   // Redis keeps inbound QoS 2 state only behind an async read; the in-hook check below still
   // catches retransmissions that arrive while the first copy is being taken.
   const isStoredQos2 = (c: string, m: number): boolean => sqlite?.hasIncoming(c, m) ?? false;
-  const ingest = createIngest({ hook: opts.onPublish, isStoredQos2, logger, onFailure: () => metrics.hookFailures.inc() });
+  const hook = createPublishHook({ hook: opts.onPublish, isStoredQos2, logger, onFailure: () => metrics.hookFailures.inc() });
   const throttle = createPublishThrottle(limits.publishesPerSecond, () => metrics.throttled.inc());
   const connectPolicy = createConnectPolicy({ users: opts.users, allowAnonymous: opts.allowAnonymous, limits, sessions, logger, metrics });
-  const publishPolicy = createPublishPolicy({ sessions, throttle, ingest, maxSubscriptions: limits.maxSubscriptionsPerClient, logger, metrics });
+  const publishPolicy = createPublishPolicy({ sessions, throttle, hook, maxSubscriptions: limits.maxSubscriptionsPerClient, logger, metrics });
 
   const aedes = new Aedes({
     persistence,
@@ -212,7 +212,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     handleUpgrade: (req, socket, head) => running.handleUpgrade(req, socket, head),
     async publish(topic, payload, opts) {
       const buf = checkHubPublish(topic, payload);
-      await ingest.fromHub({ topic, payload: buf, qos: opts.qos, retain: opts.retain ?? false, clientId: null });
+      await hook.fromHub({ topic, payload: buf, qos: opts.qos, retain: opts.retain ?? false, clientId: null });
       await deliver(topic, buf, opts);
     },
     deliver: async (topic, payload, opts) => deliver(topic, checkHubPublish(topic, payload), opts),
@@ -222,7 +222,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       closing ??= (async () => {
         const stopped = running.close();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
-        await ingest.settled();
+        await hook.settled();
         await stopped;
         // Aedes stores what a settled hook let through in the microtasks that follow.
         await new Promise((resolve) => setImmediate(resolve));

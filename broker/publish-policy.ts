@@ -1,13 +1,13 @@
 /**
  * What a connected client may do, as Aedes' authorize handlers. A PUBLISH passes, in order:
  * the ACL (a refusal closes the connection, one of the two answers MQTT 3.1.1 allows
- * [MQTT-3.3.5-2]), the client's publish rate, and the ingest hook (awaited for QoS 1/2, so
+ * [MQTT-3.3.5-2]), the client's publish rate, and the publish hook (awaited for QoS 1/2, so
  * PUBACK/PUBREC follows it). A refused subscription gets the 0x80 failure code [MQTT-3.9.3].
  */
 import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { type User, canPublish, canSubscribe } from '../auth/index.js';
-import type { Ingest } from './ingest.js';
+import type { PublishHookRunner } from './publish-hook.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { PublishThrottle } from './publish-throttle.js';
 
@@ -24,7 +24,7 @@ export function clientMayPublish(user: User | null, topic: string): boolean {
 export interface PublishPolicyOptions {
   sessions: WeakMap<Client, User | null>;
   throttle: PublishThrottle;
-  ingest: Ingest;
+  hook: PublishHookRunner;
   /** Distinct filters one client may hold; 0 = unlimited. */
   maxSubscriptions: number;
   logger: Logger;
@@ -69,7 +69,7 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
         clientId: client?.id ?? (typeof willOwner === 'string' ? willOwner : null),
       };
       const pass = (): void => {
-        void opts.ingest.fromClient(msg, packet.messageId).then((err) => done(err));
+        void opts.hook.fromClient(msg, packet.messageId).then((err) => done(err));
       };
       // Aedes authorizes a last will with the closed client, or with null for a will left by a
       // previous run: a will is not held back by the rate.

@@ -1,7 +1,7 @@
 /** `fleetwire start`: the broker, the bridge, the HTTP server and an optional demo fleet in one process. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HUB_DEFAULTS, configProblem, type HubConfig } from '../server/config.js';
-import { type Hub, createHub } from '../server/create-hub.js';
+import { type Fleetwire, createFleetwire } from '../server/create-fleetwire.js';
 import { addLimitOptions, limitsFrom } from './limit-options.js';
 import { parseCount, parseDuration, parseOrigin, parsePort } from './parse.js';
 
@@ -114,9 +114,9 @@ export function startCommand(): Command {
     }
     const problem = configProblem(config);
     if (problem) cmd.error(`error: ${problem}`, { exitCode: 2 });
-    let hub: Hub;
+    let hub: Fleetwire;
     try {
-      hub = await createHub(config);
+      hub = await createFleetwire(config);
     } catch (err) {
       cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
     }

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { HUB_DEFAULTS, type HubConfig } from '../../server/config.js';
-import { type Hub, createHub } from '../../server/create-hub.js';
+import { type Fleetwire, createFleetwire } from '../../server/create-fleetwire.js';
 
 export { waitFor } from './wait.js';
 
-export interface TestHub extends Hub {
+export interface TestHub extends Fleetwire {
   readonly config: HubConfig;
   readonly dataDir: string;
 }
@@ -30,7 +30,7 @@ export function tempDir(prefix = 'fleetwire-test-'): string {
 export async function startHub(overrides: Partial<HubConfig> & { dataDir?: string } = {}): Promise<TestHub> {
   const { dataDir = tempDir(), ...rest } = overrides;
   const config: HubConfig = { ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: 0, dbFile: join(dataDir, 'fleetwire.db'), logLevel: 'silent', ...rest };
-  const hub = await createHub(config, { logger: pino({ level: process.env.FLEETWIRE_TEST_LOG ?? 'silent' }) });
+  const hub = await createFleetwire(config, { logger: pino({ level: process.env.FLEETWIRE_TEST_LOG ?? 'silent' }) });
   const handle: TestHub = {
     ...hub,
     config,

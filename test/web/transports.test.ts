@@ -3,7 +3,7 @@
  * the indicator names it and goes live, and a fresh reading reaches the overview through it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TRANSPORT_KINDS, TRANSPORT_LABELS } from '../../web/src/net/transport-names.js';
+import { TRANSPORT_KINDS, TRANSPORT_LABELS } from '../../protocol/transports.js';
 import { withBrowserHub } from './browser.js';
 
 describe('transport choice', () => {

@@ -1,5 +1,5 @@
 /**
- * The whole hub (broker + bridge + HTTP, from server/create-hub.ts) with one MQTT device
+ * The whole hub (broker + bridge + HTTP, from server/create-fleetwire.ts) with one MQTT device
  * connection, behind the same publish/restart surface as the bridge rig, so the delivery suite
  * also runs end to end: device → MQTT → broker → ingest → store → hub → browser.
  */

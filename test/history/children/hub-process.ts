@@ -3,9 +3,9 @@
  * file, printing `ready <mqtt url> <http url>` once it listens. It runs until it is killed.
  */
 import { HUB_DEFAULTS } from '../../../server/config.js';
-import { createHub } from '../../../server/create-hub.js';
+import { createFleetwire } from '../../../server/create-fleetwire.js';
 
 const dbFile = process.argv[2];
 if (!dbFile) throw new Error('usage: hub-process <database file>');
-const hub = await createHub({ ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: 0, dbFile, logLevel: 'silent' });
+const hub = await createFleetwire({ ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: 0, dbFile, logLevel: 'silent' });
 process.stdout.write(`ready ${hub.mqttUrl} ${hub.httpUrl}\n`);

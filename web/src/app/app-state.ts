@@ -7,7 +7,7 @@ import type { HubMessage, Json } from '../../../protocol/message.js';
 import { Backoff } from '../net/backoff.js';
 import { ApiError, fetchDevices, fetchEvents, sendCommand } from '../net/api.js';
 import { createLiveConnection, type LinkStatus, type LiveConnection } from '../net/live-connection.js';
-import { isTransportKind, type TransportKind } from '../net/transport-names.js';
+import { isTransportKind, type TransportKind } from '../../../protocol/transports.js';
 import { AlertEngine, isRuleList, type AlertEvent, type AlertRule } from '../state/alert-engine.js';
 import { CommandLog, type CommandEntry } from '../state/command-log.js';
 import { EventFeed, alertFeedItem, feedItemOf, statusItem, type FeedItem } from '../state/event-feed.js';

@@ -6,7 +6,7 @@
 import type { Json } from '../../../protocol/message.js';
 import { createLiveConnection, type LinkState } from '../net/live-connection.js';
 import { numberField } from '../net/message-guard.js';
-import type { TransportKind } from '../net/transport-names.js';
+import type { TransportKind } from '../../../protocol/transports.js';
 import { LAB_TOPIC, type LabMethod } from './lab-methods.js';
 import { LabStats } from './lab-stats.js';
 

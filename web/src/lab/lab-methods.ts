@@ -1,5 +1,5 @@
 /** The six ways the lab watches `lab/tick`, by name. Pure, shared with the tests. */
-import { TRANSPORT_LABELS, type TransportKind } from '../net/transport-names.js';
+import { TRANSPORT_LABELS, type TransportKind } from '../../../protocol/transports.js';
 
 /** The publisher's topic (server/lab.ts); its data is `{"n": counter, "sent": ms}`. */
 export const LAB_TOPIC = 'lab/tick';

@@ -9,7 +9,7 @@ import { ClockOffset } from './clock-offset.js';
 import { createIframeTransport } from './iframe-transport.js';
 import { createLongPollTransport, createShortPollTransport } from './poll-transport.js';
 import { createSseTransport } from './sse-transport.js';
-import type { TransportKind } from './transport-names.js';
+import type { TransportKind } from '../../../protocol/transports.js';
 import type { Transport, TransportOptions } from './transport.js';
 import { createWsTransport } from './ws-transport.js';
 

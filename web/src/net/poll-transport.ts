@@ -4,7 +4,7 @@
  * the loop never skips or repeats a message between requests.
  */
 import { pollMessages } from './message-guard.js';
-import type { TransportKind } from './transport-names.js';
+import type { TransportKind } from '../../../protocol/transports.js';
 import { headerBytes, streamQuery, utf8Length, type Transport, type TransportOptions } from './transport.js';
 
 interface PollRule {

@@ -4,7 +4,7 @@
  * the resume cursor, de-duplication and reconnect backoff, so every method behaves the same.
  */
 import type { HubMessage } from '../../../protocol/message.js';
-import type { TransportKind } from './transport-names.js';
+import type { TransportKind } from '../../../protocol/transports.js';
 
 /** What a transport reports upwards. Messages may repeat or precede the cursor: the caller drops those. */
 export interface TransportHandlers {

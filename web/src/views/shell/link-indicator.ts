@@ -4,7 +4,7 @@
  */
 import type { App } from '../../app/app-state.js';
 import type { LinkStatus } from '../../net/live-connection.js';
-import { TRANSPORT_KINDS, TRANSPORT_LABELS, isTransportKind } from '../../net/transport-names.js';
+import { TRANSPORT_KINDS, TRANSPORT_LABELS, isTransportKind } from '../../../../protocol/transports.js';
 import { h, setAttr, setText } from '../../ui/dom.js';
 import { formatCount } from '../../ui/format.js';
 

@@ -20,14 +20,14 @@ import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
 import { staticRoutes } from './static-files.js';
 
-export interface HubExtras {
+export interface FleetwireExtras {
   /** Where logs go; default: pino to stdout at config.logLevel. */
   logger?: Logger;
   /** The built dashboard; default: dist/web of this package. */
   webRoot?: string;
 }
 
-export interface Hub {
+export interface Fleetwire {
   readonly httpUrl: string;
   readonly mqttUrl: string;
   readonly mqttsUrl: string | null;
@@ -63,7 +63,7 @@ function readCredentials(file: string): FleetOptions['credentials'] {
   return passwordCredentials(passwords.value);
 }
 
-export async function createHub(config: HubConfig, extras: HubExtras = {}): Promise<Hub> {
+export async function createFleetwire(config: HubConfig, extras: FleetwireExtras = {}): Promise<Fleetwire> {
   const logger = extras.logger ?? pino({ level: config.logLevel, base: { app: 'fleetwire' } });
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics, prefix: 'fleetwire_process_' });

@@ -19,7 +19,7 @@ export interface InboundPublish {
 
 export type PublishHook = (msg: InboundPublish) => void | Promise<void>;
 
-export interface Ingest {
+export interface PublishHookRunner {
   /**
    * Passes a client's message (or will) to the hook. Resolves at once for QoS 0, when the hook
    * settles for QoS 1/2, with the hook's error or null. A QoS 2 message whose packet id is already
@@ -33,7 +33,7 @@ export interface Ingest {
   settled(): Promise<void>;
 }
 
-export interface IngestOptions {
+export interface PublishHookOptions {
   hook: PublishHook | undefined;
   /** True when the persistence holds this client's QoS 2 message awaiting PUBREL. */
   isStoredQos2: (clientId: string, messageId: number) => boolean;
@@ -41,7 +41,7 @@ export interface IngestOptions {
   onFailure: () => void;
 }
 
-export function createIngest(opts: IngestOptions): Ingest {
+export function createPublishHook(opts: PublishHookOptions): PublishHookRunner {
   const running = new Set<Promise<Error | null>>();
   /** `${clientId} ${messageId}` → the hook call for a QoS 2 message not yet stored by Aedes */
   const qos2InHook = new Map<string, Promise<Error | null>>();
