@@ -18,7 +18,8 @@ import { createCommandTracker } from './commands/command-tracker.js';
 import type { HistoryStore } from './history/store.js';
 import { createHub } from './hub/hub.js';
 import { createApplyPipeline } from './ingest/apply.js';
-import { type IncomingPublish, createIngest } from './ingest/ingest.js';
+import type { Publish } from '../protocol/publish.js';
+import { createIngest } from './ingest/ingest.js';
 import { type SequencerFactory, createLocalSequencer } from './ingest/sequencer.js';
 import { type BridgeLimits, resolveLimits } from './limits.js';
 import { createBridgeMetrics } from './metrics.js';
@@ -30,7 +31,6 @@ import { sseRoute } from './transports/sse.js';
 import type { TransportDeps } from './transports/transport-deps.js';
 import { createWsTransport } from './transports/ws.js';
 
-export type { IncomingPublish } from './ingest/ingest.js';
 export type { BridgeLimits } from './limits.js';
 export type { Sequencer, SequencerFactory, SequencerOptions } from './ingest/sequencer.js';
 
@@ -53,7 +53,7 @@ export interface BridgeOptions {
 
 export interface Bridge {
   /** The broker's onPublish. Never throws; for QoS ≥ 1 returns the promise that settles when the message is on disk. */
-  ingest(msg: IncomingPublish): void | Promise<void>;
+  ingest(msg: Publish<Buffer>): void | Promise<void>;
   /** Every HTTP route of the bridge. */
   routes(): Route[];
   /** `GET /ws`. */

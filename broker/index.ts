@@ -25,7 +25,6 @@ import { AclRefusal, createPublishPolicy } from './publish-policy.js';
 import { createPublishThrottle } from './publish-throttle.js';
 import { topicProblem } from './topic-rules.js';
 
-export type { InboundPublish } from './publish-hook.js';
 export { type BrokerLimits, BROKER_LIMITS } from './limits.js';
 export { isLoopback } from './loopback.js';
 

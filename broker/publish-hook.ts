@@ -7,17 +7,9 @@
  * message is one the hook took. QoS 0 messages and the hub's own publishes go through.
  */
 import type { Logger } from 'pino';
+import type { Publish } from '../protocol/publish.js';
 
-export interface InboundPublish {
-  topic: string;
-  payload: Buffer;
-  qos: 0 | 1 | 2;
-  retain: boolean;
-  /** The publishing client's id; null for the hub's own publishes. */
-  clientId: string | null;
-}
-
-export type PublishHook = (msg: InboundPublish) => void | Promise<void>;
+export type PublishHook = (msg: Publish<Buffer>) => void | Promise<void>;
 
 export interface PublishHookRunner {
   /**
@@ -26,9 +18,9 @@ export interface PublishHookRunner {
    * stored or in the hook for that client (a retransmission [MQTT-4.3.3]) waits for the first and
    * is not passed again.
    */
-  fromClient(msg: InboundPublish, messageId: number | undefined): Promise<Error | null>;
+  fromClient(msg: Publish<Buffer>, messageId: number | undefined): Promise<Error | null>;
   /** Passes a hub publish to the hook and resolves when the hook settles. */
-  fromHub(msg: InboundPublish): Promise<void>;
+  fromHub(msg: Publish<Buffer>): Promise<void>;
   /** Resolves when every hook call started so far has settled. */
   settled(): Promise<void>;
 }
@@ -46,14 +38,14 @@ export function createPublishHook(opts: PublishHookOptions): PublishHookRunner {
   /** `${clientId} ${messageId}` → the hook call for a QoS 2 message not yet stored by Aedes */
   const qos2InHook = new Map<string, Promise<Error | null>>();
 
-  const fail = (msg: InboundPublish, err: unknown): Error => {
+  const fail = (msg: Publish<Buffer>, err: unknown): Error => {
     opts.onFailure();
     opts.logger.error({ err, topic: msg.topic, clientId: msg.clientId, qos: msg.qos }, 'onPublish hook failed');
     return err instanceof Error ? err : new Error(String(err));
   };
 
   /** Calls the hook now (keeping arrival order); the promise never rejects: it gives the hook's error or null. */
-  const call = (msg: InboundPublish): Promise<Error | null> => {
+  const call = (msg: Publish<Buffer>): Promise<Error | null> => {
     const hook = opts.hook;
     if (!hook) return Promise.resolve(null);
     let settled: Promise<Error | null>;

@@ -5,22 +5,13 @@
  * device sees what is wrong.
  */
 import type { Logger } from 'pino';
+import type { Publish } from '../../protocol/publish.js';
 import { type Result, fail } from '../../protocol/errors.js';
 import type { RejectData } from '../../protocol/message.js';
 import { DEVICE_ID_PATTERN, type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { type Decoded, decodePayload } from './payload.js';
 import type { MessageEntry, Sequencer } from './sequencer.js';
-
-/** One publish as the broker hands it over (its onPublish hook). */
-export interface IncomingPublish {
-  topic: string;
-  payload: Buffer;
-  qos: 0 | 1 | 2;
-  retain: boolean;
-  /** null: the hub itself published it. */
-  clientId: string | null;
-}
 
 export interface IngestOptions {
   sequencer: Pick<Sequencer, 'submit'>;
@@ -30,7 +21,7 @@ export interface IngestOptions {
 }
 
 interface IngestContext {
-  readonly input: IncomingPublish;
+  readonly input: Publish<Buffer>;
   readonly maxPayloadBytes: number;
   /** The contract topic, null for any other topic. */
   topic: DeviceTopic | null;
@@ -87,10 +78,10 @@ const ADMIT: [name: string, step: Step][] = [
   ],
 ];
 
-const context = (input: IncomingPublish, maxPayloadBytes: number): IngestContext => ({ input, maxPayloadBytes, topic: null, device: null, decoded: null, entry: null, committed: undefined });
+const context = (input: Publish<Buffer>, maxPayloadBytes: number): IngestContext => ({ input, maxPayloadBytes, topic: null, device: null, decoded: null, entry: null, committed: undefined });
 
 /** Runs ADMIT alone: the entry a publish becomes (a `reject` when its payload breaks the contract), or null when it is not carried. */
-export function admit(input: IncomingPublish, maxPayloadBytes: number): MessageEntry | null {
+export function admit(input: Publish<Buffer>, maxPayloadBytes: number): MessageEntry | null {
   const ctx = context(input, maxPayloadBytes);
   for (const [, step] of ADMIT) if (!step(ctx)) return null;
   return ctx.entry;
@@ -101,7 +92,7 @@ export function admit(input: IncomingPublish, maxPayloadBytes: number): MessageE
  * For QoS ≥ 1 it returns the sequencer's promise, so the PUBACK waits until this node has the
  * message on disk.
  */
-export function createIngest(opts: IngestOptions): (input: IncomingPublish) => void | Promise<void> {
+export function createIngest(opts: IngestOptions): (input: Publish<Buffer>) => void | Promise<void> {
   const steps: [name: string, step: Step][] = [
     ...ADMIT,
     [

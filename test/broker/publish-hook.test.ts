@@ -1,12 +1,12 @@
 /** The onPublish hook: once per message, before PUBACK/PUBREC, never twice for a QoS 2 retransmission, and no acknowledgement for what it failed on. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InboundPublish } from '../../broker/index.js';
+import type { Publish } from '../../protocol/publish.js';
 import { cleanup, closed, connectClient, inbox, loginAs, makeUsers, metric, rawSession, startBroker, until, warnings } from './support/harness.js';
 import { PUBACK, PUBCOMP, PUBREC, publishPacket, pubrelPacket } from './support/raw-packets.js';
 
 afterEach(cleanup);
 
-const summary = (m: InboundPublish) => [m.topic, m.payload.toString(), m.qos, m.retain, m.clientId];
+const summary = (m: Publish<Buffer>) => [m.topic, m.payload.toString(), m.qos, m.retain, m.clientId];
 
 /** A promise with its resolve/reject handles. */
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
@@ -21,7 +21,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: 
 
 describe('onPublish', () => {
   it('sees every accepted message once: client publishes at each QoS, wills and hub publishes, not refused ones', async () => {
-    const seen: InboundPublish[] = [];
+    const seen: Publish<Buffer>[] = [];
     const tb = await startBroker({ users: makeUsers([['d1', 'device'], ['admin', 'admin']]), onPublish: (m) => void seen.push(m) });
     const device = await connectClient(tb.url, { ...loginAs('d1', 'd1'), will: { topic: 'devices/d1/status', payload: Buffer.from('{"online":false}'), qos: 1, retain: true } });
     await device.publishAsync('devices/d1/telemetry', '{"t":1}', { qos: 0 });
@@ -84,7 +84,7 @@ describe('onPublish', () => {
 });
 
 describe('QoS 2 retransmissions', () => {
-  async function setup(onPublish: (m: InboundPublish) => void | Promise<void>) {
+  async function setup(onPublish: (m: Publish<Buffer>) => void | Promise<void>) {
     const tb = await startBroker({ onPublish });
     const sub = await connectClient(tb.url);
     const got = inbox(sub);
@@ -93,7 +93,7 @@ describe('QoS 2 retransmissions', () => {
   }
 
   it('does not pass a message resent after a reconnect a second time', async () => {
-    const seen: InboundPublish[] = [];
+    const seen: Publish<Buffer>[] = [];
     const { tb, got } = await setup((m) => void seen.push(m));
     const first = await rawSession(tb.port, 'q2-client', { clean: false });
     first.socket.write(publishPacket('lab/q2', 'once', { qos: 2, messageId: 9 }));
