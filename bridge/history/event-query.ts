@@ -2,7 +2,7 @@
 import { ok } from '../../protocol/errors.js';
 import type { HubMessage } from '../../protocol/message.js';
 import type { Db } from '../../storage/database.js';
-import { checkDevice, checkInt, checkRange } from './query-checks.js';
+import { checkDevice, checkInt, checkRange } from '../../http/params.js';
 import type { EventQuery, QueryResult } from './store.js';
 import { MESSAGE_COLUMNS, type StoredMessage, decodeMessage } from './stored-message.js';
 

@@ -8,7 +8,7 @@ import type { HistoryBody } from '../../protocol/message.js';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../storage/database.js';
 import { DEFAULT_POINTS, MAX_POINTS, MAX_STEP, type Source, autoStep, bucketCount, planSegments } from './query-plan.js';
-import { checkDevice, checkInt, checkMetric, checkRange } from './query-checks.js';
+import { checkDevice, checkInt, checkMetric, checkRange } from '../../http/params.js';
 import { ROLLUPS } from './rollup.js';
 import type { HistoryQuery, QueryResult } from './store.js';
 

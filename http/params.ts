@@ -1,6 +1,6 @@
 /** Checks the query parameters share, each failing with the reason a person can act on. */
-import type { ErrorCode } from '../../protocol/errors.js';
-import { isDeviceId, isMetricName } from '../../protocol/names.js';
+import type { ErrorCode } from '../protocol/errors.js';
+import { isDeviceId, isMetricName } from '../protocol/names.js';
 
 export type Failure = { ok: false; code: ErrorCode; error: string };
 
