@@ -1,6 +1,6 @@
 /**
  * The simulated device fleet: every device a real MQTT client speaking the wire contract
- * (shared/CONTRACT.md), with faults on demand. What the hub and the CLI use.
+ * (docs/CONTRACT.md), with faults on demand. What the hub and the CLI use.
  */
 export { createFleet, type Fleet, type FleetStats } from './fleet.js';
 export { type FleetOptions, DEFAULT_MIX, FLEET_DEFAULTS, MAX_DEVICES, parseMix } from './options.js';

@@ -19,6 +19,8 @@ export const ERRORS = {
   device_offline: 409,
   too_large: 413,
   too_many: 429,
+  /** A handler failed: a bug, logged with the request; nothing the client can fix. */
+  internal: 500,
   not_ready: 503,
 } as const;
 

@@ -1,4 +1,4 @@
-/** The one message shape every browser transport carries (shared/CONTRACT.md). */
+/** The one message shape every browser transport carries (docs/CONTRACT.md). */
 
 export const MESSAGE_KINDS = ['status', 'telemetry', 'event', 'led', 'command', 'ack', 'reject', 'message'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];

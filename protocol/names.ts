@@ -1,5 +1,5 @@
 /**
- * Names and topics of the wire contract (shared/CONTRACT.md). Devices, the bridge and the
+ * Names and topics of the wire contract (docs/CONTRACT.md). Devices, the bridge and the
  * dashboard all import these, so a rename fails the type check on every side.
  */
 

@@ -54,10 +54,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       .then(() => match.handler(req, res, match.params, url))
       .catch((err: unknown) => {
         log.error({ err, method: req.method, path: url.pathname }, 'request handler failed');
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: 'internal error' }));
-        } else res.destroy();
+        sendError(res, 'internal', 'internal error: the hub logged it');
       });
   };
 

@@ -9,7 +9,7 @@ import { readJsonBody, sendError, sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/router.js';
 import type { Access } from '../access/access.js';
 import { SUBSCRIBER_HEADER } from '../../protocol/names.js';
-import { parseKey } from '../transports/stream-params.js';
+import { parseKey } from '../../http/params.js';
 import type { CommandTracker } from './command-tracker.js';
 
 export function commandRoutes(commands: CommandTracker, access: Access, maxBodyBytes: number): Route[] {

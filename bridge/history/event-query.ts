@@ -1,9 +1,9 @@
 /** `events()`: stored events and rejects, newest first, filtered by device and time. */
-import { ok } from '../../protocol/errors.js';
+import { type Result, ok } from '../../protocol/errors.js';
 import type { HubMessage } from '../../protocol/message.js';
 import type { Db } from '../../storage/database.js';
-import { checkDevice, checkInt, checkRange } from '../../http/params.js';
-import type { EventQuery, QueryResult } from './store.js';
+import { checkDevice, checkInt, checkRange, firstFailure } from '../../http/params.js';
+import type { EventQuery } from './store.js';
 import { MESSAGE_COLUMNS, type StoredMessage, decodeMessage } from './stored-message.js';
 
 export const DEFAULT_EVENT_LIMIT = 100;
@@ -14,7 +14,7 @@ export interface EventQueryOptions {
   knownDevice(id: string): boolean;
 }
 
-export function createEventQuery(o: EventQueryOptions): (q: EventQuery) => QueryResult<HubMessage[]> {
+export function createEventQuery(o: EventQueryOptions): (q: EventQuery) => Result<HubMessage[]> {
   // Two statements so each walks its own index backwards from `to`.
   const all = o.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM history_events WHERE ts >= ? AND ts < ? ORDER BY ts DESC, seq DESC LIMIT ?`);
   const ofDevice = o.db.prepare(
@@ -23,9 +23,8 @@ export function createEventQuery(o: EventQueryOptions): (q: EventQuery) => Query
 
   return (q) => {
     const { from = 0, to = Number.MAX_SAFE_INTEGER, limit = DEFAULT_EVENT_LIMIT } = q;
-    const bad =
-      (q.device === undefined ? null : checkDevice(q.device, o.knownDevice)) ?? checkRange(from, to) ?? checkInt('limit', limit, 1, MAX_EVENT_LIMIT);
-    if (bad) return bad;
+    const checked = firstFailure(q.device === undefined ? ok(true) : checkDevice(q.device, o.knownDevice), checkRange(from, to), checkInt('limit', limit, 1, MAX_EVENT_LIMIT));
+    if (!checked.ok) return checked;
     const rows = (q.device === undefined ? all.all(from, to, limit) : ofDevice.all(q.device, from, to, limit)) as StoredMessage[];
     return ok(rows.map(decodeMessage));
   };

@@ -3,14 +3,14 @@
  * then reads each segment of the plan (raw points or a rollup table) and merges the
  * per-bucket partial sums. Every read has a row limit; a query over it is refused, not run.
  */
-import { fail, ok } from '../../protocol/errors.js';
+import { type Result, fail, ok } from '../../protocol/errors.js';
 import type { HistoryBody } from '../../protocol/message.js';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../storage/database.js';
 import { DEFAULT_POINTS, MAX_POINTS, MAX_STEP, type Source, autoStep, bucketCount, planSegments } from './query-plan.js';
-import { checkDevice, checkInt, checkMetric, checkRange } from '../../http/params.js';
+import { checkDevice, checkInt, checkMetric, checkRange, firstFailure } from '../../http/params.js';
 import { ROLLUPS } from './rollup.js';
-import type { HistoryQuery, QueryResult } from './store.js';
+import type { HistoryQuery } from './store.js';
 
 interface BucketPart {
   b: number;
@@ -29,7 +29,7 @@ export interface SeriesQueryOptions {
   knownDevice(id: string): boolean;
 }
 
-export function createSeriesQuery(o: SeriesQueryOptions): (q: HistoryQuery) => QueryResult<HistoryBody> {
+export function createSeriesQuery(o: SeriesQueryOptions): (q: HistoryQuery) => Result<HistoryBody> {
   const findSeries = o.db.prepare('SELECT id FROM history_series WHERE device = ? AND metric = ?').pluck();
   // Numbers bind as REAL in better-sqlite3: the casts keep the bucket arithmetic integral.
   const step = 'CAST(@step AS INTEGER)';
@@ -46,13 +46,14 @@ export function createSeriesQuery(o: SeriesQueryOptions): (q: HistoryQuery) => Q
 
   return (q) => {
     const { device, metric, from, to } = q;
-    const bad =
-      checkDevice(device, o.knownDevice) ??
-      checkMetric(metric) ??
-      checkRange(from, to) ??
-      (q.points === undefined ? null : checkInt('points', q.points, 1, MAX_POINTS)) ??
-      (q.step === undefined ? null : checkInt('step', q.step, 1, MAX_STEP, ' number of ms'));
-    if (bad) return bad;
+    const checked = firstFailure(
+      checkDevice(device, o.knownDevice),
+      checkMetric(metric),
+      checkRange(from, to),
+      q.points === undefined ? ok(true) : checkInt('points', q.points, 1, MAX_POINTS),
+      q.step === undefined ? ok(true) : checkInt('step', q.step, 1, MAX_STEP, ' number of ms'),
+    );
+    if (!checked.ok) return checked;
     const width = q.step ?? autoStep(from, to, q.points ?? DEFAULT_POINTS);
     const buckets = bucketCount(from, to, width);
     if (buckets > MAX_POINTS) return fail('bad_param', `step ${width} ms cuts this range into ${buckets} buckets; at most ${MAX_POINTS}`);

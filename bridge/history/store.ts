@@ -2,7 +2,7 @@
  * What the bridge needs from history. The SQLite implementation lives beside this file;
  * ingest, resume and the REST routes depend only on this interface.
  */
-import type { ErrorCode } from '../../protocol/errors.js';
+import type { Result } from '../../protocol/errors.js';
 import type { CommandView, DeviceView, HistoryBody, HubMessage } from '../../protocol/message.js';
 
 export interface HistoryQuery {
@@ -23,8 +23,6 @@ export interface EventQuery {
   to?: number;
   limit?: number;
 }
-
-export type QueryResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; error: string };
 
 export interface MessagePage {
   /** Matching messages with seq > after, ascending. */
@@ -69,8 +67,8 @@ export interface HistoryStore {
   /** Upserts a command in the next group commit. */
   saveCommand(command: CommandView): void;
   command(id: string): CommandView | undefined;
-  history(q: HistoryQuery): QueryResult<HistoryBody>;
-  events(q: EventQuery): QueryResult<HubMessage[]>;
+  history(q: HistoryQuery): Result<HistoryBody>;
+  events(q: EventQuery): Result<HubMessage[]>;
   /** Settles when everything appended so far is on disk. */
   flush(): Promise<void>;
   health(): HistoryHealth;

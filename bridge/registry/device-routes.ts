@@ -5,7 +5,7 @@
 import { sendError, sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/router.js';
 import type { Access } from '../access/access.js';
-import { parseBounded } from '../transports/stream-params.js';
+import { parseBounded } from '../../http/params.js';
 import type { DeviceRegistry } from './device-registry.js';
 
 /** Devices per page: the default and the most a client may ask for. */

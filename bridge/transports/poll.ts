@@ -12,7 +12,8 @@ import { sendError, sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/router.js';
 import type { GuardedHandler } from '../access/access.js';
 import type { Sink } from '../hub/subscriber.js';
-import { type StreamParams, parseBounded, parseStreamParams } from './stream-params.js';
+import { parseBounded } from '../../http/params.js';
+import { type StreamParams, parseStreamParams } from './stream-params.js';
 import type { TransportDeps } from './transport-deps.js';
 
 /** `limit` when none is given. */

@@ -7,7 +7,7 @@ import type { User } from '../../auth/index.js';
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import type { ClientFrame, ServerFrame } from '../../protocol/message.js';
 import type { Subscriber } from '../hub/subscriber.js';
-import { parseFilters, parseSeq } from './stream-params.js';
+import { parseFilters, parseSeq } from '../../http/params.js';
 import type { TransportDeps } from './transport-deps.js';
 
 /** One open socket as the op handlers see it. */

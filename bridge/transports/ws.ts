@@ -14,7 +14,7 @@ import { ERRORS, type ErrorCode } from '../../protocol/errors.js';
 import type { ServerFrame } from '../../protocol/message.js';
 import type { Sink } from '../hub/subscriber.js';
 import { messageJson } from './encode.js';
-import { parseKey } from './stream-params.js';
+import { parseKey } from '../../http/params.js';
 import type { TransportDeps } from './transport-deps.js';
 import { type WsSession, dispatch } from './ws-ops.js';
 
