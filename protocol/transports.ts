@@ -1,4 +1,8 @@
-/** The push methods a page can pick, by name. Pure, shared with the tests. */
+/**
+ * The browser push methods by name, and the HTTP paths of the hub, shared by the server's
+ * routes and the dashboard's calls, so a rename fails the type check on both sides. The names
+ * are also the `transport` label of the bridge's metrics.
+ */
 
 export const TRANSPORT_KINDS = ['sse', 'ws', 'long-poll', 'short-poll', 'iframe'] as const;
 export type TransportKind = (typeof TRANSPORT_KINDS)[number];
@@ -12,3 +16,29 @@ export const TRANSPORT_LABELS: Record<TransportKind, string> = {
 };
 
 export const isTransportKind = (s: string | null): s is TransportKind => s !== null && (TRANSPORT_KINDS as readonly string[]).includes(s);
+
+/** Where each push method is served (docs/CONTRACT.md "HTTP"). */
+export const TRANSPORT_PATHS: Record<TransportKind, string> = {
+  sse: '/events',
+  ws: '/ws',
+  'long-poll': '/api/poll',
+  'short-poll': '/api/messages',
+  iframe: '/stream/iframe',
+};
+
+/** The REST paths; `:id` is one path segment (fill it with withId). */
+export const API_PATHS = {
+  devices: '/api/devices',
+  device: '/api/devices/:id',
+  deviceCommands: '/api/devices/:id/commands',
+  command: '/api/commands/:id',
+  history: '/api/history',
+  events: '/api/events',
+  login: '/api/login',
+  logout: '/api/logout',
+  session: '/api/session',
+  labRate: '/api/lab/rate',
+} as const;
+
+/** `path` with its `:id` segment filled in, URI-encoded. */
+export const withId = (path: string, id: string): string => path.replace(':id', encodeURIComponent(id));

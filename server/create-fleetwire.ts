@@ -19,6 +19,7 @@ import { healthRoutes } from './health.js';
 import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
 import { staticRoutes } from './static-files.js';
+import { TRANSPORT_PATHS } from '../protocol/transports.js';
 
 export interface FleetwireExtras {
   /** Where logs go; default: pino to stdout at config.logLevel. */
@@ -155,7 +156,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       ],
       upgrades: {
         '/mqtt': (req, socket, head) => startedBroker.handleUpgrade(req, socket, head),
-        '/ws': (req, socket, head) => bridge.handleUpgrade(req, socket, head),
+        [TRANSPORT_PATHS.ws]: (req, socket, head) => bridge.handleUpgrade(req, socket, head),
       },
       logger,
     });

@@ -4,6 +4,7 @@
  */
 import { readJsonBody, sendError, sendJson } from '../http/respond.js';
 import type { Route } from '../http/router.js';
+import { API_PATHS } from '../protocol/transports.js';
 
 export const LAB_TOPIC = 'lab/tick';
 /** Highest rate the page may ask for, messages per second. */
@@ -46,10 +47,10 @@ export function createLab(opts: LabOptions): Lab {
 
   return {
     routes: () => [
-      { method: 'GET', path: '/api/lab/rate', handler: (_req, res) => sendJson(res, 200, { rate, sent: n, topic: LAB_TOPIC }) },
+      { method: 'GET', path: API_PATHS.labRate, handler: (_req, res) => sendJson(res, 200, { rate, sent: n, topic: LAB_TOPIC }) },
       {
         method: 'POST',
-        path: '/api/lab/rate',
+        path: API_PATHS.labRate,
         handler: async (req, res) => {
           const body = await readJsonBody(req, 1024);
           if (!body.ok) return sendError(res, body.code, body.error);

@@ -9,6 +9,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { readJsonBody, sendError, sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/router.js';
 import { type Access, SESSION_COOKIE, tokenOf } from './access.js';
+import { API_PATHS } from '../../protocol/transports.js';
 
 /** Failed logins per client address per minute; past it every attempt gets 429 until the minute is up. */
 const FAILED_LOGINS_PER_MINUTE = 10;
@@ -56,8 +57,8 @@ export function loginRoutes(access: Access): Route[] {
   };
 
   return [
-    { method: 'POST', path: '/api/login', handler: login },
-    { method: 'POST', path: '/api/logout', handler: logout },
-    { method: 'GET', path: '/api/session', handler: access.guard('viewer', (_req, res, _p, _u, user) => sendJson(res, 200, { name: user.name, role: user.role, open: access.open })) },
+    { method: 'POST', path: API_PATHS.login, handler: login },
+    { method: 'POST', path: API_PATHS.logout, handler: logout },
+    { method: 'GET', path: API_PATHS.session, handler: access.guard('viewer', (_req, res, _p, _u, user) => sendJson(res, 200, { name: user.name, role: user.role, open: access.open })) },
   ];
 }

@@ -11,12 +11,13 @@ import type { Access } from '../access/access.js';
 import { SUBSCRIBER_HEADER } from '../../protocol/names.js';
 import { parseKey } from '../../http/params.js';
 import type { CommandTracker } from './command-tracker.js';
+import { API_PATHS } from '../../protocol/transports.js';
 
 export function commandRoutes(commands: CommandTracker, access: Access, maxBodyBytes: number): Route[] {
   return [
     {
       method: 'POST',
-      path: '/api/devices/:id/commands',
+      path: API_PATHS.deviceCommands,
       handler: access.guard('admin', async (req, res, params) => {
         const header = req.headers[SUBSCRIBER_HEADER];
         const sender = parseKey(typeof header === 'string' ? header : undefined);
@@ -32,7 +33,7 @@ export function commandRoutes(commands: CommandTracker, access: Access, maxBodyB
     },
     {
       method: 'GET',
-      path: '/api/commands/:id',
+      path: API_PATHS.command,
       handler: access.guard('viewer', (_req, res, params) => {
         const command = commands.get(params.id as string);
         if (!command) return sendError(res, 'unknown_command', `no command "${String(params.id).slice(0, 80)}"`);

@@ -8,6 +8,7 @@ import type { HistoryBody } from '../../protocol/message.js';
 import { sendError, sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/router.js';
 import type { HistoryStore } from './store.js';
+import { API_PATHS } from '../../protocol/transports.js';
 
 /** Without `from`, a history query covers this span before `to`. */
 const DEFAULT_SPAN_MS = 3_600_000;
@@ -26,7 +27,7 @@ export function historyRoutes(store: Pick<HistoryStore, 'history' | 'events'>, o
   return [
     {
       method: 'GET',
-      path: '/api/history',
+      path: API_PATHS.history,
       handler: (_req, res, _params, url) => {
         const q = new QueryParams(url);
         const device = q.text('device');
@@ -48,7 +49,7 @@ export function historyRoutes(store: Pick<HistoryStore, 'history' | 'events'>, o
     },
     {
       method: 'GET',
-      path: '/api/events',
+      path: API_PATHS.events,
       handler: (_req, res, _params, url) => {
         const q = new QueryParams(url);
         const query = { device: q.text('device'), from: q.int('from'), to: q.int('to'), limit: q.int('limit') };

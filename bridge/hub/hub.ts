@@ -7,13 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import type { HubMessage, PollBody } from '../../protocol/message.js';
+import type { TransportKind } from '../../protocol/transports.js';
 import type { Logger } from 'pino';
 import type { ApplyPipeline } from '../ingest/apply.js';
 import type { BridgeLimits } from '../limits.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { FilterIndex } from './filter-index.js';
 import { Follows } from './follows.js';
-import { type ReplaySource, type Sink, Subscriber, type SubscriberContext, type TransportName, readReplayPage } from './subscriber.js';
+import { type ReplaySource, type Sink, Subscriber, type SubscriberContext, readReplayPage } from './subscriber.js';
 
 export interface HubOptions {
   /** Where resumes read from; its seq range is the sequencer's (a cluster node may lack messages its store knows nothing of). */
@@ -26,7 +27,7 @@ export interface HubOptions {
 }
 
 export interface SubscribeRequest {
-  transport: TransportName;
+  transport: TransportKind;
   /** Valid MQTT filters (checked by the caller). */
   filters: readonly string[];
   /** The client's own sender key (see follows.ts); null: the subscriber id. */

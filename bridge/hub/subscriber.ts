@@ -11,12 +11,12 @@
  * wait. A transport that accepts nothing for `stallTimeoutMs` is cut off with a reason.
  */
 import type { HubMessage } from '../../protocol/message.js';
+import type { TransportKind } from '../../protocol/transports.js';
 import { matchesAny } from '../../protocol/topic-filter.js';
 import type { HistoryStore } from '../history/store.js';
 import type { BridgeLimits } from '../limits.js';
 import type { BridgeMetrics } from '../metrics.js';
 
-export type TransportName = 'sse' | 'ws' | 'poll' | 'iframe';
 
 /** Why the hub ended a subscriber (a metric label; the text sent to the client says more). */
 export type CutoffReason = 'stalled' | 'closing' | 'unresponsive' | 'page_full' | 'failed';
@@ -103,7 +103,7 @@ export class Subscriber {
     readonly id: string,
     /** The sender key command results follow: the client's own `subscriber` parameter, else `id`. */
     readonly key: string,
-    readonly transport: TransportName,
+    readonly transport: TransportKind,
     private readonly sink: Sink,
     /** Most messages per `write`. */
     private readonly batchLimit: number,

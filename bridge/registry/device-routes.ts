@@ -7,6 +7,7 @@ import type { Route } from '../../http/router.js';
 import type { Access } from '../access/access.js';
 import { parseBounded } from '../../http/params.js';
 import type { DeviceRegistry } from './device-registry.js';
+import { API_PATHS } from '../../protocol/transports.js';
 
 /** Devices per page: the default and the most a client may ask for. */
 const DEFAULT_PAGE = 1000;
@@ -16,7 +17,7 @@ export function deviceRoutes(registry: DeviceRegistry, access: Access): Route[] 
   return [
     {
       method: 'GET',
-      path: '/api/devices',
+      path: API_PATHS.devices,
       handler: access.guard('viewer', (_req, res, _params, url) => {
         const limit = parseBounded(url.searchParams.get('limit'), 'limit', 1, MAX_PAGE, DEFAULT_PAGE);
         if (!limit.ok) return sendError(res, limit.code, limit.error);
@@ -31,7 +32,7 @@ export function deviceRoutes(registry: DeviceRegistry, access: Access): Route[] 
     },
     {
       method: 'GET',
-      path: '/api/devices/:id',
+      path: API_PATHS.device,
       handler: access.guard('viewer', (_req, res, params) => {
         const device = registry.get(params.id as string);
         if (!device) return sendError(res, 'unknown_device', `no device "${String(params.id).slice(0, 80)}" has been seen`);

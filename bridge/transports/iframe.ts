@@ -15,6 +15,7 @@ import type { Route } from '../../http/router.js';
 import { messageScriptJson, scriptSafe } from './encode.js';
 import { type StreamFraming, streamHandler } from './http-stream.js';
 import type { TransportDeps } from './transport-deps.js';
+import { TRANSPORT_PATHS } from '../../protocol/transports.js';
 
 /** Some browsers render a streamed document only after its first kilobyte. */
 const PADDING = `<!--${' '.repeat(1024)}-->\n`;
@@ -49,7 +50,7 @@ export function iframeRoute(deps: TransportDeps, allowOrigins: readonly string[]
   };
   return {
     method: 'GET',
-    path: '/stream/iframe',
+    path: TRANSPORT_PATHS.iframe,
     handler: deps.access.guard('viewer', streamHandler(deps, { transport: 'iframe', framing })),
   };
 }

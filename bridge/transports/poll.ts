@@ -15,12 +15,13 @@ import type { Sink } from '../hub/subscriber.js';
 import { parseBounded } from '../../http/params.js';
 import { type StreamParams, parseStreamParams } from './stream-params.js';
 import type { TransportDeps } from './transport-deps.js';
+import { TRANSPORT_PATHS } from '../../protocol/transports.js';
 
 /** `limit` when none is given. */
 const DEFAULT_LIMIT = 100;
 
 function answer(deps: TransportDeps, res: ServerResponse, body: PollBody): void {
-  deps.metrics.deliveries.inc({ transport: 'poll' }, body.messages.length);
+  deps.metrics.deliveries.inc({ transport: 'short-poll' }, body.messages.length);
   sendJson(res, 200, body);
 }
 
@@ -46,7 +47,7 @@ function longPoll(deps: TransportDeps, res: ServerResponse, params: StreamParams
     },
     end: () => finish([], sub.position()),
   };
-  const subscribed = deps.hub.subscribe({ transport: 'poll', filters: params.filters, key: params.key, sink, batchLimit: limit });
+  const subscribed = deps.hub.subscribe({ transport: 'long-poll', filters: params.filters, key: params.key, sink, batchLimit: limit });
   if (!subscribed.ok) return sendError(res, subscribed.code, subscribed.error);
   const sub = subscribed.value;
   timer = setTimeout(() => {
@@ -75,7 +76,7 @@ export function pollRoutes(deps: TransportDeps): Route[] {
       longPoll(deps, res, params.value, limit.value, timeout.value);
     };
   return [
-    { method: 'GET', path: '/api/messages', handler: deps.access.guard('viewer', handler(false)) },
-    { method: 'GET', path: '/api/poll', handler: deps.access.guard('viewer', handler(true)) },
+    { method: 'GET', path: TRANSPORT_PATHS['short-poll'], handler: deps.access.guard('viewer', handler(false)) },
+    { method: 'GET', path: TRANSPORT_PATHS['long-poll'], handler: deps.access.guard('viewer', handler(true)) },
   ];
 }

@@ -12,6 +12,7 @@ import { messageEvent } from './encode.js';
 import { type StreamFraming, streamHandler } from './http-stream.js';
 import { formatComment, formatEvent } from './sse-format.js';
 import type { TransportDeps } from './transport-deps.js';
+import { TRANSPORT_PATHS } from '../../protocol/transports.js';
 
 export function sseFraming(retryMs: number): StreamFraming {
   return {
@@ -30,7 +31,7 @@ export function sseRoute(deps: TransportDeps): Route {
   const framing = sseFraming(deps.limits.sseRetryMs);
   return {
     method: 'GET',
-    path: '/events',
+    path: TRANSPORT_PATHS.sse,
     handler: deps.access.guard('viewer', streamHandler(deps, { transport: 'sse', resumeHeader: 'last-event-id', framing: () => ok(framing) })),
   };
 }

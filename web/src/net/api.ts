@@ -5,6 +5,7 @@
  */
 import type { DeviceView, HistoryBody, HubMessage, Json } from '../../../protocol/message.js';
 import { isHubMessage, listOf, toDeviceView } from './message-guard.js';
+import { API_PATHS, withId } from '../../../protocol/transports.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -49,7 +50,7 @@ const query = (params: Record<string, string | number | undefined>): string => {
 };
 
 export async function fetchDevices(): Promise<DeviceView[]> {
-  const body = await request('/api/devices');
+  const body = await request(API_PATHS.devices);
   return listOf(body, 'devices').map(toDeviceView).filter((d): d is DeviceView => d !== null);
 }
 
@@ -63,14 +64,14 @@ export interface HistoryRequest {
 
 /** Buckets of one metric; malformed points are dropped rather than drawn. */
 export async function fetchHistory(q: HistoryRequest, signal?: AbortSignal): Promise<HistoryBody> {
-  const body = (await request(`/api/history?${query({ ...q })}`, signal ? { signal } : {})) as Partial<HistoryBody> | undefined;
+  const body = (await request(`${API_PATHS.history}?${query({ ...q })}`, signal ? { signal } : {})) as Partial<HistoryBody> | undefined;
   const points = Array.isArray(body?.points) ? body.points.filter((p) => Array.isArray(p) && p.length >= 5 && p.every(Number.isFinite)) : [];
   return { device: q.device, metric: q.metric, step: typeof body?.step === 'number' ? body.step : q.step, points };
 }
 
 /** Stored events, of one device or of all. */
 export async function fetchEvents(device: string | undefined, limit: number): Promise<HubMessage[]> {
-  const body = await request(`/api/events?${query({ device, limit })}`);
+  const body = await request(`${API_PATHS.events}?${query({ device, limit })}`);
   return listOf(body, 'events').filter(isHubMessage);
 }
 
@@ -80,7 +81,7 @@ export interface CommandAccepted {
 }
 
 export async function sendCommand(device: string, name: string, args: Json): Promise<CommandAccepted> {
-  const body = (await post(`/api/devices/${encodeURIComponent(device)}/commands`, { name, args })) as Partial<CommandAccepted> | undefined;
+  const body = (await post(withId(API_PATHS.deviceCommands, device), { name, args })) as Partial<CommandAccepted> | undefined;
   if (typeof body?.id !== 'string') throw new ApiError('the hub did not return a command id', 502);
   return { id: body.id, status: typeof body.status === 'string' ? body.status : 'pending' };
 }
@@ -93,15 +94,15 @@ export interface LabRate {
 }
 
 export async function fetchLabRate(): Promise<LabRate> {
-  const body = (await request('/api/lab/rate')) as Partial<LabRate> | undefined;
+  const body = (await request(API_PATHS.labRate)) as Partial<LabRate> | undefined;
   return { rate: typeof body?.rate === 'number' ? body.rate : 0, sent: typeof body?.sent === 'number' ? body.sent : 0 };
 }
 
 /** Sets the transport lab's publishing rate (messages per second on `lab/tick`). */
 export async function setLabRate(rate: number): Promise<void> {
-  await post('/api/lab/rate', { rate });
+  await post(API_PATHS.labRate, { rate });
 }
 
 export async function login(name: string, password: string): Promise<void> {
-  await post('/api/login', { name, password });
+  await post(API_PATHS.login, { name, password });
 }

@@ -4,7 +4,7 @@
  * the loop never skips or repeats a message between requests.
  */
 import { pollMessages } from './message-guard.js';
-import type { TransportKind } from '../../../protocol/transports.js';
+import { TRANSPORT_PATHS, type TransportKind } from '../../../protocol/transports.js';
 import { headerBytes, streamQuery, utf8Length, type Transport, type TransportOptions } from './transport.js';
 
 interface PollRule {
@@ -25,7 +25,7 @@ export const SHORT_POLL_INTERVAL_MS = 1000;
 export const createLongPollTransport = (opts: TransportOptions): Transport =>
   createPollTransport(opts, {
     kind: 'long-poll',
-    path: '/api/poll',
+    path: TRANSPORT_PATHS['long-poll'],
     // The first request must not wait: its answer is what shows the hub took the subscription.
     params: (first) => ({ limit: POLL_LIMIT, timeout: first ? 0 : LONG_POLL_TIMEOUT_S }),
     pause: () => 0,
@@ -34,7 +34,7 @@ export const createLongPollTransport = (opts: TransportOptions): Transport =>
 export const createShortPollTransport = (opts: TransportOptions, intervalMs = SHORT_POLL_INTERVAL_MS): Transport =>
   createPollTransport(opts, {
     kind: 'short-poll',
-    path: '/api/messages',
+    path: TRANSPORT_PATHS['short-poll'],
     params: () => ({ limit: POLL_LIMIT }),
     // A full page means more is waiting: ask again at once.
     pause: (count) => (count >= POLL_LIMIT ? 0 : intervalMs),

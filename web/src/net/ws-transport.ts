@@ -2,6 +2,7 @@
 import type { ClientFrame } from '../../../protocol/message.js';
 import { isHubMessage, parseJson } from './message-guard.js';
 import { utf8Length, type Transport, type TransportOptions } from './transport.js';
+import { TRANSPORT_PATHS } from '../../../protocol/transports.js';
 
 /** RFC 6455 §5.2: an unmasked server frame has a 2, 4 or 10 byte header depending on length. */
 export const wsFrameBytes = (payload: number): number => payload + (payload < 126 ? 2 : payload < 65_536 ? 4 : 10);
@@ -27,7 +28,7 @@ export function createWsTransport(opts: TransportOptions): Transport {
     kind: 'ws',
     open(since) {
       stop();
-      const ws = new WebSocket(wsUrl(opts.origin, '/ws'));
+      const ws = new WebSocket(wsUrl(opts.origin, TRANSPORT_PATHS.ws));
       socket = ws;
       handlers.request();
       ws.onopen = () => {
