@@ -2,8 +2,6 @@
  * Real SQLite files in temp directories, history stores over them, and message builders.
  * Everything made here is closed and removed by `cleanup()` (call it in afterEach).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type Logger, pino } from 'pino';
@@ -14,6 +12,7 @@ import { DEFAULT_LIMITS } from '../../bridge/limits.js';
 import type { HubMessage } from '../../protocol/message.js';
 import { topics } from '../../protocol/names.js';
 import { type Db, openDatabase } from '../../storage/database.js';
+import { TempDirs } from '../support/temp-dirs.js';
 
 export interface Opened {
   store: SqliteHistoryStore;
@@ -26,15 +25,13 @@ export interface Opened {
 type StoreOverrides = Partial<Omit<HistoryOptions, 'db' | 'logger' | 'metrics'>>;
 
 export class Fixture {
-  private readonly dirs: string[] = [];
+  private readonly temp = new TempDirs();
   private readonly stores: SqliteHistoryStore[] = [];
   private readonly dbs: Db[] = [];
 
   /** A fresh database file path in its own temp directory. */
   file(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'fleetwire-history-'));
-    this.dirs.push(dir);
-    return join(dir, 'fleetwire.db');
+    return join(this.temp.make('fleetwire-history-'), 'fleetwire.db');
   }
 
   db(file: string, readonly = false): Db {
@@ -56,7 +53,7 @@ export class Fixture {
   async cleanup(): Promise<void> {
     await Promise.all(this.stores.splice(0).map((s) => s.close()));
     for (const db of this.dbs.splice(0)) if (db.open) db.close();
-    for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    this.temp.remove();
   }
 }
 

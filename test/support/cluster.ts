@@ -3,13 +3,12 @@
  * addresses in the "listening" log line; each can be killed for real (SIGKILL) by its PID.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { spawnCli } from './cli.js';
 import { waitFor } from './hub.js';
 import { type TestRedis, startRedis } from './redis.js';
+import { TempDirs } from './temp-dirs.js';
 
 export interface TestNode {
   readonly name: string;
@@ -71,9 +70,10 @@ type Closable = { endAsync(force?: boolean): Promise<void> } | { close(): Promis
  */
 export function useCluster(names: string[], opts: { persistRedis?: boolean } = {}): { rig(): ClusterRig; track<T extends Closable>(client: T): T } {
   let rig: ClusterRig | null = null;
+  const temp = new TempDirs();
   const open: Closable[] = [];
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fleetwire-cluster-'));
+    const dir = temp.make('fleetwire-cluster-');
     const redis = await startRedis(opts.persistRedis ? dir : undefined);
     rig = { dir, redis, nodes: [] };
     rig.nodes.push(...(await Promise.all(names.map((name) => startNode(name, dir, redis.url)))));
@@ -84,7 +84,7 @@ export function useCluster(names: string[], opts: { persistRedis?: boolean } = {
   afterAll(async () => {
     await stopNodes();
     await rig?.redis.stop();
-    if (rig) rmSync(rig.dir, { recursive: true, force: true });
+    temp.remove();
   });
   return {
     rig: () => {

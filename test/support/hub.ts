@@ -2,12 +2,12 @@
  * Starts a real hub on ephemeral ports with its own temp data directory, for integration tests.
  * Every hub started here is closed by `stopAll()` (call it in afterEach/afterAll).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { HUB_DEFAULTS, type HubConfig } from '../../server/config.js';
 import { type Fleetwire, createFleetwire } from '../../server/create-fleetwire.js';
+
+import { TempDirs } from './temp-dirs.js';
 
 export { waitFor } from './wait.js';
 
@@ -17,14 +17,10 @@ export interface TestHub extends Fleetwire {
 }
 
 const running = new Set<TestHub>();
-const dirs = new Set<string>();
+const temp = new TempDirs();
 
 /** A fresh temp directory, removed by stopAll(). */
-export function tempDir(prefix = 'fleetwire-test-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.add(dir);
-  return dir;
-}
+export const tempDir = (prefix?: string): string => temp.make(prefix);
 
 /** Starts a hub; pass `dataDir` to reuse an earlier hub's data (a restart). */
 export async function startHub(overrides: Partial<HubConfig> & { dataDir?: string } = {}): Promise<TestHub> {
@@ -47,6 +43,5 @@ export async function startHub(overrides: Partial<HubConfig> & { dataDir?: strin
 /** Closes every hub this file started and removes the temp directories. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((hub) => hub.close()));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  dirs.clear();
+  temp.remove();
 }

@@ -4,10 +4,10 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TempDirs } from './temp-dirs.js';
 
 /** A port the OS just called free (bound on port 0, then released). */
 export function freePort(): Promise<number> {
@@ -54,7 +54,8 @@ export interface Mosquitto {
 /** Starts mosquitto anonymous, without persistence, on a free loopback port, with Nagle off as fleetwire has it. */
 export async function startMosquitto(): Promise<Mosquitto> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-mosquitto-'));
+  const temp = new TempDirs();
+  const dir = temp.make('fleetwire-mosquitto-');
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest none\n`);
   const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
@@ -63,7 +64,7 @@ export async function startMosquitto(): Promise<Mosquitto> {
       child.kill('SIGTERM');
       await once(child, 'exit');
     }
-    rmSync(dir, { recursive: true, force: true });
+    temp.remove();
   };
   try {
     await waitForPort(port);

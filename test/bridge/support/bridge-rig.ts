@@ -5,8 +5,6 @@
  * `published` (the broker delivers them without passing onPublish). `restart()` reopens everything
  * on the same file. Close every rig with stopRigs() in afterEach/afterAll.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -16,6 +14,7 @@ import { type Bridge, type BridgeLimits, createBridge } from '../../../bridge/in
 import { type SqliteHistoryStore, createHistoryStore } from '../../../bridge/history/index.js';
 import { type HttpServer, startHttpServer } from '../../../server/http-server.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
+import { TempDirs } from '../../support/temp-dirs.js';
 
 export interface RigOptions {
   limits?: Partial<BridgeLimits>;
@@ -47,7 +46,7 @@ export interface Rig {
 }
 
 const rigs = new Set<Rig>();
-const dirs = new Set<string>();
+const temp = new TempDirs();
 const logger = pino({ level: process.env.FLEETWIRE_TEST_LOG ?? 'silent' });
 
 interface Parts {
@@ -59,8 +58,7 @@ interface Parts {
 }
 
 export async function startRig(opts: RigOptions = {}): Promise<Rig> {
-  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bridge-'));
-  dirs.add(dir);
+  const dir = temp.make('fleetwire-bridge-');
   const published: Rig['published'] = [];
   let clockOffset = 0;
   let parts: Parts;
@@ -141,6 +139,5 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
 /** Closes every rig this file started and removes their files. */
 export async function stopRigs(): Promise<void> {
   await Promise.all([...rigs].map((r) => r.close()));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  dirs.clear();
+  temp.remove();
 }

@@ -2,9 +2,7 @@
  * Real brokers on ephemeral ports with their own temp database, real MQTT clients and raw
  * sockets for the broker tests. Everything started here is closed by `cleanup()` (afterEach).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { type Socket, connect as netConnect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type IClientOptions, type IConnackPacket, type MqttClient, connect, connectAsync } from 'mqtt';
 import { pino } from 'pino';
@@ -13,6 +11,7 @@ import { type Role, type UserStore, addUser, loadUsers } from '../../../auth/ind
 import { type Broker, type BrokerOptions, createBroker } from '../../../broker/index.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
 import { rawClient } from './raw-client.js';
+import { TempDirs } from '../../support/temp-dirs.js';
 import { waitFor } from '../../support/wait.js';
 
 export interface LogLine {
@@ -39,13 +38,12 @@ const WARN = 40;
 const brokers = new Set<TestBroker>();
 const clients = new Set<MqttClient>();
 const sockets = new Set<Socket>();
-const dirs = new Set<string>();
+const temp = new TempDirs();
 
 export type StartOptions = Partial<Omit<BrokerOptions, 'db' | 'logger' | 'metrics'>> & { dir?: string };
 
 export async function startBroker(options: StartOptions = {}): Promise<TestBroker> {
-  const { dir = mkdtempSync(join(tmpdir(), 'fleetwire-broker-')), ...rest } = options;
-  dirs.add(dir);
+  const { dir = temp.make('fleetwire-broker-'), ...rest } = options;
   const db = openDatabase(join(dir, 'fleetwire.db'));
   const logs: LogLine[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
@@ -162,8 +160,7 @@ export async function metric(tb: TestBroker, name: string, labels: Record<string
 
 /** A users store with these users (password = name + '-pw'), from a real users file in a temp dir. */
 export function makeUsers(users: [string, Role][]): UserStore {
-  const dir = mkdtempSync(join(tmpdir(), 'fleetwire-users-'));
-  dirs.add(dir);
+  const dir = temp.make('fleetwire-users-');
   const file = join(dir, 'users.json');
   for (const [name, role] of users) addUser(file, name, role, passwordOf(name));
   return loadUsers(file);
@@ -180,6 +177,5 @@ export async function cleanup(): Promise<void> {
   await Promise.all([...clients].map((c) => c.endAsync(true).catch(() => undefined)));
   clients.clear();
   await Promise.all([...brokers].map((b) => b.stop()));
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  dirs.clear();
+  temp.remove();
 }
