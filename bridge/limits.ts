@@ -1,6 +1,7 @@
 /**
  * Every bound the bridge keeps, in one typed defaults object (merged by spread, checked once):
  * queues, payloads, pages and scans all have a limit so no client can grow memory without end.
+ * 0 never means "off" or "no limit" here: every limit must be a positive whole number.
  */
 import { MAX_FILTERS } from '../protocol/topic-filter.js';
 

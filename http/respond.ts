@@ -21,7 +21,7 @@ export function sendError(res: ServerResponse, code: ErrorCode, error: string): 
   sendJson(res, ERRORS[code], { error, code });
 }
 
-export const DEFAULT_BODY_LIMIT = 64 * 1024;
+const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 /** Reads and parses a JSON body of at most `limit` bytes; never throws. */
 export function readJsonBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Result<unknown>> {

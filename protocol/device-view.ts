@@ -10,7 +10,7 @@ import { LED_COLOR_PATTERN, LED_STATES } from './payloads.js';
 import { readingsOf } from './readings.js';
 
 /** Most ports a port map may list; a device claiming more is cut to this many. */
-export const MAX_PORTS = 64;
+const MAX_PORTS = 64;
 const PORT_PATTERN = /^\d{1,4}$/;
 
 type JsonObject = { [key: string]: Json };

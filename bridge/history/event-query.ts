@@ -6,8 +6,8 @@ import { checkDevice, checkInt, checkRange, firstFailure } from '../../http/para
 import type { EventQuery } from './store.js';
 import { MESSAGE_COLUMNS, type StoredMessage, decodeMessage } from './stored-message.js';
 
-export const DEFAULT_EVENT_LIMIT = 100;
-export const MAX_EVENT_LIMIT = 1_000;
+const DEFAULT_EVENT_LIMIT = 100;
+const MAX_EVENT_LIMIT = 1_000;
 
 export interface EventQueryOptions {
   db: Db;

@@ -3,8 +3,8 @@
  * functions; the row writer stores what they return.
  */
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 
 export type RollupLevel = 'minute' | 'hour';
 

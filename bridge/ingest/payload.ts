@@ -14,9 +14,9 @@ export interface Decoded {
 }
 
 /** Longest free-text field (model, firmware, event type, peripheral, command id) kept, characters. */
-export const MAX_FIELD_LENGTH = 128;
+const MAX_FIELD_LENGTH = 128;
 /** Most metrics one telemetry payload may carry. */
-export const MAX_METRICS = 256;
+const MAX_METRICS = 256;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** A plain decimal number as text; `Number()` alone would also take '', '0x10' and 'Infinity'. */

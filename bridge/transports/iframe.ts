@@ -20,7 +20,7 @@ import { TRANSPORT_PATHS } from '../../protocol/transports.js';
 /** Some browsers render a streamed document only after its first kilobyte. */
 const PADDING = `<!--${' '.repeat(1024)}-->\n`;
 
-export function iframeFraming(nonce: string, targetOrigin: string | null, allowOrigins: readonly string[], maxBytes: number): StreamFraming {
+function iframeFraming(nonce: string, targetOrigin: string | null, allowOrigins: readonly string[], maxBytes: number): StreamFraming {
   const script = (code: string): string => `<script nonce="${nonce}">${code}</script>\n`;
   const post = (frame: object): string => script(`m(${scriptSafe(JSON.stringify(frame))})`);
   const target = targetOrigin === null ? 'location.origin' : scriptSafe(JSON.stringify(targetOrigin));

@@ -14,7 +14,7 @@ import { formatComment, formatEvent } from './sse-format.js';
 import type { TransportDeps } from './transport-deps.js';
 import { TRANSPORT_PATHS } from '../../protocol/transports.js';
 
-export function sseFraming(retryMs: number): StreamFraming {
+function sseFraming(retryMs: number): StreamFraming {
   return {
     headers: { 'content-type': 'text/event-stream; charset=utf-8' },
     preamble: (subscriber) => formatEvent({ retry: retryMs, event: 'hello', data: JSON.stringify({ subscriber }) }),

@@ -9,7 +9,7 @@ type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
-export const isKind = (x: unknown): x is MessageKind => typeof x === 'string' && (MESSAGE_KINDS as readonly string[]).includes(x);
+const isKind = (x: unknown): x is MessageKind => typeof x === 'string' && (MESSAGE_KINDS as readonly string[]).includes(x);
 
 export function isHubMessage(x: unknown): x is HubMessage {
   return (

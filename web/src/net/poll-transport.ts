@@ -17,10 +17,10 @@ interface PollRule {
 }
 
 /** Seconds the hub may hold a long poll; below common proxy idle timeouts (60 s). */
-export const LONG_POLL_TIMEOUT_S = 25;
+const LONG_POLL_TIMEOUT_S = 25;
 /** Messages per answer: a page that falls behind catches up in a few requests. */
-export const POLL_LIMIT = 500;
-export const SHORT_POLL_INTERVAL_MS = 1000;
+const POLL_LIMIT = 500;
+const SHORT_POLL_INTERVAL_MS = 1000;
 
 export const createLongPollTransport = (opts: TransportOptions): Transport =>
   createPollTransport(opts, {
