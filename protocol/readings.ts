@@ -7,7 +7,7 @@
  * is a reading.
  */
 import type { HubMessage } from './message.js';
-import { isMetricName, parseDeviceTopic } from './names.js';
+import { isMetricName, topics } from './names.js';
 
 export interface Reading {
   metric: string;
@@ -20,9 +20,13 @@ const isReading = (metric: string, value: unknown): value is number => typeof va
 export function readingsOf(msg: HubMessage): Reading[] {
   if (msg.kind !== 'telemetry' || msg.device === null) return [];
   const data = msg.data;
-  const topic = parseDeviceTopic(msg.topic);
-  if (topic?.channel === 'metric') return isReading(topic.metric, data) ? [{ metric: topic.metric, value: data }] : [];
-  if (topic?.channel !== 'telemetry' || typeof data !== 'object' || data === null || Array.isArray(data)) return [];
+  // Compared with the device's own telemetry topic, not parsed: this runs for every reading stored.
+  const telemetry = topics.telemetry(msg.device);
+  if (typeof data === 'number') {
+    const metric = msg.topic.startsWith(`${telemetry}/`) ? msg.topic.slice(telemetry.length + 1) : '';
+    return isReading(metric, data) ? [{ metric, value: data }] : [];
+  }
+  if (msg.topic !== telemetry || typeof data !== 'object' || data === null || Array.isArray(data)) return [];
   const readings: Reading[] = [];
   for (const [metric, value] of Object.entries(data)) {
     if (metric !== 'ts' && isReading(metric, value)) readings.push({ metric, value });
