@@ -1,8 +1,12 @@
 /**
- * Who may connect, as Aedes' `authenticate` step. The checks run in the order listed in
- * CONNECT_CHECKS; the first refusal answers with its CONNACK return code [MQTT-3.2.2.3] and
- * closes the connection. On success the client's user (null when anonymous) is cached in
- * `sessions`, so publishing and subscribing never verify a password again.
+ * Who may connect, as Aedes' `preConnect` and `authenticate` steps. preConnect closes, without
+ * a CONNACK, a CONNECT that breaks the protocol [MQTT-4.8.0-1]. The authenticate checks run in
+ * the order listed in CONNECT_CHECKS; the first refusal answers with its CONNACK return code
+ * [MQTT-3.2.2.3] and closes the connection. Nothing a stranger can send counts against a
+ * device: the per-client-id connect limit is charged only once the login passed and the client
+ * owns the id; failed logins count against their address. On success the client's user (null
+ * when anonymous) is cached in `sessions`, so publishing and subscribing never verify a
+ * password again.
  */
 import type { Client, ConnectPacket } from 'aedes';
 import type { Logger } from 'pino';
@@ -19,6 +23,8 @@ const IDENTIFIER_REJECTED = 2;
 const SERVER_UNAVAILABLE = 3;
 const BAD_CREDENTIALS = 4;
 const NOT_AUTHORIZED = 5;
+/** MQTT 3.1 caps client ids at 23 characters (Aedes checks that); fleetwire allows device ids of 64 on every version. */
+export const MAX_CLIENT_ID_LENGTH = 64;
 
 interface Refusal {
   returnCode: 2 | 3 | 4 | 5;
@@ -77,6 +83,11 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     }
   }
 
+  async function clientIdLength(a: Attempt): Promise<Refusal | null> {
+    const length = a.client.id.length;
+    return length > MAX_CLIENT_ID_LENGTH ? refuse(IDENTIFIER_REJECTED, 'client_id', `client id of ${length} characters is over the ${MAX_CLIENT_ID_LENGTH}-character limit`) : null;
+  }
+
   async function keepalive(a: Attempt): Promise<Refusal | null> {
     const asked = a.packet?.keepalive ?? 0;
     if (limits.maxKeepaliveSeconds > 0 && asked > limits.maxKeepaliveSeconds) {
@@ -104,9 +115,16 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     return null;
   }
 
-  async function deviceClientId(a: Attempt): Promise<Refusal | null> {
-    if (a.user?.role === 'device' && a.client.id !== a.user.name) {
-      return refuse(IDENTIFIER_REJECTED, 'client_id', `device '${a.user.name}' must connect with client id '${a.user.name}'`);
+  /**
+   * A device's client id is its own: the device must use it, and no one else may, since a new
+   * connection with an id takes over the old one's session and fires its will [MQTT-3.1.4-2].
+   */
+  async function clientIdOwner(a: Attempt): Promise<Refusal | null> {
+    if (a.user?.role === 'device') {
+      return a.client.id === a.user.name ? null : refuse(IDENTIFIER_REJECTED, 'client_id', `device '${a.user.name}' must connect with client id '${a.user.name}'`);
+    }
+    if (users?.get(a.client.id)?.role === 'device') {
+      return refuse(IDENTIFIER_REJECTED, 'client_id', `client id '${a.client.id}' belongs to device '${a.client.id}'`);
     }
     return null;
   }
@@ -119,7 +137,7 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     return problem ? refuse(NOT_AUTHORIZED, 'will_forbidden', `last will refused: ${problem}`) : null;
   }
 
-  const CONNECT_CHECKS = [connectRate, keepalive, credentials, deviceClientId, will];
+  const CONNECT_CHECKS = [clientIdLength, keepalive, credentials, clientIdOwner, connectRate, will];
 
   async function check(a: Attempt): Promise<Refusal | null> {
     for (const step of CONNECT_CHECKS) {
@@ -131,6 +149,12 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
 
   return {
     preConnect(client, packet, done) {
+      // [MQTT-3.1.2-14]: Will QoS 3 is malformed; the parser passes it on.
+      if (packet.will && (packet.will.qos as number) > 2) {
+        opts.metrics.rejects.inc({ reason: 'malformed' });
+        done(new Error('malformed CONNECT: will QoS 3 [MQTT-3.1.2-14]'), false);
+        return;
+      }
       pending.set(client, packet);
       done(null, true);
     },

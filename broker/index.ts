@@ -13,7 +13,7 @@ import type { Registry } from 'prom-client';
 import type { User, UserStore } from '../auth/index.js';
 import type { Db } from '../storage/database.js';
 import { createRedisBackends } from './cluster.js';
-import { createConnectPolicy } from './connect-policy.js';
+import { MAX_CLIENT_ID_LENGTH, createConnectPolicy } from './connect-policy.js';
 import { type PublishHook, createPublishHook } from './publish-hook.js';
 import { type BrokerLimits, resolveLimits } from './limits.js';
 import { startListeners } from './listeners.js';
@@ -89,8 +89,6 @@ const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_HEARTBEAT_MS = 60_000;
 /** Aedes always beats and sweeps wills every 4 beats; "off" is the longest beat whose sweep timer does not overflow. */
 const HEARTBEAT_OFF_MS = Math.floor((2 ** 31 - 1) / 4);
-/** MQTT 3.1 caps client ids at 23 characters; device ids may have 64. */
-const MAX_CLIENT_ID_LENGTH = 64;
 
 function describe(client: Client | null): { clientId: string | null; remote: string } {
   const conn = client?.conn;

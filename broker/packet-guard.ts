@@ -3,7 +3,9 @@
  * MQTT framing ([MQTT-2.2]: one header byte, a 1-4 byte remaining length, the body) and drops
  * the connection as soon as a header announces a packet over the size limit, names a reserved
  * packet type, or carries a malformed length, before any of the body is buffered (Aedes'
- * parser would otherwise hold the whole announced packet in memory). Going out, it cuts off a
+ * parser would otherwise hold the whole announced packet in memory). It also drops a PUBLISH
+ * whose topic is not well-formed UTF-8 [MQTT-1.5.3-1], which the parser would decode with
+ * U+FFFD in place of the bad bytes. Going out, it cuts off a
  * client that lets too many bytes pile up: Aedes keeps writing to a subscriber that stopped
  * reading until drainTimeout, whatever the rate. It also counts bytes.
  */
@@ -22,13 +24,41 @@ export class PacketGuardError extends Error {
   }
 }
 
-/** Scans packet boundaries across chunks; `scan` returns an error for the first bad header. */
+const PUBLISH = 3;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Collects a PUBLISH topic (a 2-byte length, then the bytes [MQTT-1.5.3]) across chunks and checks it. */
+class TopicCheck {
+  private bytes = Buffer.alloc(0);
+  private need = 2;
+
+  /** Takes the next body bytes; an error once the topic is known to be bad, else null. */
+  add(part: Buffer): PacketGuardError | null {
+    if (this.bytes.length >= this.need) return null;
+    const had = this.bytes.length;
+    this.bytes = Buffer.concat([this.bytes, part.subarray(0, this.need - had)]);
+    if (this.need === 2 && this.bytes.length === 2) {
+      this.need = 2 + this.bytes.readUInt16BE(0);
+      return this.add(part.subarray(2 - had));
+    }
+    if (this.bytes.length < this.need) return null;
+    try {
+      utf8.decode(this.bytes.subarray(2));
+      return null;
+    } catch {
+      return new PacketGuardError('malformed', 'PUBLISH topic is not well-formed UTF-8 [MQTT-1.5.3-1]');
+    }
+  }
+}
+
+/** Scans packet boundaries across chunks; `scan` returns an error for the first bad header or PUBLISH topic. */
 export class FrameScanner {
   private state: 'type' | 'length' | 'body' = 'type';
   private length = 0;
   private multiplier = 1;
   private lengthBytes = 0;
   private remaining = 0;
+  private topic: TopicCheck | null = null;
 
   constructor(private readonly maxPacketSize: number) {}
 
@@ -37,6 +67,8 @@ export class FrameScanner {
     while (i < chunk.length) {
       if (this.state === 'body') {
         const take = Math.min(this.remaining, chunk.length - i);
+        const bad = this.topic?.add(chunk.subarray(i, i + take));
+        if (bad) return bad;
         this.remaining -= take;
         i += take;
         if (this.remaining === 0) this.state = 'type';
@@ -46,6 +78,7 @@ export class FrameScanner {
       if (this.state === 'type') {
         const type = byte >> 4;
         if (type === 0 || type === 15) return new PacketGuardError('malformed', `reserved packet type ${type}`); // [MQTT-2.2.1]
+        this.topic = type === PUBLISH ? new TopicCheck() : null;
         this.state = 'length';
         this.length = 0;
         this.multiplier = 1;

@@ -12,7 +12,7 @@ function scanSplit(bytes: Buffer, at: number): string | null {
   return err ? err.reason : null;
 }
 
-const good = Buffer.concat([connectPacket('c1'), publishPacket('lab/x', 'hello', { qos: 1, messageId: 2 }), subscribePacket(3, 'lab/#', 1), Buffer.from([0xc0, 0x00]), publishPacket('t', Buffer.alloc(LIMIT - 6))]); // the last one exactly LIMIT bytes
+const good = Buffer.concat([connectPacket('c1'), publishPacket('lab/x', 'hello', { qos: 1, messageId: 2 }), publishPacket('lab/größe/温度', 'ok'), subscribePacket(3, 'lab/#', 1), Buffer.from([0xc0, 0x00]), publishPacket('t', Buffer.alloc(LIMIT - 6))]); // the last one exactly LIMIT bytes
 
 describe('FrameScanner', () => {
   it('accepts a stream of valid packets however it is split', () => {
@@ -25,6 +25,9 @@ describe('FrameScanner', () => {
     ['reserved type 0', Buffer.from([0x00, 0x00]), 'malformed'],
     ['reserved type 15', Buffer.from([0xf0, 0x00]), 'malformed'],
     ['a 5-byte remaining length', Buffer.from([0x30, 0x80, 0x80, 0x80, 0x80, 0x01]), 'malformed'],
+    // [MQTT-1.5.3-1]: 0xff never occurs in UTF-8; 0xc3 0x28 is a broken two-byte sequence.
+    ['a PUBLISH topic with a byte that is never UTF-8', publishPacket(Buffer.from([0x61, 0x2f, 0xff]), 'x'), 'malformed'],
+    ['a PUBLISH topic with a broken UTF-8 sequence', publishPacket(Buffer.from([0x61, 0xc3, 0x28]), 'x', { qos: 1, messageId: 4 }), 'malformed'],
   ])('refuses %s, split anywhere', (_what, bad, reason) => {
     const bytes = Buffer.concat([good, bad]);
     for (let at = 0; at <= bytes.length; at++) expect(scanSplit(bytes, at), `split at ${at}`).toBe(reason);

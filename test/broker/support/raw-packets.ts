@@ -12,19 +12,21 @@ export function remainingLength(n: number): Buffer {
   return Buffer.from(out);
 }
 
-const str = (s: string): Buffer => {
-  const b = Buffer.from(s, 'utf8');
+const str = (s: string | Buffer): Buffer => {
+  const b = Buffer.from(s);
   return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
 };
 const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
 const packet = (first: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([first]), remainingLength(body.length), body]);
 
-export function connectPacket(clientId: string, opts: { clean?: boolean; keepalive?: number; protocol?: string } = {}): Buffer {
-  const flags = opts.clean === false ? 0 : 0x02;
-  return packet(0x10, Buffer.concat([str(opts.protocol ?? 'MQTT'), Buffer.from([4, flags]), u16(opts.keepalive ?? 60), str(clientId)]));
+/** A CONNECT; `will` adds a last will with that topic and QoS (any 2-bit value, 3 included). */
+export function connectPacket(clientId: string, opts: { clean?: boolean; keepalive?: number; protocol?: string; will?: { topic: string; qos: number } } = {}): Buffer {
+  const will = opts.will ? Buffer.concat([str(opts.will.topic), str('{"online":false}')]) : Buffer.alloc(0);
+  const flags = (opts.clean === false ? 0 : 0x02) | (opts.will ? 0x04 | (opts.will.qos << 3) : 0);
+  return packet(0x10, Buffer.concat([str(opts.protocol ?? 'MQTT'), Buffer.from([4, flags]), u16(opts.keepalive ?? 60), str(clientId), will]));
 }
 
-export function publishPacket(topic: string, payload: Buffer | string, opts: { qos?: 0 | 1 | 2; messageId?: number; dup?: boolean } = {}): Buffer {
+export function publishPacket(topic: string | Buffer, payload: Buffer | string, opts: { qos?: 0 | 1 | 2; messageId?: number; dup?: boolean } = {}): Buffer {
   const qos = opts.qos ?? 0;
   const first = 0x30 | (opts.dup ? 0x08 : 0) | (qos << 1);
   const id = qos > 0 ? u16(opts.messageId ?? 1) : Buffer.alloc(0);
