@@ -1,6 +1,7 @@
 /** JSON responses and bounded request bodies, shared by every HTTP route. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ERRORS, type ErrorCode, type Result, fail, ok } from '../protocol/errors.js';
+import { parseJson } from '../protocol/json-bounds.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -23,7 +24,7 @@ export function sendError(res: ServerResponse, code: ErrorCode, error: string): 
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-/** Reads and parses a JSON body of at most `limit` bytes; never throws. */
+/** Reads and parses a JSON body of at most `limit` bytes, within the JSON bounds (protocol/json-bounds.ts); never throws. */
 export function readJsonBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Promise<Result<unknown>> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -46,11 +47,9 @@ export function readJsonBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): 
     req.on('error', () => resolve(fail('bad_request', 'request body could not be read')));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(ok(text.length === 0 ? undefined : (JSON.parse(text) as unknown)));
-      } catch {
-        resolve(fail('bad_json', 'body is not valid JSON'));
-      }
+      if (text.length === 0) return resolve(ok(undefined));
+      const parsed = parseJson(text);
+      resolve(parsed.ok || parsed.code !== 'bad_json' ? parsed : fail('bad_json', 'body is not valid JSON'));
     });
   });
 }

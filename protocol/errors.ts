@@ -9,6 +9,8 @@ export const ERRORS = {
   bad_metric: 400,
   bad_payload: 400,
   bad_param: 400,
+  /** JSON nested too deep or with too many members (protocol/json-bounds.ts). */
+  too_complex: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

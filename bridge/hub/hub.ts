@@ -118,6 +118,9 @@ export function createHub(opts: HubOptions): Hub {
       if (peers?.size === 0) byKey.delete(sub.key);
       opts.metrics.subscribers.dec({ transport: sub.transport });
     },
+    undeliverable(sub, msg, err) {
+      opts.logger.error({ err, seq: msg.seq, topic: msg.topic, subscriber: sub.id, transport: sub.transport }, 'message could not be encoded: skipped for this subscriber');
+    },
   };
 
   opts.applied.on('fan out', (msg: HubMessage) => index.match(msg.topic, (sub) => sub.offer(msg)));

@@ -23,7 +23,7 @@ export type CutoffReason = 'stalled' | 'closing' | 'unresponsive' | 'page_full' 
 
 /** Where a subscriber's messages go: one per transport connection. */
 export interface Sink {
-  /** Hands messages (ascending seq) to the client. False: the buffer is full; call `drained()` when it empties. */
+  /** Hands messages (ascending seq) to the client. False: the buffer is full; call `drained()` when it empties. May throw while encoding, before sending anything. */
   write(messages: readonly HubMessage[]): boolean;
   /** The resume point is older than the store keeps (or newer than any seq): the stream restarts from `from`. */
   reset(from: number): void;
@@ -43,6 +43,8 @@ export interface SubscriberContext {
   schedule(sub: Subscriber): void;
   /** Called once when the subscriber ends, for the hub to forget it. */
   ended(sub: Subscriber): void;
+  /** The sink could not take `msg` (its encoding threw); it was skipped for this subscriber. */
+  undeliverable(sub: Subscriber, msg: HubMessage, err: unknown): void;
 }
 
 /** Where replays read from: the store's pages and this node's seq range. */
@@ -179,12 +181,32 @@ export class Subscriber {
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
       this.sent = (batch[batch.length - 1] as HubMessage).seq;
       this.delivered.inc(batch.length);
-      this.writable = this.sink.write(batch);
+      this.writable = this.write(batch);
     }
     if (!this.writable && !this.closed && this.stallTimer === null) {
       const ms = this.ctx.limits.stallTimeoutMs;
       this.stallTimer = setTimeout(() => this.end(`stalled: the client read nothing for ${ms / 1000} s`, 'stalled'), ms);
       this.stallTimer.unref();
+    }
+  }
+
+  /**
+   * Hands `batch` to the sink. When that throws (a message that cannot be encoded, say one an
+   * older version stored nested too deep to serialise), the batch goes again one message at a
+   * time and only the bad one is skipped: it costs this client that message, never its stream,
+   * and no other subscriber anything. Sinks encode a whole batch before they send any of it.
+   */
+  private write(batch: readonly HubMessage[]): boolean {
+    try {
+      return this.sink.write(batch);
+    } catch (err) {
+      if (batch.length === 1) {
+        this.ctx.undeliverable(this, batch[0] as HubMessage, err);
+        return true;
+      }
+      let more = true;
+      for (const msg of batch) if (!this.closed) more = this.write([msg]);
+      return more;
     }
   }
 

@@ -4,6 +4,7 @@
  * a person wiring the device can act on. Pure: never throws, never stores anything.
  */
 import { type Result, fail, ok } from '../../protocol/errors.js';
+import { parseJson } from '../../protocol/json-bounds.js';
 import type { Json, MessageKind } from '../../protocol/message.js';
 import { type DeviceTopic, METRIC_PATTERN, isMetricName } from '../../protocol/names.js';
 import { LED_COLOR_PATTERN, LED_STATES } from '../../protocol/payloads.js';
@@ -35,12 +36,9 @@ function text(payload: Buffer): string | null {
 function jsonObject(payload: Buffer): Result<JsonObject> {
   const body = text(payload);
   if (body === null) return fail('bad_json', 'payload is not UTF-8 text; this topic takes a JSON object');
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return fail('bad_json', 'payload is not JSON; this topic takes a JSON object');
-  }
+  const parsed = parseJson(body);
+  if (!parsed.ok) return parsed.code === 'bad_json' ? fail('bad_json', 'payload is not JSON; this topic takes a JSON object') : parsed;
+  const value = parsed.value;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('bad_payload', 'payload must be a JSON object');
   return ok(value as JsonObject);
 }
@@ -112,15 +110,13 @@ function ack(obj: JsonObject): Result<Json> {
   return ok(obj);
 }
 
-/** Any other topic: JSON when it parses, else the text, else `{base64}` (CONTRACT.md `data`). */
-export function decodeFree(payload: Buffer): Json {
+/** Any other topic: JSON when it parses, else the text, else `{base64}` (CONTRACT.md `data`); JSON past the bounds is refused. */
+function decodeFree(payload: Buffer): Result<Json> {
   const body = text(payload);
-  if (body === null) return { base64: payload.toString('base64') };
-  try {
-    return JSON.parse(body) as Json;
-  } catch {
-    return body;
-  }
+  if (body === null) return ok({ base64: payload.toString('base64') });
+  const parsed = parseJson(body);
+  if (parsed.ok) return ok(parsed.value as Json);
+  return parsed.code === 'bad_json' ? ok(body) : parsed;
 }
 
 const OBJECT_CHANNELS: Record<'status' | 'telemetry' | 'events' | 'led' | 'ack', [MessageKind, (obj: JsonObject) => Result<Json>]> = {
@@ -138,7 +134,10 @@ const OBJECT_CHANNELS: Record<'status' | 'telemetry' | 'events' | 'led' | 'ack',
  */
 export function decodePayload(topic: DeviceTopic | null, payload: Buffer, maxBytes: number): Result<Decoded> {
   if (payload.length > maxBytes) return fail('too_large', `payload is ${payload.length} bytes; the limit is ${maxBytes}`);
-  if (topic === null || topic.channel === 'command') return ok({ kind: 'message', data: decodeFree(payload) });
+  if (topic === null || topic.channel === 'command') {
+    const data = decodeFree(payload);
+    return data.ok ? ok({ kind: 'message', data: data.value }) : data;
+  }
   if (topic.channel === 'metric') {
     if (!isMetricName(topic.metric)) return fail('bad_metric', `metric name "${topic.metric.slice(0, 40)}" must match ${METRIC_PATTERN.source}`);
     const value = metricValue(payload);

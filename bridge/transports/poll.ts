@@ -32,9 +32,10 @@ function longPoll(deps: TransportDeps, res: ServerResponse, params: StreamParams
   let timer: NodeJS.Timeout | null = null;
   const finish = (messages: readonly HubMessage[], next: number): void => {
     if (done) return;
+    // First: a batch it cannot encode leaves the poll waiting (the subscriber retries it message by message).
+    answer(deps, res, reset ? { messages: [...messages], next, reset } : { messages: [...messages], next });
     done = true;
     if (timer) clearTimeout(timer);
-    answer(deps, res, reset ? { messages: [...messages], next, reset } : { messages: [...messages], next });
   };
   const sink: Sink = {
     write(batch) {

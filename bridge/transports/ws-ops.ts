@@ -5,6 +5,7 @@
  */
 import type { User } from '../../auth/index.js';
 import { type Result, fail, ok } from '../../protocol/errors.js';
+import { parseJson } from '../../protocol/json-bounds.js';
 import type { ClientFrame, ServerFrame } from '../../protocol/message.js';
 import type { Subscriber } from '../hub/subscriber.js';
 import { parseFilters, parseSeq } from '../../http/params.js';
@@ -70,12 +71,9 @@ const HANDLERS: { [K in Op]: (s: WsSession, frame: FrameOf<K>, deps: TransportDe
 const isOp = (op: unknown): op is Op => typeof op === 'string' && Object.hasOwn(HANDLERS, op);
 
 function parseFrame(text: string, maxFilters: number): Result<ClientFrame> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return fail('bad_json', 'frame is not JSON');
-  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed.code === 'bad_json' ? fail('bad_json', 'frame is not JSON') : parsed;
+  const raw = parsed.value;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail('bad_request', 'frame must be a JSON object');
   const op = (raw as JsonObject).op;
   if (!isOp(op)) return fail('bad_request', `"op" must be one of ${Object.keys(HANDLERS).join(', ')}`);

@@ -52,11 +52,11 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
     };
     const sink: Sink = {
       write(batch) {
+        const texts = batch.map(messageJson); // all encoded before any is sent (Sink.write may throw)
         let bytes = 0;
-        batch.forEach((msg, i) => {
-          const text = messageJson(msg);
+        texts.forEach((text, i) => {
           bytes += Buffer.byteLength(text);
-          ws.send(text, i === batch.length - 1 ? flushed : undefined);
+          ws.send(text, i === texts.length - 1 ? flushed : undefined);
         });
         written.inc(bytes);
         blocked = ws.bufferedAmount > deps.limits.wsHighWaterBytes;

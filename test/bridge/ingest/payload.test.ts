@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeviceTopic } from '../../../protocol/names.js';
-import { decodeFree, decodePayload } from '../../../bridge/ingest/payload.js';
+import { decodePayload } from '../../../bridge/ingest/payload.js';
 
 const LIMIT = 1024;
 const decode = (topic: string, payload: string | Buffer) => decodePayload(parseDeviceTopic(topic), typeof payload === 'string' ? Buffer.from(payload) : payload, LIMIT);
@@ -31,7 +31,7 @@ describe('decodePayload accepts what the contract allows', () => {
   it('carries binary on other topics as base64', () => {
     const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x01]);
     expect(decode('raw/bytes', bytes)).toEqual({ ok: true, value: { kind: 'message', data: { base64: bytes.toString('base64') } } });
-    expect(decodeFree(Buffer.from('"x"'))).toBe('x');
+    expect(decode('lab/x', '"x"')).toEqual({ ok: true, value: { kind: 'message', data: 'x' } });
   });
 });
 
@@ -77,6 +77,17 @@ describe('decodePayload refuses what breaks the contract, with a code and a reas
     for (const topic of ['devices/d1/telemetry/temperature', 'devices/d1/status', 'lab/tick']) {
       expect(decode(topic, big)).toMatchObject({ ok: false, code: 'too_large' });
     }
+  });
+
+  it('refuses JSON nested too deep or too wide on every topic, before parsing it', () => {
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const wide = `[${'0,'.repeat(4096)}0]`;
+    for (const topic of ['devices/d1/telemetry', 'devices/d1/events', 'devices/d1/cmd/x', 'lab/tick']) {
+      expect(decodePayload(parseDeviceTopic(topic), Buffer.from(deep), 1e6), topic).toMatchObject({ ok: false, code: 'too_complex' });
+      expect(decodePayload(parseDeviceTopic(topic), Buffer.from(`{"a":${wide}}`), 1e6), topic).toMatchObject({ ok: false, code: 'too_complex' });
+    }
+    const deepest = `{"type":"x","v":${'['.repeat(31)}${']'.repeat(31)}}`;
+    expect(decode('devices/d1/events', deepest)).toMatchObject({ ok: true, value: { kind: 'event' } });
   });
 
   it('refuses telemetry with more metrics than it may carry', () => {
