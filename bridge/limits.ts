@@ -32,6 +32,8 @@ export interface BridgeLimits {
   pingIntervalMs: number;
   /** Largest WebSocket frame or request body a browser may send, bytes. */
   maxFrameBytes: number;
+  /** Bad frames one WebSocket may send per minute (each answered with an error frame while its buffer has room); past it the socket is closed 1008. */
+  wsBadFramesPerMinute: number;
   /** Commands pending at once; more get 429. */
   maxPendingCommands: number;
   /** Senders remembered for pushing command results (see hub/follows.ts). */
@@ -62,6 +64,7 @@ export const DEFAULT_LIMITS: BridgeLimits = {
   wsHighWaterBytes: 1024 * 1024,
   pingIntervalMs: 30_000,
   maxFrameBytes: 64 * 1024,
+  wsBadFramesPerMinute: 100,
   maxPendingCommands: 1000,
   maxFollows: 10_000,
   iframePageBytes: 4 * 1024 * 1024,

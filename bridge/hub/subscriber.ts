@@ -19,7 +19,7 @@ import type { BridgeMetrics } from '../metrics.js';
 
 
 /** Why the hub ended a subscriber (a metric label; the text sent to the client says more). */
-export type CutoffReason = 'stalled' | 'closing' | 'unresponsive' | 'page_full' | 'failed';
+export type CutoffReason = 'stalled' | 'closing' | 'unresponsive' | 'page_full' | 'failed' | 'bad_frames';
 
 /** Where a subscriber's messages go: one per transport connection. */
 export interface Sink {

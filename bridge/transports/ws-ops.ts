@@ -1,7 +1,7 @@
 /**
  * What a browser may send on `GET /ws` (CONTRACT.md): one handler per op, one dispatch. Every
- * frame is checked before it changes anything; a bad one gets `{"op":"error"}` and the socket
- * stays open.
+ * frame is checked before it changes anything; a bad one gets `{"op":"error"}` (ws.ts) and the
+ * socket stays open, up to a budget of bad frames per minute.
  */
 import type { User } from '../../auth/index.js';
 import { type Result, fail, ok } from '../../protocol/errors.js';
@@ -80,9 +80,8 @@ function parseFrame(text: string, maxFilters: number): Result<ClientFrame> {
   return PARSERS[op](raw as JsonObject, maxFilters);
 }
 
-/** Handles one frame from the browser; answers an error frame for anything it cannot do. Never throws. */
-export function dispatch(s: WsSession, data: Buffer, isBinary: boolean, deps: TransportDeps): void {
+/** Handles one frame from the browser; the error is what it could not do (the caller answers it). Never throws. */
+export function dispatch(s: WsSession, data: Buffer, isBinary: boolean, deps: TransportDeps): Result<true> {
   const frame = isBinary ? fail<ClientFrame>('bad_request', 'frames must be JSON text, not binary') : parseFrame(data.toString('utf8'), deps.limits.maxFilters);
-  const done = frame.ok ? (HANDLERS[frame.value.op] as (s: WsSession, f: ClientFrame, d: TransportDeps) => Result<true>)(s, frame.value, deps) : frame;
-  if (!done.ok) s.send({ op: 'error', error: done.error });
+  return frame.ok ? (HANDLERS[frame.value.op] as (s: WsSession, f: ClientFrame, d: TransportDeps) => Result<true>)(s, frame.value, deps) : frame;
 }

@@ -4,7 +4,9 @@
  * for a foreign Origin or a missing login, before any WebSocket exists. Liveness: a ping every
  * `pingIntervalMs`; a socket that did not answer the previous one is ended. Backpressure: a
  * socket holding more than `wsHighWaterBytes` unsent counts as full until its last frame
- * leaves.
+ * leaves. Bad frames: each is answered with an error frame only while the socket has room (a
+ * client that sends without reading gets no more replies), and a socket that sends more than
+ * `wsBadFramesPerMinute` is closed 1008.
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -24,11 +26,13 @@ export interface WsTransport {
   close(graceMs: number): Promise<void>;
 }
 
-/** RFC 6455 §7.4.1: 1001 going away, 1013 try again later. */
+/** RFC 6455 §7.4.1: 1001 going away, 1008 policy violation, 1013 try again later. */
 const GOING_AWAY = 1001;
+const POLICY_VIOLATION = 1008;
 const TRY_AGAIN_LATER = 1013;
 /** A close reason must fit a control frame: 123 bytes. */
 const closeReason = (reason: string): string => Buffer.from(reason).subarray(0, 120).toString();
+const MINUTE_MS = 60_000;
 
 function refuse(socket: Duplex, code: ErrorCode, error: string): void {
   const status = ERRORS[code];
@@ -65,7 +69,7 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
       reset: () => send({ op: 'reset' }),
       end(reason, why) {
         if (why === 'stalled' || why === 'unresponsive') ws.terminate();
-        else ws.close(GOING_AWAY, closeReason(reason));
+        else ws.close(why === 'bad_frames' ? POLICY_VIOLATION : GOING_AWAY, closeReason(reason));
       },
     };
     const subscribed = deps.hub.subscribe({ transport: 'ws', filters: [], key, sink });
@@ -76,9 +80,21 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
     }
     const session: WsSession = { sub: subscribed.value, user, own: [], send };
     alive.set(ws, { answered: true, session });
+    let badFrames = 0;
+    let badSince = Date.now();
+    const answerError = (error: string): void => {
+      const now = Date.now();
+      if (now - badSince >= MINUTE_MS) [badFrames, badSince] = [0, now];
+      const limit = deps.limits.wsBadFramesPerMinute;
+      if (++badFrames > limit) return session.sub.end(`more than ${limit} bad frames in a minute`, 'bad_frames');
+      // An error frame is advice, not data: one that would queue behind a full socket is dropped.
+      if (ws.bufferedAmount <= deps.limits.wsHighWaterBytes) send({ op: 'error', error });
+    };
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (ws.readyState !== ws.OPEN) return;
       try {
-        dispatch(session, data as Buffer, isBinary, deps);
+        const done = dispatch(session, data as Buffer, isBinary, deps);
+        if (!done.ok) answerError(done.error);
       } catch (err) {
         // A throw here would escape into the socket's event loop turn: answer it instead.
         log.error({ err }, 'websocket frame failed');
