@@ -30,6 +30,7 @@ import { pollRoutes } from './transports/poll.js';
 import { sseRoute } from './transports/sse.js';
 import type { TransportDeps } from './transports/transport-deps.js';
 import { createWsTransport } from './transports/ws.js';
+import { messageSize } from './transports/encode.js';
 
 export type { BridgeLimits } from './limits.js';
 export type { Sequencer, SequencerFactory, SequencerOptions } from './ingest/sequencer.js';
@@ -82,7 +83,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const sequencer = await (opts.sequencer ?? createLocalSequencer)({ store, apply: pipeline.apply });
   // Resumes go by the sequencer's first seq: a cluster node may lack messages its store knows nothing of.
   const replay = { store, firstSeq: () => sequencer.firstSeq(), lastSeq: () => sequencer.lastSeq() };
-  const hub = createHub({ replay, applied: pipeline, limits, metrics, logger });
+  const hub = createHub({ replay, applied: pipeline, messageBytes: messageSize, limits, metrics, logger });
   const registry = createDeviceRegistry({ store, applied: pipeline, maxDevices: limits.maxDevices, logger });
   const commands = createCommandTracker({ store, sequencer, applied: pipeline, hub, registry, deliver: opts.deliver, timeoutMs: commandTimeoutMs, limits, metrics, logger });
   const ingest = createIngest({ sequencer, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });

@@ -8,6 +8,10 @@ import { MAX_FILTERS } from '../protocol/topic-filter.js';
 export interface BridgeLimits {
   /** Messages queued per subscriber; past it the subscriber drops its queue and catches up from the store. */
   queueLength: number;
+  /** Bytes (of message JSON) queued per subscriber; past it, as past queueLength. */
+  queueBytes: number;
+  /** Bytes of message JSON handed to a transport in one write (at least one message). */
+  batchBytes: number;
   /** Subscribers at once across every transport (streams, sockets, waiting long polls); more get 429. */
   maxSubscribers: number;
   /** Topic filters per subscriber. */
@@ -52,6 +56,8 @@ export interface BridgeLimits {
 
 export const DEFAULT_LIMITS: BridgeLimits = {
   queueLength: 1000,
+  queueBytes: 256 * 1024,
+  batchBytes: 64 * 1024,
   maxSubscribers: 5000,
   maxFilters: MAX_FILTERS,
   maxPayloadBytes: 64 * 1024,
@@ -60,8 +66,8 @@ export const DEFAULT_LIMITS: BridgeLimits = {
   maxPollTimeoutS: 60,
   defaultPollTimeoutS: 30,
   heartbeatMs: 15_000,
-  stallTimeoutMs: 30_000,
-  wsHighWaterBytes: 1024 * 1024,
+  stallTimeoutMs: 5000,
+  wsHighWaterBytes: 64 * 1024,
   pingIntervalMs: 30_000,
   maxFrameBytes: 64 * 1024,
   wsBadFramesPerMinute: 100,

@@ -17,6 +17,8 @@ import { Follows } from './follows.js';
 import { type ReplaySource, type Sink, Subscriber, type SubscriberContext, readReplayPage } from './subscriber.js';
 
 export interface HubOptions {
+  /** The size of a message as transports send it, bytes; cached per message (see transports/encode.ts). */
+  messageBytes(msg: HubMessage): number;
   /** Where resumes read from; its seq range is the sequencer's (a cluster node may lack messages its store knows nothing of). */
   replay: ReplaySource;
   /** The hub subscribes to APPLY's `fan out` step. */
@@ -58,6 +60,11 @@ export interface Hub {
 
 /** How often expired follows are swept, ms. */
 const FOLLOW_SWEEP_MS = 5000;
+/**
+ * Store pages all replaying subscribers together read per event-loop turn; the rest wait for the
+ * next turn, so 200 clients catching up at once never hold the loop (and /healthz) for long.
+ */
+const PAGES_PER_FLUSH = 8;
 
 export function createHub(opts: HubOptions): Hub {
   const index = new FilterIndex<Subscriber>();
@@ -67,11 +74,13 @@ export function createHub(opts: HubOptions): Hub {
   const follows = new Follows(opts.limits.maxFollows);
   let dirty: Subscriber[] = [];
   let flushPending = false;
+  let pagesLeft = PAGES_PER_FLUSH;
 
   const flush = (): void => {
     const batch = dirty;
     dirty = [];
     flushPending = false;
+    pagesLeft = PAGES_PER_FLUSH;
     for (const sub of batch) {
       sub.scheduled = false;
       try {
@@ -118,6 +127,8 @@ export function createHub(opts: HubOptions): Hub {
       if (peers?.size === 0) byKey.delete(sub.key);
       opts.metrics.subscribers.dec({ transport: sub.transport });
     },
+    messageBytes: opts.messageBytes,
+    takePage: () => pagesLeft-- > 0,
     undeliverable(sub, msg, err) {
       opts.logger.error({ err, seq: msg.seq, topic: msg.topic, subscriber: sub.id, transport: sub.transport }, 'message could not be encoded: skipped for this subscriber');
     },

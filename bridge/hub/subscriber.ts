@@ -6,8 +6,10 @@
  * in one tick with nothing in between: no gap and no duplicate (the Mercure hand-off, without
  * needing to hold live messages aside).
  *
- * Slow clients: a live subscriber whose queue fills drops the queue and goes back to replaying
- * from the store at the pace its transport drains — memory stays bounded and the others never
+ * Slow clients: a live subscriber whose queue fills (`queueLength` messages or `queueBytes`)
+ * drops the queue and goes back to replaying from the store at the pace its transport drains;
+ * a replay page the transport cannot take yet is dropped and read again later. Each write is at
+ * most `batchBytes`, so what one subscriber holds is bounded in bytes, and the others never
  * wait. A transport that accepts nothing for `stallTimeoutMs` is cut off with a reason.
  */
 import type { HubMessage } from '../../protocol/message.js';
@@ -45,6 +47,10 @@ export interface SubscriberContext {
   ended(sub: Subscriber): void;
   /** The sink could not take `msg` (its encoding threw); it was skipped for this subscriber. */
   undeliverable(sub: Subscriber, msg: HubMessage, err: unknown): void;
+  /** The size of a message as transports send it, bytes (cached per message: shared by every subscriber). */
+  messageBytes(msg: HubMessage): number;
+  /** Asks for one store page within this turn's budget across all subscribers; false: wait for the next turn. */
+  takePage(): boolean;
 }
 
 /** Where replays read from: the store's pages and this node's seq range. */
@@ -88,6 +94,8 @@ export class Subscriber {
   /** Set by the hub while the subscriber waits in its schedule. */
   scheduled = false;
   private queue: HubMessage[] = [];
+  /** messageBytes of the messages in `queue`. */
+  private queuedBytes = 0;
   /** Highest seq queued or examined. */
   private cursor: number;
   /** Highest seq handed to the sink. */
@@ -121,7 +129,7 @@ export class Subscriber {
   /** Restarts the stream after `since` (replay, then live); null: live from now. Queued messages are dropped. */
   rewind(since: number | null): void {
     const last = this.ctx.replay.lastSeq();
-    this.queue = [];
+    this.dropQueue();
     if (since === null || since >= last) {
       if (since !== null && since > last) this.sink.reset(last); // a seq this hub never issued
       this.cursor = this.sent = last;
@@ -143,19 +151,30 @@ export class Subscriber {
   offer(msg: HubMessage): void {
     if (this.closed || !this.live || msg.seq <= this.cursor) return;
     this.cursor = msg.seq;
-    if (this.queue.length >= this.ctx.limits.queueLength) {
+    const size = this.ctx.messageBytes(msg);
+    if (this.queue.length >= this.ctx.limits.queueLength || this.queuedBytes + size > this.ctx.limits.queueBytes) {
       // Everything after `sent` is in the store: re-read it from there at the client's pace.
-      this.queue = [];
-      this.cursor = this.sent;
+      this.dropQueue();
       this.live = false;
       this.ctx.metrics.catchups.inc({ transport: this.transport });
-    } else this.queue.push(msg);
+    } else {
+      this.queue.push(msg);
+      this.queuedBytes += size;
+    }
     this.ctx.schedule(this);
   }
 
   /** Drops queued messages that no longer match after an unsubscribe. */
   prune(): void {
     this.queue = this.queue.filter((m) => matchesAny(this.filters, m.topic));
+    this.queuedBytes = this.queue.reduce((sum, m) => sum + this.ctx.messageBytes(m), 0);
+  }
+
+  /** Forgets what is queued; the cursor goes back to the last message sent, to be re-read from the store. */
+  private dropQueue(): void {
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.cursor = this.sent;
   }
 
   /** The transport can take more. */
@@ -173,21 +192,36 @@ export class Subscriber {
     while (this.writable && !this.closed) {
       if (this.queue.length === 0) {
         if (this.live) return;
-        if (pages++ === PAGES_PER_TURN) return this.ctx.schedule(this);
+        if (pages++ === PAGES_PER_TURN || !this.ctx.takePage()) return this.ctx.schedule(this);
         this.readPage();
         continue;
       }
-      const batch = this.queue.length <= this.batchLimit ? this.queue : this.queue.slice(0, this.batchLimit);
-      this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+      const batch = this.takeBatch();
       this.sent = (batch[batch.length - 1] as HubMessage).seq;
       this.delivered.inc(batch.length);
       this.writable = this.write(batch);
+      // Stored messages are re-read when the transport drains rather than held meanwhile.
+      if (!this.writable && !this.live) this.dropQueue();
     }
     if (!this.writable && !this.closed && this.stallTimer === null) {
       const ms = this.ctx.limits.stallTimeoutMs;
       this.stallTimer = setTimeout(() => this.end(`stalled: the client read nothing for ${ms / 1000} s`, 'stalled'), ms);
       this.stallTimer.unref();
     }
+  }
+
+  /** The next write: at most `batchLimit` messages and about `batchBytes` (always at least one message). */
+  private takeBatch(): HubMessage[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.queue.length && n < this.batchLimit && (n === 0 || bytes < this.ctx.limits.batchBytes)) {
+      bytes += this.ctx.messageBytes(this.queue[n] as HubMessage);
+      n++;
+    }
+    const batch = n === this.queue.length ? this.queue : this.queue.slice(0, n);
+    this.queue = n === this.queue.length ? [] : this.queue.slice(n);
+    this.queuedBytes = Math.max(0, this.queuedBytes - bytes);
+    return batch;
   }
 
   /**
@@ -218,6 +252,7 @@ export class Subscriber {
       this.sink.reset(page.from);
     }
     this.queue.push(...page.messages);
+    for (const m of page.messages) this.queuedBytes += this.ctx.messageBytes(m);
     this.cursor = page.next;
     if (this.cursor >= last) this.live = true;
   }
@@ -235,6 +270,7 @@ export class Subscriber {
     if (this.closed) return;
     this.closed = true;
     this.queue = [];
+    this.queuedBytes = 0;
     if (this.stallTimer) clearTimeout(this.stallTimer);
     this.ctx.ended(this);
   }

@@ -21,6 +21,15 @@ function cached(cache: WeakMap<HubMessage, string>, msg: HubMessage, make: (msg:
 /** The message as the JSON text every transport carries. */
 export const messageJson = (msg: HubMessage): string => cached(json, msg, JSON.stringify);
 
+/** Characters of the message's JSON (≈ bytes, for the hub's byte bounds); 0 when it cannot be encoded, which the sink reports when it skips it. */
+export function messageSize(msg: HubMessage): number {
+  try {
+    return messageJson(msg).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** The message as one SSE event: `id: <seq>`, `event: <kind>`, `data: <JSON>` (CONTRACT.md). */
 export const messageEvent = (msg: HubMessage): string => cached(sse, msg, (m) => formatEvent({ id: m.seq, event: m.kind, data: messageJson(m) }));
 

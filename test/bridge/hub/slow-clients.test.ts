@@ -64,6 +64,20 @@ describe.each([sseClient, wsClient])('a subscriber that overflows its queue ($na
   });
 });
 
+describe.each([sseClient, wsClient])('a subscriber whose queue passes queueBytes ($name)', (client) => {
+  it('catches up from the store long before queueLength, in order, with no gap', async () => {
+    const rig = await startRig({ limits: { queueBytes: 8 * 1024 } });
+    const s = await client.open(rig.url, { filters: ['wide/#'] });
+    sessions.push(s);
+    const pad = 'x'.repeat(1000);
+    // 200 messages of ~1 KB published in one turn: 200 KB, far under queueLength (1000) but 25 times queueBytes.
+    for (let i = 0; i < 200; i++) rig.publish('wide/a', JSON.stringify({ i, pad }));
+    await waitFor(() => s.messages.length >= 200, 20_000, '200 messages');
+    expect(s.messages.map((m: HubMessage) => (m.data as { i: number }).i)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(await metric(rig, 'fleetwire_bridge_catchups_total', { transport: client.name })).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('stalled clients', () => {
   it('do not hold back the others, and are cut off as stalled', async () => {
     const rig = await startRig({ limits: { stallTimeoutMs: 3000, maxPayloadBytes: 256 * 1024 } });
