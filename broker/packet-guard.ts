@@ -10,10 +10,13 @@
  * reading until drainTimeout, whatever the rate. It also counts bytes.
  */
 import { Duplex } from 'node:stream';
+import { TopicCheck } from './topic-check.js';
 
 export type GuardReason = 'oversized' | 'malformed' | 'slow_consumer';
 
 type WriteCallback = (error: Error | null | undefined) => void;
+
+const PUBLISH = 3;
 
 export class PacketGuardError extends Error {
   constructor(
@@ -21,33 +24,6 @@ export class PacketGuardError extends Error {
     message: string,
   ) {
     super(message);
-  }
-}
-
-const PUBLISH = 3;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Collects a PUBLISH topic (a 2-byte length, then the bytes [MQTT-1.5.3]) across chunks and checks it. */
-class TopicCheck {
-  private bytes = Buffer.alloc(0);
-  private need = 2;
-
-  /** Takes the next body bytes; an error once the topic is known to be bad, else null. */
-  add(part: Buffer): PacketGuardError | null {
-    if (this.bytes.length >= this.need) return null;
-    const had = this.bytes.length;
-    this.bytes = Buffer.concat([this.bytes, part.subarray(0, this.need - had)]);
-    if (this.need === 2 && this.bytes.length === 2) {
-      this.need = 2 + this.bytes.readUInt16BE(0);
-      return this.add(part.subarray(2 - had));
-    }
-    if (this.bytes.length < this.need) return null;
-    try {
-      utf8.decode(this.bytes.subarray(2));
-      return null;
-    } catch {
-      return new PacketGuardError('malformed', 'PUBLISH topic is not well-formed UTF-8 [MQTT-1.5.3-1]');
-    }
   }
 }
 
@@ -67,8 +43,8 @@ export class FrameScanner {
     while (i < chunk.length) {
       if (this.state === 'body') {
         const take = Math.min(this.remaining, chunk.length - i);
-        const bad = this.topic?.add(chunk.subarray(i, i + take));
-        if (bad) return bad;
+        const badTopic = this.topic?.add(chunk.subarray(i, i + take));
+        if (badTopic) return new PacketGuardError('malformed', badTopic);
         this.remaining -= take;
         i += take;
         if (this.remaining === 0) this.state = 'type';
