@@ -58,21 +58,27 @@ async function stalledWs(httpUrl: string, closers: (() => void)[]): Promise<void
 interface Phase {
   rss: number[];
   healthz: number[];
+  /** /healthz requests that failed (connection refused or reset). */
+  failed: number;
   received: number;
   ms: number;
 }
 
 /** Samples RSS and /healthz until `done` resolves. */
 async function sample(pid: number, httpUrl: string, healthy: { received: number }, done: Promise<unknown>): Promise<Phase> {
-  const phase: Phase = { rss: [], healthz: [], received: 0, ms: 0 };
+  const phase: Phase = { rss: [], healthz: [], failed: 0, received: 0, ms: 0 };
   const start = performance.now();
   const from = healthy.received;
   let over = false;
   void done.then(() => (over = true));
   while (!over) {
     const t0 = performance.now();
-    await (await fetch(`${httpUrl}/healthz`)).text();
-    phase.healthz.push(performance.now() - t0);
+    try {
+      await (await fetch(`${httpUrl}/healthz`)).text();
+      phase.healthz.push(performance.now() - t0);
+    } catch {
+      phase.failed++;
+    }
     phase.rss.push(rssMiB(pid));
     await sleep(Math.max(0, SAMPLE_MS - (performance.now() - t0)));
   }
@@ -84,7 +90,7 @@ async function sample(pid: number, httpUrl: string, healthy: { received: number 
 function report(name: string, p: Phase): void {
   console.log(
     `${name.padEnd(10)} RSS peak ${fmt(Math.max(...p.rss))} MiB, last ${fmt(p.rss.at(-1) ?? NaN)} MiB | ` +
-      `/healthz p50 ${fmt(quantile(p.healthz, 0.5), 1)} ms, p99 ${fmt(quantile(p.healthz, 0.99), 1)} ms, max ${fmt(Math.max(...p.healthz), 1)} ms | ` +
+      `/healthz p50 ${fmt(quantile(p.healthz, 0.5), 1)} ms, p99 ${fmt(quantile(p.healthz, 0.99), 1)} ms, max ${fmt(Math.max(...p.healthz), 1)} ms${p.failed > 0 ? `, ${p.failed} failed` : ''} | ` +
       `healthy browser ${fmt(p.received / (p.ms / 1000))} msg/s`,
   );
 }
@@ -140,7 +146,8 @@ export async function run(args: string[]): Promise<void> {
     let allCut = NaN;
     const watchCutoffs = (async () => {
       while (!over && Number.isNaN(allCut)) {
-        if ((await hubCounter(hub.httpUrl, 'fleetwire_bridge_cutoffs_total')) >= browsers) allCut = performance.now() - opened;
+        const cut = await hubCounter(hub.httpUrl, 'fleetwire_bridge_cutoffs_total').catch(() => 0);
+        if (cut >= browsers) allCut = performance.now() - opened;
         await sleep(250);
       }
     })();
@@ -150,7 +157,7 @@ export async function run(args: string[]): Promise<void> {
     const connectedIn = await Promise.race([connecting, sleep(0).then(() => NaN)]);
     console.log(
       `stalled browsers connected: ${connected} of ${browsers}${Number.isNaN(connectedIn) ? ' (still connecting when the phase ended)' : ` in ${fmt(connectedIn / 1000, 1)} s`}; ` +
-        `cut off as stalled: ${await hubCounter(hub.httpUrl, 'fleetwire_bridge_cutoffs_total')}${Number.isNaN(allCut) ? '' : `, all ${browsers} within ${fmt(allCut / 1000, 1)} s of the first connect`}`,
+        `cut off as stalled: ${await hubCounter(hub.httpUrl, 'fleetwire_bridge_cutoffs_total').catch(() => NaN)}${Number.isNaN(allCut) ? '' : `, all ${browsers} within ${fmt(allCut / 1000, 1)} s of the first connect`}`,
     );
   } finally {
     clearInterval(pacer);
