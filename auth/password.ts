@@ -1,8 +1,11 @@
 /**
  * Password hashing with node:crypto scrypt (RFC 7914). The parameters are stored with each
- * hash so they can be raised later without invalidating existing users.
+ * hash so they can be raised later without invalidating existing users. Verifying runs on
+ * libuv's thread pool, a few at a time (`HASHES_AT_ONCE`), so a login storm neither blocks the
+ * event loop nor takes every pool thread from file and DNS work.
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 export interface ScryptHash {
   /** CPU/memory cost, a power of two. */
@@ -25,14 +28,30 @@ const SALT_LENGTH = 16;
 const MAX_MEMORY = 256 * 1024 * 1024;
 export const MAX_PASSWORD_LENGTH = 1024;
 
-function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Buffer {
-  const maxmem = 128 * params.N * params.r * params.p + 1024 * 1024;
-  return scryptSync(password, salt, KEY_LENGTH, { ...params, maxmem });
+/** One hash per core, at most the pool's default 4 threads minus one left for everything else. */
+const HASHES_AT_ONCE = Math.max(1, Math.min(availableParallelism(), 3));
+
+type ScryptParams = Pick<ScryptHash, 'N' | 'r' | 'p'>;
+const scryptOptions = (params: ScryptParams) => ({ N: params.N, r: params.r, p: params.p, maxmem: 128 * params.N * params.r * params.p + 1024 * 1024 });
+
+const waiting: (() => void)[] = [];
+let running = 0;
+
+/** scrypt on the thread pool, queued behind at most HASHES_AT_ONCE others. */
+async function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+  if (running >= HASHES_AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await new Promise<Buffer>((resolve, reject) => scrypt(password, salt, KEY_LENGTH, scryptOptions(params), (err, key) => (err ? reject(err) : resolve(key))));
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
 }
 
-export function hashPassword(password: string): ScryptHash {
+export async function hashPassword(password: string): Promise<ScryptHash> {
   const salt = randomBytes(SALT_LENGTH);
-  const hash = derive(password, salt, DEFAULT_PARAMS);
+  const hash = await derive(password, salt, DEFAULT_PARAMS);
   return { ...DEFAULT_PARAMS, salt: salt.toString('base64'), hash: hash.toString('base64') };
 }
 
@@ -47,9 +66,9 @@ export function scryptProblem(h: ScryptHash): string | null {
 }
 
 /** Compares in constant time; the work does not depend on how much of the password is right. */
-export function verifyPassword(password: string, stored: ScryptHash): boolean {
+export async function verifyPassword(password: string, stored: ScryptHash): Promise<boolean> {
   const expected = Buffer.from(stored.hash, 'base64');
-  const actual = derive(password, Buffer.from(stored.salt, 'base64'), stored);
+  const actual = await derive(password, Buffer.from(stored.salt, 'base64'), stored);
   return timingSafeEqual(actual, expected);
 }
 

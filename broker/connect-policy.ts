@@ -105,7 +105,7 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     if (failures && failures.consumedPoints >= limits.authFailuresPerMinute) {
       return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`);
     }
-    const user = users.verify(a.username, a.password?.toString('utf8') ?? '');
+    const user = await users.verify(a.username, a.password?.toString('utf8') ?? '');
     if (!user) {
       await loginFailures?.penalty(a.remote);
       opts.metrics.authFailures.inc();
@@ -133,7 +133,7 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
   async function will(a: Attempt): Promise<Refusal | null> {
     const topic = a.packet?.will?.topic;
     if (topic === undefined) return null;
-    const problem = topicProblem(topic, limits.maxTopicLevels) ?? (clientMayPublish(a.user, topic) ? null : `may not publish on '${topic}'`);
+    const problem = topicProblem(topic, limits.maxTopicLevels) ?? (clientMayPublish(a.user, topic, a.client.id) ? null : `may not publish on '${topic}'`);
     return problem ? refuse(NOT_AUTHORIZED, 'will_forbidden', `last will refused: ${problem}`) : null;
   }
 

@@ -23,6 +23,7 @@ import { PacketGuard, PacketGuardError } from './packet-guard.js';
 import { SqlitePersistence } from './persistence/sqlite-persistence.js';
 import { AclRefusal, createPublishPolicy } from './publish-policy.js';
 import { createPublishThrottle } from './publish-throttle.js';
+import { reviewSessionsOnReload } from './session-reviewer.js';
 import { topicProblem } from './topic-rules.js';
 
 export { type BrokerLimits, BROKER_LIMITS } from './limits.js';
@@ -42,7 +43,7 @@ export interface BrokerOptions {
   tls?: { port: number; cert: Buffer; key: Buffer } | undefined;
   /** The shared database; the broker's tables are prefixed `broker_`. */
   db: Db;
-  /** null = no users file: anonymous clients, allowed only on loopback unless allowAnonymous. */
+  /** null = no users file: anonymous clients, allowed only on loopback unless allowAnonymous. Each reload of the store is applied to the clients connected (session-reviewer.ts). */
   users: UserStore | null;
   /** Let anonymous clients in even off loopback or with a users file (logged as a warning). */
   allowAnonymous: boolean;
@@ -166,6 +167,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   aedes.on('clientDisconnect', (client) => logger.debug(describe(client), 'client disconnected'));
   aedes.on('keepaliveTimeout', (client) => logger.info(describe(client), 'keepalive expired'));
   aedes.on('unsubscribe', (filters, client) => publishPolicy.unsubscribed(client, filters));
+  const users = opts.users;
+  const stopReviewing = users ? reviewSessionsOnReload({ aedes, users, sessions, heldFilters: publishPolicy.heldFilters, logger, metrics }) : () => undefined;
 
   let listeners;
   try {
@@ -181,6 +184,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       accept: (conn, req) => aedes.handle(conn, req),
     });
   } catch (err) {
+    stopReviewing();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await cluster?.close();
     metrics.unregister();
@@ -217,6 +221,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     sharedStateReady: () => cluster?.ready() ?? true,
     close() {
       closing ??= (async () => {
+        stopReviewing();
         const stopped = running.close();
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         await hook.settled();

@@ -19,7 +19,8 @@ export type RejectReason =
   | 'too_many_subscriptions'
   | 'queue_full'
   | 'login_rate'
-  | 'tls_handshake';
+  | 'tls_handshake'
+  | 'access_revoked';
 
 export interface BrokerMetrics {
   connections: Gauge<'transport'>;

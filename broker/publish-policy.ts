@@ -17,8 +17,8 @@ const SYS_PREFIX = '$SYS/';
 export class AclRefusal extends Error {}
 
 /** The ACL, plus `$SYS/`, which is the broker's own: clients could forge its heartbeats there (Aedes #597). */
-export function clientMayPublish(user: User | null, topic: string): boolean {
-  return !topic.startsWith(SYS_PREFIX) && canPublish(user, topic);
+export function clientMayPublish(user: User | null, topic: string, clientId: string): boolean {
+  return !topic.startsWith(SYS_PREFIX) && canPublish(user, topic, clientId);
 }
 
 export interface PublishPolicyOptions {
@@ -37,6 +37,8 @@ export interface PublishPolicy {
   authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket;
   /** Frees the client's subscription slots for these filters (Aedes' 'unsubscribe' event). */
   unsubscribed(client: Client, filters: string[]): void;
+  /** The filters the client holds. */
+  heldFilters(client: Client): Iterable<string>;
 }
 
 export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
@@ -53,7 +55,7 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
     authorizePublish(client, packet, done) {
       const user = client ? sessions.get(client) : null;
       const topic = packet.topic;
-      if (user === undefined || !clientMayPublish(user, topic)) {
+      if (user === undefined || !clientMayPublish(user, topic, client?.id ?? '')) {
         metrics.rejects.inc({ reason: 'publish_forbidden' });
         logger.warn({ clientId: client?.id, user: user?.name, topic }, 'publish refused by the ACL; closing the connection');
         done(new AclRefusal(`not allowed to publish on '${topic}'`));
@@ -79,7 +81,7 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
 
     authorizeSubscribe(client, sub, done) {
       const user = sessions.get(client);
-      if (user === undefined || !canSubscribe(user, sub.topic)) {
+      if (user === undefined || !canSubscribe(user, sub.topic, client.id)) {
         refuseSubscription(client, user, sub.topic, 'subscribe_forbidden', 'not allowed by the ACL');
         done(null, null);
         return;
@@ -99,6 +101,8 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
       const held = filters.get(client);
       for (const filter of gone) held?.delete(filter);
     },
+
+    heldFilters: (client) => filters.get(client) ?? [],
 
     authorizeForward(_client, packet) {
       metrics.messagesOut.inc();

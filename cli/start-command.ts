@@ -134,6 +134,12 @@ export function startCommand(): Command {
         },
       );
     };
+    process.on('SIGHUP', () => {
+      hub.reload().then(
+        () => process.stderr.write('SIGHUP: reloaded\n'),
+        (err: unknown) => process.stderr.write(`SIGHUP: not reloaded: ${(err as Error).message}\n`),
+      );
+    });
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });

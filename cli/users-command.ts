@@ -1,11 +1,13 @@
 /**
- * `fleetwire users add|remove|list`: manages the users file the broker and the browser
- * endpoints log people and devices in with. Every option also reads an environment variable.
+ * `fleetwire users add|import|remove|list`: manages the users file the broker and the browser
+ * endpoints log people and devices in with. A running hub picks the changes up by itself.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
-import { ROLES, type Role, addUser, loadUsers, removeUser } from '../auth/index.js';
+import { type NewUser, ROLES, type Role, addUsers, loadUsers, parseImport, removeUser } from '../auth/index.js';
 
 const DEFAULT_USERS_FILE = './data/users.json';
 
@@ -48,18 +50,62 @@ function fail(cmd: Command, err: unknown): never {
   cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
 }
 
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+interface AddFlags {
+  role: Role;
+  password?: string;
+  generatePasswords?: boolean;
+  publish?: string[];
+  subscribe?: string[];
+  usersFile: string;
+}
+
+/** Says, per user, whether it was added or updated. */
+function report(file: string, users: readonly NewUser[], added: readonly string[], out: NodeJS.WritableStream): void {
+  const isNew = new Set(added);
+  for (const u of users) out.write(`${isNew.has(u.name) ? 'added' : 'updated'} ${u.role} '${u.name}' in ${file}\n`);
+}
+
 function addCommand(): Command {
   return new Command('add')
-    .description('add a user, or change the role and password of an existing one')
-    .argument('<name>', 'user name; for a device, its device id (it must connect with that client id)')
-    .addOption(new Option('--role <role>', 'what the user may do').choices(ROLES).env('FLEETWIRE_USER_ROLE').makeOptionMandatory())
-    .addOption(new Option('--password <password>', 'the password; prompted on stdin when not given').env('FLEETWIRE_PASSWORD'))
+    .description('add users, or change the role, patterns and password of existing ones (one write for all)')
+    .argument('<names...>', 'user names; for a device, its device id (it must connect with that client id)')
+    .addOption(new Option('--role <role>', 'what the users may do').choices(ROLES).env('FLEETWIRE_USER_ROLE').makeOptionMandatory())
+    .addOption(new Option('--password <password>', 'the password, the same for every name; prompted on stdin when not given').env('FLEETWIRE_PASSWORD'))
+    .addOption(new Option('--generate-passwords', 'give each user a random password, printed as CSV lines name,password on stdout').conflicts('password'))
+    .addOption(new Option('--publish <pattern>', 'a topic the users may also publish on; %u is the user name, %c the client id (repeatable)').argParser(collect))
+    .addOption(new Option('--subscribe <pattern>', 'a filter the users may also subscribe within; %u and %c as for --publish (repeatable)').argParser(collect))
     .addOption(usersFileOption())
-    .action(async function (this: Command, name: string, flags: { role: Role; password?: string; usersFile: string }) {
+    .action(async function (this: Command, names: string[], flags: AddFlags) {
       try {
-        const existed = existsSync(flags.usersFile) && loadUsers(flags.usersFile).get(name) !== undefined;
-        addUser(flags.usersFile, name, flags.role, flags.password ?? (await promptPassword()));
-        process.stdout.write(`${existed ? 'updated' : 'added'} ${flags.role} '${name}' in ${flags.usersFile}\n`);
+        const shared = flags.generatePasswords ? undefined : (flags.password ?? (await promptPassword()));
+        const patterns = { ...(flags.publish ? { publish: flags.publish } : {}), ...(flags.subscribe ? { subscribe: flags.subscribe } : {}) };
+        const users: NewUser[] = names.map((name) => ({ name, role: flags.role, password: shared ?? randomBytes(18).toString('base64url'), ...patterns }));
+        const added = await addUsers(flags.usersFile, users);
+        if (flags.generatePasswords) for (const u of users) process.stdout.write(`${u.name},${u.password}\n`);
+        report(flags.usersFile, users, added, flags.generatePasswords ? process.stderr : process.stdout);
+      } catch (err) {
+        fail(this, err);
+      }
+    });
+}
+
+function importCommand(): Command {
+  return new Command('import')
+    .description('add or update the users in a CSV or JSON file (name, role, password, optional publish and subscribe patterns), all or none')
+    .argument('<file>', 'CSV with a header row name,role,password[,publish][,subscribe], or a JSON list of {name, role, password, publish?, subscribe?}')
+    .addOption(usersFileOption())
+    .action(async function (this: Command, from: string, flags: { usersFile: string }) {
+      try {
+        let users: NewUser[];
+        try {
+          users = parseImport(await readFile(from, 'utf8'));
+        } catch (err) {
+          throw new Error(`${from}: ${(err as Error).message}`);
+        }
+        const added = await addUsers(flags.usersFile, users);
+        process.stdout.write(`imported ${users.length} users into ${flags.usersFile}: ${added.length} added, ${users.length - added.length} updated\n`);
       } catch (err) {
         fail(this, err);
       }
@@ -99,8 +145,11 @@ function listCommand(): Command {
         return;
       }
       const width = Math.max(4, ...users.map((u) => u.name.length));
-      process.stdout.write(`${'NAME'.padEnd(width)}  ROLE\n`);
-      for (const u of users) process.stdout.write(`${u.name.padEnd(width)}  ${u.role}\n`);
+      process.stdout.write(`${'NAME'.padEnd(width)}  ROLE    PATTERNS\n`);
+      for (const u of users) {
+        const patterns = [...(u.publish ?? []).map((p) => `publish ${p}`), ...(u.subscribe ?? []).map((p) => `subscribe ${p}`)].join(', ');
+        process.stdout.write(`${u.name.padEnd(width)}  ${u.role.padEnd(6)}  ${patterns}`.trimEnd() + '\n');
+      }
     });
 }
 
@@ -108,6 +157,7 @@ export function usersCommand(): Command {
   return new Command('users')
     .description('manage the users who may log in (devices, viewers, admins)')
     .addCommand(addCommand())
+    .addCommand(importCommand())
     .addCommand(removeCommand())
     .addCommand(listCommand());
 }

@@ -15,6 +15,7 @@ import { createHistoryStore, historyRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
 import type { HubConfig } from './config.js';
+import { watchFile } from './file-watch.js';
 import { healthRoutes } from './health.js';
 import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
@@ -37,6 +38,12 @@ export interface Fleetwire {
   readonly fleet: Fleet | null;
   /** Lines telling a person where everything listens. */
   describe(): string[];
+  /**
+   * Rereads the users file (also done by itself when the file changes): clients still allowed
+   * stay connected with their new rights, the others are disconnected. A bad file is refused
+   * with its reason and the users in force stay.
+   */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -162,6 +169,16 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     });
     cleanups.push(() => http.close());
 
+    const reload = async (): Promise<void> => {
+      if (!users) return;
+      await users.reload();
+      logger.info({ file: users.file, users: users.list().length }, 'users file reloaded');
+    };
+    if (users) {
+      const reloadLogged = (): void => void reload().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'users file not reloaded; the users loaded before stay in force'));
+      cleanups.push(watchFile(users.file, reloadLogged, (err) => logger.error({ err }, 'cannot watch the users file; send SIGHUP to reload it')));
+    }
+
     const mqttsUrl = startedBroker.tlsAddress ? `mqtts://${host}:${startedBroker.tlsAddress.port}` : null;
     const httpUrl = http.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, `//${host}`);
     logger.info({ mqtt: mqttUrl, mqtts: mqttsUrl, http: httpUrl, db: config.dbFile, fleet: config.fleet, cluster: config.redis !== null }, 'listening');
@@ -182,6 +199,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         `  demo devices    ${config.fleet}`,
         'Press Ctrl-C to stop.',
       ],
+      reload,
       close: closeAll,
     };
   } catch (err) {

@@ -105,8 +105,13 @@ export function createAccess(opts: AccessOptions): Access {
     if (problem) return fail('forbidden', problem);
     if (opts.users === null) return ok(ANONYMOUS);
     const token = tokenOf(req, url);
-    const user = token === undefined ? undefined : sessions.user(token);
-    if (!user) return fail('unauthorized', 'log in first: POST /api/login, then send the session cookie or a bearer token');
+    const loggedIn = token === undefined ? undefined : sessions.user(token);
+    // The users file may have been reloaded since the login: a removed user or a changed password ends the session.
+    const user = loggedIn && opts.users.revalidate(loggedIn);
+    if (!user) {
+      if (loggedIn && token !== undefined) sessions.delete(token);
+      return fail('unauthorized', 'log in first: POST /api/login, then send the session cookie or a bearer token');
+    }
     if (ROLE_RANK[user.role] < ROLE_RANK[need]) return fail('forbidden', `this needs the ${need} role; ${user.name} is ${user.role}`);
     return ok(user);
   };

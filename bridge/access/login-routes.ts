@@ -36,7 +36,7 @@ export function loginRoutes(access: Access): Route[] {
     if (!body.ok) return sendError(res, body.code, body.error);
     const { name, password } = (body.value ?? {}) as { name?: unknown; password?: unknown };
     if (typeof name !== 'string' || typeof password !== 'string') return sendError(res, 'bad_request', 'send {"name": "...", "password": "..."}');
-    const user = access.users.verify(name, password);
+    const user = await access.users.verify(name, password);
     if (!user) {
       await limiter.penalty(address);
       return sendError(res, 'unauthorized', 'wrong name or password');

@@ -1,6 +1,6 @@
-/** `fleetwire users add|remove|list` in a child process, with flags, environment variables and a password on stdin. */
+/** `fleetwire users add|import|remove|list` in a child process, with flags, environment variables and a password on stdin. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,12 +49,12 @@ describe('fleetwire users', () => {
     expect(prompted).toMatchObject({ code: 0, stderr: 'password: ' });
 
     const store = loadUsers(file);
-    expect(store.verify('d1', 'pw1')?.role).toBe('device');
-    expect(store.verify('ann', 'pw2')?.role).toBe('viewer');
-    expect(store.verify('root', 'pw3')?.role).toBe('admin');
+    expect((await store.verify('d1', 'pw1'))?.role).toBe('device');
+    expect((await store.verify('ann', 'pw2'))?.role).toBe('viewer');
+    expect((await store.verify('root', 'pw3'))?.role).toBe('admin');
 
     const listed = await users(['list', '--users-file', file]);
-    expect(listed.stdout).toBe('NAME  ROLE\nann   viewer\nd1    device\nroot  admin\n');
+    expect(listed.stdout).toBe('NAME  ROLE    PATTERNS\nann   viewer\nd1    device\nroot  admin\n');
 
     expect(await users(['remove', 'ann', '--users-file', file])).toMatchObject({ code: 0, stdout: `removed 'ann' from ${file}\n` });
     expect(await users(['remove', 'ann', '--users-file', file])).toMatchObject({ code: 1, stderr: `error: no user 'ann' in ${file}\n` });
@@ -69,5 +69,36 @@ describe('fleetwire users', () => {
     expect(badName).toMatchObject({ code: 1 });
     expect(badName.stderr).toMatch(/^error: device user 'a\/b' must be a device id/);
     expect(await users(['list', '--users-file', file])).toMatchObject({ code: 0, stdout: `no users in ${file}\n` });
+  }, 60_000);
+
+  it('adds many names at once, each with a generated password and the same patterns', async () => {
+    const run = await users(['add', 'plug1', 'plug2', '--role', 'device', '--generate-passwords', '--publish', 'tele/%u/#', '--subscribe', 'cmnd/%u/#', '--users-file', file]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(`added device 'plug1' in ${file}\nadded device 'plug2' in ${file}\n`);
+    const lines = run.stdout.trim().split('\n').map((l) => l.split(','));
+    expect(lines.map(([name]) => name)).toEqual(['plug1', 'plug2']);
+    const store = loadUsers(file);
+    for (const [name = '', password = ''] of lines) {
+      expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+      expect(await store.verify(name, password)).toEqual({ name, role: 'device', publish: ['tele/%u/#'], subscribe: ['cmnd/%u/#'] });
+    }
+    expect((await users(['list', '--users-file', file])).stdout).toBe('NAME   ROLE    PATTERNS\nplug1  device  publish tele/%u/#, subscribe cmnd/%u/#\nplug2  device  publish tele/%u/#, subscribe cmnd/%u/#\n');
+  }, 60_000);
+
+  it('imports a CSV or JSON file all or nothing', async () => {
+    const csv = join(dir, 'fleet.csv');
+    writeFileSync(csv, 'name,role,password,publish\nplug1,device,pw1,tele/%u/#\nann,viewer,pw2,\n');
+    expect(await users(['import', csv, '--users-file', file])).toMatchObject({ code: 0, stdout: `imported 2 users into ${file}: 2 added, 0 updated\n` });
+    const json = join(dir, 'more.json');
+    writeFileSync(json, JSON.stringify([{ name: 'ann', role: 'admin', password: 'pw3' }, { name: 'd9', role: 'device', password: 'pw9' }]));
+    expect(await users(['import', json, '--users-file', file])).toMatchObject({ code: 0, stdout: `imported 2 users into ${file}: 1 added, 1 updated\n` });
+    const store = loadUsers(file);
+    expect(await store.verify('plug1', 'pw1')).toEqual({ name: 'plug1', role: 'device', publish: ['tele/%u/#'] });
+    expect(await store.verify('ann', 'pw3')).toEqual({ name: 'ann', role: 'admin' });
+
+    writeFileSync(csv, 'name,role,password\nnew1,device,pw\nbad/2,device,pw\n');
+    const bad = await users(['import', csv, '--users-file', file]);
+    expect(bad).toMatchObject({ code: 1, stderr: `error: ${csv}: line 3: device user 'bad/2' must be a device id (letters, digits, _ and -, at most 64, starting with a letter or digit)\n` });
+    expect(loadUsers(file).list().map((u) => u.name)).toEqual(['ann', 'd9', 'plug1']);
   }, 60_000);
 });

@@ -1,9 +1,9 @@
-/** The users file: scrypt hashes, atomic rewrites with mode 0600, and one clear line for each bad file. */
+/** The users file and store: scrypt hashes, atomic rewrites with mode 0600, patterns, reloads, and one clear line for each bad file. */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { addUser, loadUsers, removeUser } from '../../auth/index.js';
+import { type NewUser, addUsers, loadUsers, removeUser } from '../../auth/index.js';
 
 let dir: string;
 let file: string;
@@ -14,10 +14,12 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('addUser / removeUser / loadUsers', () => {
-  it('creates the file with mode 0600, stores no password, and verifies logins', () => {
-    addUser(file, 'd1', 'device', 's3cret');
-    addUser(file, 'ann', 'viewer', 'pw-ann');
+const user = (name: string, role: NewUser['role'], password: string, patterns: Partial<NewUser> = {}): NewUser => ({ name, role, password, ...patterns });
+
+describe('addUsers / removeUser / loadUsers', () => {
+  it('creates the file with mode 0600, stores no password, and verifies logins', async () => {
+    expect(await addUsers(file, [user('d1', 'device', 's3cret')])).toEqual(['d1']);
+    await addUsers(file, [user('ann', 'viewer', 'pw-ann')]);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('s3cret');
@@ -28,34 +30,77 @@ describe('addUser / removeUser / loadUsers', () => {
       { name: 'ann', role: 'viewer' },
       { name: 'd1', role: 'device' },
     ]);
-    expect(users.verify('d1', 's3cret')).toEqual({ name: 'd1', role: 'device' });
-    expect(users.verify('d1', 's3cret ')).toBeNull();
-    expect(users.verify('d1', '')).toBeNull();
-    expect(users.verify('nobody', 's3cret')).toBeNull();
-    expect(users.verify('d1', 'x'.repeat(5000))).toBeNull();
+    expect(await users.verify('d1', 's3cret')).toEqual({ name: 'd1', role: 'device' });
+    expect(await users.verify('d1', 's3cret ')).toBeNull();
+    expect(await users.verify('d1', '')).toBeNull();
+    expect(await users.verify('nobody', 's3cret')).toBeNull();
+    expect(await users.verify('d1', 'x'.repeat(5000))).toBeNull();
     expect(users.get('ann')).toEqual({ name: 'ann', role: 'viewer' });
     expect(users.get('nobody')).toBeUndefined();
   });
 
-  it('replaces an existing user, and removes users', () => {
-    addUser(file, 'ann', 'viewer', 'old');
-    addUser(file, 'ann', 'admin', 'new');
+  it('replaces an existing user, and removes users', async () => {
+    await addUsers(file, [user('ann', 'viewer', 'old')]);
+    expect(await addUsers(file, [user('ann', 'admin', 'new')])).toEqual([]);
     const users = loadUsers(file);
     expect(users.list()).toEqual([{ name: 'ann', role: 'admin' }]);
-    expect(users.verify('ann', 'old')).toBeNull();
-    expect(users.verify('ann', 'new')).not.toBeNull();
+    expect(await users.verify('ann', 'old')).toBeNull();
+    expect(await users.verify('ann', 'new')).not.toBeNull();
     expect(removeUser(file, 'ann')).toBe(true);
     expect(removeUser(file, 'ann')).toBe(false);
     expect(loadUsers(file).list()).toEqual([]);
     expect(removeUser(join(dir, 'missing.json'), 'ann')).toBe(false);
   });
 
+  it('stores topic patterns with a user and writes nothing when one entry is bad', async () => {
+    await addUsers(file, [user('plug1', 'device', 'pw', { publish: ['tele/%u/#'], subscribe: ['cmnd/%u/#'] })]);
+    await expect(addUsers(file, [user('ok', 'viewer', 'pw'), user('bad', 'viewer', 'pw', { publish: ['a/#/b'] })])).rejects.toThrow(/user 'bad': publish: pattern 'a\/#\/b' is not an MQTT filter/);
+    await expect(addUsers(file, [user('twice', 'viewer', 'pw'), user('twice', 'admin', 'pw')])).rejects.toThrow(/user 'twice' is given twice/);
+    expect(loadUsers(file).list()).toEqual([{ name: 'plug1', role: 'device', publish: ['tele/%u/#'], subscribe: ['cmnd/%u/#'] }]);
+  });
+
+  it('keeps the hash of a user whose password is unchanged, so its sessions survive a reload', async () => {
+    await addUsers(file, [user('d1', 'device', 'same'), user('d2', 'device', 'before')]);
+    const users = loadUsers(file);
+    const d1 = await users.verify('d1', 'same');
+    const d2 = await users.verify('d2', 'before');
+    await addUsers(file, [user('d1', 'device', 'same', { publish: ['extra/%u'] }), user('d2', 'device', 'after')]);
+    await users.reload();
+    expect(d1 && users.revalidate(d1)).toEqual({ name: 'd1', role: 'device', publish: ['extra/%u'] });
+    expect(d2 && users.revalidate(d2)).toBeNull();
+    expect(await users.verify('d2', 'before')).toBeNull();
+    expect(await users.verify('d2', 'after')).toMatchObject({ name: 'd2' });
+  });
+
+  it('answers with the users of the file as it is now, after any reload', async () => {
+    await addUsers(file, [user('d1', 'device', 'pw1')]);
+    const users = loadUsers(file);
+    const reloads: number[] = [];
+    const stop = users.onReload(() => reloads.push(users.list().length));
+    expect(await users.verify('d1', 'pw1')).not.toBeNull();
+    expect(await users.verify('d1', 'wrong')).toBeNull(); // a login verified before does not let another password in
+    await addUsers(file, [user('d2', 'device', 'pw2')]);
+    removeUser(file, 'd1');
+    await users.reload();
+    expect(await users.verify('d1', 'pw1')).toBeNull();
+    expect(users.list().map((u) => u.name)).toEqual(['d2']);
+    writeFileSync(file, '{"version":1,"users":[');
+    await expect(users.reload()).rejects.toThrow(/users file .*: not valid JSON/);
+    expect(await users.verify('d2', 'pw2')).toMatchObject({ name: 'd2' }); // the users loaded before stay in force
+    stop();
+    rmSync(file);
+    await addUsers(file, [user('d3', 'device', 'pw3')]);
+    await users.reload();
+    expect(users.list().map((u) => u.name)).toEqual(['d3']);
+    expect(reloads).toEqual([1]);
+  });
+
   it.each([
     ['d/1', 'device', 'pw', /device user 'd\/1' must be a device id/],
     ['-x', 'viewer', 'pw', /user name '-x' must be/],
-    ['ann', 'viewer', '', /password must be 1 to 1024 characters/],
-  ] as const)('refuses to add %s as %s', (name, role, password, message) => {
-    expect(() => addUser(file, name, role, password)).toThrow(message);
+    ['ann', 'viewer', '', /password of 'ann' must be 1 to 1024 characters/],
+  ] as const)('refuses to add %s as %s', async (name, role, password, message) => {
+    await expect(addUsers(file, [user(name, role, password)])).rejects.toThrow(message);
   });
 
   it.each([

@@ -12,7 +12,7 @@ let tb: TestBroker;
 let users: UserStore;
 
 beforeEach(async () => {
-  users ??= makeUsers([
+  users ??= await makeUsers([
     ['d1', 'device'],
     ['viewer', 'viewer'],
     ['admin', 'admin'],

@@ -12,7 +12,7 @@ const SERVER_UNAVAILABLE = 3;
 
 describe('logins with a users file', () => {
   it('lets users in with the right password and refuses a wrong one or an unknown user', async () => {
-    const tb = await startBroker({ users: makeUsers([['alice', 'viewer']]) });
+    const tb = await startBroker({ users: await makeUsers([['alice', 'viewer']]) });
     await connectClient(tb.url, loginAs('alice'));
     expect(await refusedCode(tb.url, { username: 'alice', password: 'wrong' })).toBe(BAD_CREDENTIALS);
     expect(await refusedCode(tb.url, { username: 'mallory', password: 'x' })).toBe(BAD_CREDENTIALS);
@@ -21,11 +21,11 @@ describe('logins with a users file', () => {
   });
 
   it('refuses anonymous clients even on loopback, unless allowAnonymous (which it warns about)', async () => {
-    const strict = await startBroker({ users: makeUsers([['alice', 'viewer']]) });
+    const strict = await startBroker({ users: await makeUsers([['alice', 'viewer']]) });
     expect(await refusedCode(strict.url)).toBe(NOT_AUTHORIZED);
     expect(await metric(strict, 'fleetwire_mqtt_rejects_total', { reason: 'anonymous' })).toBe(1);
 
-    const open = await startBroker({ users: makeUsers([['alice', 'viewer']]), allowAnonymous: true });
+    const open = await startBroker({ users: await makeUsers([['alice', 'viewer']]), allowAnonymous: true });
     await connectClient(open.url);
     expect(warnings(open, 'ANONYMOUS ACCESS IS ON')).toHaveLength(1);
   });
@@ -38,13 +38,13 @@ describe('logins with a users file', () => {
   });
 
   it('makes a device connect with its own id as client id', async () => {
-    const tb = await startBroker({ users: makeUsers([['d1', 'device']]) });
+    const tb = await startBroker({ users: await makeUsers([['d1', 'device']]) });
     expect(await refusedCode(tb.url, loginAs('d1', 'someone-else'))).toBe(IDENTIFIER_REJECTED);
     await connectClient(tb.url, loginAs('d1', 'd1'));
   });
 
   it('refuses a CONNECT whose last will the user could not publish', async () => {
-    const tb = await startBroker({ users: makeUsers([['d1', 'device'], ['admin', 'admin']]) });
+    const tb = await startBroker({ users: await makeUsers([['d1', 'device'], ['admin', 'admin']]) });
     const will = (topic: string) => ({ topic, payload: Buffer.from('{"online":false}'), qos: 1 as const, retain: true });
     expect(await refusedCode(tb.url, { ...loginAs('d1', 'd1'), will: will('devices/d2/status') })).toBe(NOT_AUTHORIZED);
     expect(await refusedCode(tb.url, { ...loginAs('admin'), will: will('$SYS/forged/heartbeat') })).toBe(NOT_AUTHORIZED);
@@ -53,7 +53,7 @@ describe('logins with a users file', () => {
   });
 
   it('stops checking passwords from an address after too many failures', async () => {
-    const tb = await startBroker({ users: makeUsers([['alice', 'viewer']]), limits: { authFailuresPerMinute: 2 } });
+    const tb = await startBroker({ users: await makeUsers([['alice', 'viewer']]), limits: { authFailuresPerMinute: 2 } });
     for (let i = 0; i < 2; i++) expect(await refusedCode(tb.url, { username: 'alice', password: 'guess' })).toBe(BAD_CREDENTIALS);
     expect(await refusedCode(tb.url, { username: 'alice', password: passwordOf('alice') })).toBe(SERVER_UNAVAILABLE);
     expect(await metric(tb, 'fleetwire_mqtt_rejects_total', { reason: 'login_rate' })).toBe(1);

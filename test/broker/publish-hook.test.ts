@@ -22,7 +22,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: 
 describe('onPublish', () => {
   it('sees every accepted message once: client publishes at each QoS, wills and hub publishes, not refused ones', async () => {
     const seen: Publish<Buffer>[] = [];
-    const tb = await startBroker({ users: makeUsers([['d1', 'device'], ['admin', 'admin']]), onPublish: (m) => void seen.push(m) });
+    const tb = await startBroker({ users: await makeUsers([['d1', 'device'], ['admin', 'admin']]), onPublish: (m) => void seen.push(m) });
     const device = await connectClient(tb.url, { ...loginAs('d1', 'd1'), will: { topic: 'devices/d1/status', payload: Buffer.from('{"online":false}'), qos: 1, retain: true } });
     await device.publishAsync('devices/d1/telemetry', '{"t":1}', { qos: 0 });
     await device.publishAsync('devices/d1/telemetry', '{"t":2}', { qos: 1 });

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser } from '../../auth/index.js';
+import { addUsers } from '../../auth/index.js';
 import { startHub, stopAll, tempDir, waitFor, type TestHub } from '../support/hub.js';
 
 let hub: TestHub;
@@ -12,13 +12,12 @@ const DEMO = ['thermo-1', 'power-1', 'led-1'];
 beforeAll(async () => {
   const dir = tempDir();
   const usersFile = join(dir, 'users.json');
-  addUser(usersFile, 'ada', 'admin', 'ada-pass');
-  addUser(usersFile, 'vera', 'viewer', 'vera-pass');
-  const passwords: Record<string, string> = {};
-  for (const id of DEMO) {
-    passwords[id] = `${id}-secret`;
-    addUser(usersFile, id, 'device', passwords[id]);
-  }
+  const passwords = Object.fromEntries(DEMO.map((id) => [id, `${id}-secret`]));
+  await addUsers(usersFile, [
+    { name: 'ada', role: 'admin', password: 'ada-pass' },
+    { name: 'vera', role: 'viewer', password: 'vera-pass' },
+    ...DEMO.map((id) => ({ name: id, role: 'device' as const, password: `${id}-secret` })),
+  ]);
   const fleetCredentials = join(dir, 'fleet.json');
   writeFileSync(fleetCredentials, JSON.stringify(passwords));
   hub = await startHub({ usersFile, fleet: 3, fleetCredentials, fleetIntervalMs: 200 });

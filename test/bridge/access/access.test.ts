@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { addUser, loadUsers } from '../../../auth/index.js';
+import { addUsers, loadUsers } from '../../../auth/index.js';
 import { sendJson } from '../../../http/respond.js';
 import type { Route } from '../../../http/router.js';
 import { waitFor } from '../../support/hub.js';
@@ -13,9 +13,11 @@ import { type Session, sseClient, wsClient } from '../support/transport-clients.
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetwire-access-'));
 const usersFile = join(dir, 'users.json');
-addUser(usersFile, 'vera', 'viewer', 'vera-pass');
-addUser(usersFile, 'ada', 'admin', 'ada-pass');
-addUser(usersFile, 'd1', 'device', 'd1-pass');
+await addUsers(usersFile, [
+  { name: 'vera', role: 'viewer', password: 'vera-pass' },
+  { name: 'ada', role: 'admin', password: 'ada-pass' },
+  { name: 'd1', role: 'device', password: 'd1-pass' },
+]);
 const ORIGIN = 'https://dash.example';
 
 let rig: Rig;

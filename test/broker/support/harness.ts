@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type IClientOptions, type IConnackPacket, type MqttClient, connect, connectAsync } from 'mqtt';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { type Role, type UserStore, addUser, loadUsers } from '../../../auth/index.js';
+import { type Role, type UserStore, addUsers, loadUsers } from '../../../auth/index.js';
 import { type Broker, type BrokerOptions, createBroker } from '../../../broker/index.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
 import { rawClient } from './raw-client.js';
@@ -159,10 +159,10 @@ export async function metric(tb: TestBroker, name: string, labels: Record<string
 }
 
 /** A users store with these users (password = name + '-pw'), from a real users file in a temp dir. */
-export function makeUsers(users: [string, Role][]): UserStore {
+export async function makeUsers(users: [string, Role][]): Promise<UserStore> {
   const dir = temp.make('fleetwire-users-');
   const file = join(dir, 'users.json');
-  for (const [name, role] of users) addUser(file, name, role, passwordOf(name));
+  await addUsers(file, users.map(([name, role]) => ({ name, role, password: passwordOf(name) })));
   return loadUsers(file);
 }
 

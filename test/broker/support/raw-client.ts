@@ -1,15 +1,13 @@
 /** MQTT 3.1.1 over a bare socket: for tests and the broker benchmark, which need bytes no client library would send, or a client that costs next to nothing. */
 import { type Socket, connect as netConnect } from 'node:net';
-import { CONNACK, PUBLISH, PacketReader, type RawPacket, SUBACK, connectPacket, pubackPacket, subscribePacket } from './raw-packets.js';
+import { CONNACK, type ConnectOptions, PUBLISH, PacketReader, type RawPacket, SUBACK, connectPacket, pubackPacket, subscribePacket } from './raw-packets.js';
 
-export interface RawClientOptions {
-  clean?: boolean;
-  keepalive?: number;
+export interface RawClientOptions extends Omit<ConnectOptions, 'protocol'> {
   /** Packets after CONNACK, one call per chunk read. */
   onPackets?: (packets: RawPacket[], socket: Socket) => void;
 }
 
-/** Connects and completes CONNECT/CONNACK; rejects when the socket fails first. */
+/** Connects and completes CONNECT/CONNACK; rejects when the socket fails first or the CONNACK refuses [MQTT-3.2.2.3]. */
 export function rawClient(port: number, clientId: string, opts: RawClientOptions = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = netConnect(port, '127.0.0.1');
@@ -20,7 +18,14 @@ export function rawClient(port: number, clientId: string, opts: RawClientOptions
     socket.on('connect', () => socket.write(connectPacket(clientId, opts)));
     socket.on('data', (chunk: Buffer) => {
       let packets = reader.push(chunk);
-      if (!connected && packets[0]?.type === CONNACK) {
+      const connack = packets[0];
+      if (!connected && connack?.type === CONNACK) {
+        const code = connack.body[1] ?? 0;
+        if (code !== 0) {
+          socket.destroy();
+          reject(new Error(`CONNACK return code ${code}`));
+          return;
+        }
         connected = true;
         socket.off('error', reject);
         socket.on('error', () => undefined);

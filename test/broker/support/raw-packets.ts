@@ -19,11 +19,24 @@ const str = (s: string | Buffer): Buffer => {
 const u16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
 const packet = (first: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([first]), remainingLength(body.length), body]);
 
-/** A CONNECT; `will` adds a last will with that topic and QoS (any 2-bit value, 3 included). */
-export function connectPacket(clientId: string, opts: { clean?: boolean; keepalive?: number; protocol?: string; will?: { topic: string; qos: number } } = {}): Buffer {
+export interface ConnectOptions {
+  clean?: boolean;
+  keepalive?: number;
+  protocol?: string;
+  /** A last will with that topic and QoS (any 2-bit value, 3 included). */
+  will?: { topic: string; qos: number };
+  /** User name and password flags and fields [MQTT-3.1.2-18..21]. */
+  username?: string;
+  password?: string;
+}
+
+/** A CONNECT; its payload fields in the order of [MQTT-3.1.3]: client id, will, user name, password. */
+export function connectPacket(clientId: string, opts: ConnectOptions = {}): Buffer {
   const will = opts.will ? Buffer.concat([str(opts.will.topic), str('{"online":false}')]) : Buffer.alloc(0);
-  const flags = (opts.clean === false ? 0 : 0x02) | (opts.will ? 0x04 | (opts.will.qos << 3) : 0);
-  return packet(0x10, Buffer.concat([str(opts.protocol ?? 'MQTT'), Buffer.from([4, flags]), u16(opts.keepalive ?? 60), str(clientId), will]));
+  const login = opts.username === undefined ? 0 : 0x80 | (opts.password === undefined ? 0 : 0x40);
+  const flags = (opts.clean === false ? 0 : 0x02) | (opts.will ? 0x04 | (opts.will.qos << 3) : 0) | login;
+  const credentials = [opts.username, opts.password].filter((s) => s !== undefined).map(str);
+  return packet(0x10, Buffer.concat([str(opts.protocol ?? 'MQTT'), Buffer.from([4, flags]), u16(opts.keepalive ?? 60), str(clientId), will, ...credentials]));
 }
 
 export function publishPacket(topic: string | Buffer, payload: Buffer | string, opts: { qos?: 0 | 1 | 2; messageId?: number; dup?: boolean } = {}): Buffer {

@@ -1,0 +1,28 @@
+/**
+ * Calls back when a file changes, whether it is rewritten in place or replaced by a rename
+ * (how `fleetwire users` and most editors save). Watching the directory rather than the file
+ * keeps working after a rename swaps the file's inode. Bursts of events are coalesced.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
+/** Events closer together than this are one change, ms. */
+const SETTLE_MS = 100;
+
+export function watchFile(file: string, onChange: () => void, onError: (err: Error) => void): () => void {
+  const name = basename(file);
+  let timer: NodeJS.Timeout | null = null;
+  const watcher: FSWatcher = watch(dirname(file), (_event, changed) => {
+    if (changed !== null && changed !== name) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = null;
+      onChange();
+    }, SETTLE_MS);
+  });
+  watcher.on('error', onError);
+  return () => {
+    if (timer) clearTimeout(timer);
+    watcher.close();
+  };
+}
