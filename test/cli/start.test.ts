@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
+import { addUsers } from '../../auth/index.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { stopAll, tempDir, waitFor } from '../support/hub.js';
 
@@ -52,6 +53,21 @@ describe('fleetwire CLI', () => {
       expect(code).toBe(0);
     } finally {
       if (hub.child.exitCode === null) hub.child.kill('SIGKILL');
+    }
+  });
+
+  it('reloads the users file on SIGHUP and says so', async () => {
+    const usersFile = join(tempDir(), 'users.json');
+    await addUsers(usersFile, [{ name: 'ada', role: 'admin', password: 'ada-pass' }]);
+    const hub = await startCli(['--users-file', usersFile]);
+    try {
+      await addUsers(usersFile, [{ name: 'd1', role: 'device', password: 'd1-pass' }]);
+      hub.child.kill('SIGHUP');
+      await waitFor(() => hub.stderr().includes('SIGHUP: reloaded'), 10_000, 'the reload message');
+      const d1 = await mqtt.connectAsync(hub.mqtt, { clientId: 'd1', username: 'd1', password: 'd1-pass', reconnectPeriod: 0 });
+      await d1.endAsync(true);
+    } finally {
+      hub.child.kill('SIGKILL');
     }
   });
 

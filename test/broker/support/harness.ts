@@ -8,6 +8,7 @@ import { type IClientOptions, type IConnackPacket, type MqttClient, connect, con
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { type Role, type UserStore, addUsers, loadUsers } from '../../../auth/index.js';
+import type { TopicPatterns } from '../../../auth/topic-patterns.js';
 import { type Broker, type BrokerOptions, createBroker } from '../../../broker/index.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
 import { rawClient } from './raw-client.js';
@@ -159,10 +160,10 @@ export async function metric(tb: TestBroker, name: string, labels: Record<string
 }
 
 /** A users store with these users (password = name + '-pw'), from a real users file in a temp dir. */
-export async function makeUsers(users: [string, Role][]): Promise<UserStore> {
+export async function makeUsers(users: [string, Role, TopicPatterns?][]): Promise<UserStore> {
   const dir = temp.make('fleetwire-users-');
   const file = join(dir, 'users.json');
-  await addUsers(file, users.map(([name, role]) => ({ name, role, password: passwordOf(name) })));
+  await addUsers(file, users.map(([name, role, patterns]) => ({ name, role, password: passwordOf(name), ...patterns })));
   return loadUsers(file);
 }
 
