@@ -3,10 +3,9 @@
  * when it changes. A login costs one scrypt on the thread pool, known user or not, unless the
  * same name and password were verified recently (login-cache.ts); any reload empties that cache.
  */
-import { DECOY_HASH, MAX_PASSWORD_LENGTH } from './password.js';
 import { createLoginCache } from './login-cache.js';
+import { DECOY_HASH, MAX_PASSWORD_LENGTH, verifyPassword } from './password.js';
 import { type StoredUser, type User, readUsersFile, readUsersFileAsync } from './users-file.js';
-import { verifyPassword } from './password.js';
 
 export interface UserStore {
   readonly file: string;
@@ -49,6 +48,7 @@ export function loadUsers(file: string): UserStore {
   let byName = index(readUsersFile(file));
   const cache = createLoginCache<User>();
   const listeners = new Set<() => void>();
+  let reloading: Promise<void> = Promise.resolve();
 
   const revalidate = (user: User): User | null => {
     const entry = byName.get(user.name);
@@ -72,10 +72,15 @@ export function loadUsers(file: string): UserStore {
     get: (name) => byName.get(name)?.user,
     list: () => [...byName.values()].map((e) => e.user).sort((a, b) => a.name.localeCompare(b.name)),
     revalidate,
-    async reload() {
-      byName = index(await readUsersFileAsync(file));
-      cache.clear();
-      for (const listener of listeners) listener();
+    reload() {
+      // One at a time, so a slow read of an older version never lands after a newer one.
+      const run = reloading.then(async () => {
+        byName = index(await readUsersFileAsync(file));
+        cache.clear();
+        for (const listener of listeners) listener();
+      });
+      reloading = run.catch(() => undefined);
+      return run;
     },
     onReload(listener) {
       listeners.add(listener);

@@ -8,7 +8,9 @@
  *    and all reconnect: the reconnect is what a network blip costs. Their hashes use scrypt N =
  *    `--fleet-cost`, because writing 10,000 default-cost hashes alone would take minutes here.
  * Throughout, `/healthz` is asked back to back; its slowest answer shows how long the hub's event
- * loop was held. The users file is written here with async scrypt in the file's own format.
+ * loop was held. The hub's own event-loop lag (prom-client's monitor, reset by each read of
+ * /metrics) tells a blocked loop from a loop that waited for a core on a busy machine. The users
+ * file is written here with async scrypt in the file's own format.
  */
 import { randomBytes, scrypt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -84,14 +86,24 @@ async function loginAll(port: number, names: string[], window: number): Promise<
   return { sockets, ms: performance.now() - t0, refused };
 }
 
+/** The hub's largest event-loop delay since the last read, ms. */
+async function loopLagMax(httpUrl: string): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  return 1000 * Number(/^fleetwire_process_nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1] ?? NaN);
+}
+
 async function phase(label: string, httpUrl: string, port: number, names: string[], window: number): Promise<Socket[]> {
+  for (let i = 0; i < 5; i++) await (await fetch(`${httpUrl}/healthz`)).arrayBuffer(); // a warm connection
+  await loopLagMax(httpUrl);
   const probe = probeHealth(httpUrl);
   await sleep(50);
   const { sockets, ms, refused } = await loginAll(port, names, window);
   const health = await probe.stop();
+  const lag = await loopLagMax(httpUrl);
   console.log(
     `${label.padEnd(34)} ${String(sockets.length).padStart(6)} accepted ${String(refused).padStart(4)} refused in ${(ms / 1000).toFixed(2).padStart(6)} s   ` +
-      `/healthz p50 ${quantile(health, 0.5).toFixed(1)} ms, p99 ${quantile(health, 0.99).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms (${health.length} asked)`,
+      `/healthz p50 ${quantile(health, 0.5).toFixed(1)} ms, p99 ${quantile(health, 0.99).toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms (${health.length} asked); ` +
+      `hub event-loop lag max ${lag.toFixed(0)} ms`,
   );
   return sockets;
 }

@@ -29,6 +29,8 @@ export interface Access {
   readonly sessions: Sessions;
   /** Why a request's Origin is refused, or null: no Origin, this host, or an allowed origin. */
   originProblem(req: IncomingMessage): string | null;
+  /** What a user who logged in earlier is now, after any reload of the users file; null when removed or its password changed. */
+  current(user: User): User | null;
   /** Checks origin, credentials and role, in that order. Fails with forbidden (403) or unauthorized (401). */
   check(req: IncomingMessage, url: URL, need: BrowserRole): Result<User>;
   /** A route handler that runs only for an allowed caller; cross-origin callers get CORS headers. */
@@ -100,6 +102,8 @@ export function createAccess(opts: AccessOptions): Access {
     return [...routes, ...[...methods].map(([path, set]): Route => ({ method: 'OPTIONS', path, handler: preflight([...set].join(', ')) }))];
   };
 
+  const current = (user: User): User | null => (opts.users ? opts.users.revalidate(user) : user);
+
   const check = (req: IncomingMessage, url: URL, need: BrowserRole): Result<User> => {
     const problem = originProblem(req);
     if (problem) return fail('forbidden', problem);
@@ -107,7 +111,7 @@ export function createAccess(opts: AccessOptions): Access {
     const token = tokenOf(req, url);
     const loggedIn = token === undefined ? undefined : sessions.user(token);
     // The users file may have been reloaded since the login: a removed user or a changed password ends the session.
-    const user = loggedIn && opts.users.revalidate(loggedIn);
+    const user = loggedIn && current(loggedIn);
     if (!user) {
       if (loggedIn && token !== undefined) sessions.delete(token);
       return fail('unauthorized', 'log in first: POST /api/login, then send the session cookie or a bearer token');
@@ -121,6 +125,7 @@ export function createAccess(opts: AccessOptions): Access {
     users: opts.users,
     originProblem,
     sessions,
+    current,
     check,
     withPreflight,
     guard: (need, handler) => (req, res, params, url) => {

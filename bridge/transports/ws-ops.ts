@@ -60,7 +60,10 @@ const HANDLERS: { [K in Op]: (s: WsSession, frame: FrameOf<K>, deps: TransportDe
     return ok(true);
   },
   command(s, frame, deps) {
-    if (s.user.role !== 'admin') return fail('forbidden', `sending commands needs the admin role; ${s.user.name} is ${s.user.role}`);
+    // Rights as they are now: the users file may have been reloaded since the socket opened.
+    const user = deps.access.current(s.user);
+    if (!user) return fail('unauthorized', `${s.user.name} no longer has this login; log in again`);
+    if (user.role !== 'admin') return fail('forbidden', `sending commands needs the admin role; ${user.name} is ${user.role}`);
     const sent = deps.commands.send({ device: frame.device, name: frame.name, args: frame.args, sender: s.sub.key });
     if (!sent.ok) return sent;
     s.send({ op: 'command', id: sent.value.id, status: sent.value.status });

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUsers, removeUser } from '../../auth/index.js';
 import { startHub, stopAll, tempDir, waitFor, type TestHub } from '../support/hub.js';
@@ -62,6 +63,30 @@ describe('reloading the users file', () => {
     await waitFor(async () => (await fetch(`${hub.httpUrl}/api/devices/d2`, { headers: { authorization: `Bearer ${ada}` } })).status === 200, 10_000, 'd2 in the registry');
     await d1.publishAsync('devices/d1/telemetry', '{"temperature":21}', { qos: 1 });
     expect(d1Closed).toBe(false);
+  });
+
+  it('applies a role taken away to a WebSocket opened before the reload', async () => {
+    await addUsers(usersFile, [{ name: 'ops', role: 'admin', password: 'ops-pass' }]);
+    await hub.reload();
+    const token = await login('ops', 'ops-pass');
+    const ws = new WebSocket(`${hub.httpUrl.replace(/^http/, 'ws')}/ws`, { headers: { authorization: `Bearer ${token}` } });
+    const frames: { op?: string; error?: string; status?: string }[] = [];
+    ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString()) as { op?: string }));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    try {
+      const command = JSON.stringify({ op: 'command', device: 'd1', name: 'led', args: { state: 'on' } });
+      ws.send(command);
+      await waitFor(() => frames.find((f) => f.op === 'command'), 10_000, 'the command to be accepted');
+      await addUsers(usersFile, [{ name: 'ops', role: 'viewer', password: 'ops-pass' }]);
+      await hub.reload();
+      ws.send(command);
+      const refused = await waitFor(() => frames.find((f) => f.op === 'error'), 10_000, 'the command to be refused');
+      expect(refused.error).toMatch(/needs the admin role; ops is viewer/);
+      expect(frames.filter((f) => f.op === 'command')).toHaveLength(1);
+      expect(ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      ws.terminate();
+    }
   });
 
   it('reload() refuses a bad file with its reason and keeps the users in force', async () => {
