@@ -26,7 +26,7 @@ async function answerBeforeClose(port: number, bytes: Buffer): Promise<Buffer> {
 
 describe('the per-client-id connect limit', () => {
   it('is not charged by failed or anonymous CONNECTs, so a stranger cannot lock a device out', async () => {
-    const tb = await startBroker({ users: makeUsers([['d1', 'device']]), limits: { connectsPerClientIdPerMinute: 3, authFailuresPerMinute: 100 } });
+    const tb = await startBroker({ users: await makeUsers([['d1', 'device']]), limits: { connectsPerClientIdPerMinute: 3, authFailuresPerMinute: 100 } });
     for (let i = 0; i < 5; i++) expect(await refusedCode(tb.url, { clientId: 'd1', username: 'd1', password: 'guess' })).toBe(BAD_CREDENTIALS);
     for (let i = 0; i < 5; i++) expect(await refusedCode(tb.url, { clientId: 'd1' })).toBe(NOT_AUTHORIZED);
     const device = await connectClient(tb.url, loginAs('d1', 'd1'));
@@ -35,7 +35,7 @@ describe('the per-client-id connect limit', () => {
   });
 
   it('still stops a device that reconnects in a loop', async () => {
-    const tb = await startBroker({ users: makeUsers([['d1', 'device']]), limits: { connectsPerClientIdPerMinute: 3 } });
+    const tb = await startBroker({ users: await makeUsers([['d1', 'device']]), limits: { connectsPerClientIdPerMinute: 3 } });
     for (let i = 0; i < 3; i++) await (await connectClient(tb.url, loginAs('d1', 'd1'))).endAsync();
     expect(await refusedCode(tb.url, loginAs('d1', 'd1'))).toBe(SERVER_UNAVAILABLE);
     expect(await metric(tb, 'fleetwire_mqtt_rejects_total', { reason: 'connect_rate' })).toBe(1);
@@ -44,7 +44,7 @@ describe('the per-client-id connect limit', () => {
 
 describe("a device's client id", () => {
   it('cannot be taken by a viewer, an admin or an anonymous client: the device stays connected and its will unfired', async () => {
-    const tb = await startBroker({ users: makeUsers([['d1', 'device'], ['vera', 'viewer'], ['ada', 'admin']]), allowAnonymous: true });
+    const tb = await startBroker({ users: await makeUsers([['d1', 'device'], ['vera', 'viewer'], ['ada', 'admin']]), allowAnonymous: true });
     const watcher = await connectClient(tb.url, loginAs('ada'));
     await watcher.subscribeAsync('devices/d1/status', { qos: 1 });
     const seen = inbox(watcher);
