@@ -2,9 +2,8 @@
  * Builds the whole hub from its parts and returns a handle with `close()`. The data flows one
  * way (STYLE.md): devices --MQTT--> broker --onPublish--> bridge ingest --> history and browsers.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { type UserStore, loadUsers } from '../auth/index.js';
@@ -18,8 +17,10 @@ import type { HubConfig } from './config.js';
 import { healthRoutes } from './health.js';
 import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
+import { packageRoot } from './package-info.js';
 import { staticRoutes } from './static-files.js';
 import { TRANSPORT_PATHS } from '../protocol/transports.js';
+import { readTlsFiles } from './tls-files.js';
 
 export interface FleetwireExtras {
   /** Where logs go; default: pino to stdout at config.logLevel. */
@@ -40,12 +41,8 @@ export interface Fleetwire {
   close(): Promise<void>;
 }
 
-/** dist/web beside the package.json this module belongs to, whether it runs from source or from dist/. */
-function defaultWebRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'dist', 'web');
-}
+/** dist/web beside the package.json this module belongs to. */
+const defaultWebRoot = (): string => join(packageRoot(), 'dist', 'web');
 
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
@@ -99,7 +96,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const bridge = await createBridge({ store, deliver, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
     cleanups.push(() => bridge.close());
 
-    const tlsFiles = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
+    const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey) : null;
     const startedBroker = await createBroker({
       host: config.host,
       port: config.mqttPort,
