@@ -3,7 +3,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { HUB_DEFAULTS, configProblem, type HubConfig } from '../server/config.js';
 import { type Fleetwire, createFleetwire } from '../server/create-fleetwire.js';
 import { applyConfigFile } from './config-file.js';
+import { showFleetProgress } from './fleet-progress.js';
 import { addLimitOptions, limitsFrom } from './limit-options.js';
+import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
 import { parseCount, parseDuration, parseOrigin, parsePort } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -44,7 +46,11 @@ function options(): Option[] {
       new Option('--fleet-interval <duration>', 'time between a demo device\'s readings').env('FLEETWIRE_FLEET_INTERVAL').argParser(parseDuration).default(d.fleetIntervalMs, '1s'),
       new Option('--fleet-credentials <file>', 'JSON file of demo device id → password, when a users file is in force').env('FLEETWIRE_FLEET_CREDENTIALS'),
     ),
-    ...group('Logs:', new Option('--log-level <level>', 'log level').env('FLEETWIRE_LOG_LEVEL').choices(LOG_LEVELS).default(d.logLevel)),
+    ...group(
+      'Logs:',
+      new Option('--log-level <level>', 'log level').env('FLEETWIRE_LOG_LEVEL').choices(LOG_LEVELS).default(d.logLevel),
+      new Option('--log-format <format>', 'pretty at a terminal and JSON lines otherwise (auto), or always one of them').env('FLEETWIRE_LOG_FORMAT').choices(LOG_FORMATS).default('auto'),
+    ),
   ];
 }
 
@@ -79,6 +85,7 @@ interface StartFlags {
   retention: number;
   redis?: string;
   logLevel: HubConfig['logLevel'];
+  logFormat: LogFormat;
 }
 
 /** A Redis URL with a host; commander prefixes the option's name to the message. */
@@ -164,11 +171,19 @@ export function startCommand(): Command {
     }
     let hub: Fleetwire;
     try {
-      hub = await createFleetwire(config);
+      hub = await createFleetwire(config, { logger: createLogger(config.logLevel, cmd.opts<StartFlags>().logFormat, process.stdout) });
     } catch (err) {
       cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
     }
     for (const line of hub.describe()) process.stderr.write(`${line}\n`);
+    if (hub.fleet) {
+      const started = Date.now();
+      showFleetProgress(hub.fleet, config.fleet, process.stderr);
+      hub.fleet.ready().then(
+        () => process.stderr.write(`fleet: all ${config.fleet} demo devices online in ${((Date.now() - started) / 1000).toFixed(1)} s\n`),
+        (err: unknown) => process.stderr.write(`fleet: ${(err as Error).message}\n`),
+      );
+    }
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) process.exit(1); // a second Ctrl-C does not wait
