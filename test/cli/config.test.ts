@@ -1,11 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { stopAll, tempDir } from '../support/hub.js';
 
 afterAll(stopAll);
+// Several CLI runs per test, each a Node start-up: slow on a loaded machine, never a timing assumption.
+vi.setConfig({ testTimeout: 120_000 });
 
 const EXAMPLE = fileURLToPath(new URL('../../fleetwire.example.yaml', import.meta.url));
 
