@@ -73,6 +73,8 @@ export interface Broker {
   readonly tlsAddress: AddressInfo | null;
   /** Handles an HTTP upgrade for MQTT over WebSocket (the HTTP server calls this for path /mqtt). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Swaps the MQTT-over-TLS certificate and key for new connections (a reload); no-op without TLS. */
+  setTls(files: { cert: Buffer; key: Buffer }): void;
   /** Publishes as the hub (clientId null): passes onPublish, then delivers. Resolves when delivered to Aedes; rejects a bad topic, an oversized payload, or a closed broker. */
   publish(topic: string, payload: Buffer | string, opts: HubPublishOptions): Promise<void>;
   /** Delivers to subscribers as the hub without passing onPublish: for messages the hook's owner has recorded already (commands). Rejects as publish does. */
@@ -207,6 +209,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     mqttAddress: running.mqttAddress,
     tlsAddress: running.tlsAddress,
     handleUpgrade: (req, socket, head) => running.handleUpgrade(req, socket, head),
+    setTls: (files) => running.setTls(files),
     async publish(topic, payload, opts) {
       const buf = checkHubPublish(topic, payload);
       await hook.fromHub({ topic, payload: buf, qos: opts.qos, retain: opts.retain ?? false, clientId: null });

@@ -31,6 +31,8 @@ export interface Listeners {
   readonly mqttAddress: AddressInfo;
   readonly tlsAddress: AddressInfo | null;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Swaps the TLS listener's certificate and key: new handshakes use them, open connections keep theirs. */
+  setTls(files: { cert: Buffer; key: Buffer }): void;
   /** Stops accepting, destroys every connection still open, and resolves once the servers have closed. */
   close(): Promise<void>;
 }
@@ -132,6 +134,9 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
       }
       req.socket.setNoDelay(true);
       wss.handleUpgrade(req, socket, head, (ws) => admit(createWebSocketStream(ws), 'ws', remote, req));
+    },
+    setTls(files) {
+      tls?.setSecureContext(files);
     },
     async close() {
       closing = true;

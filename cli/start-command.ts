@@ -197,6 +197,8 @@ export function startCommand(): Command {
         },
       );
     };
+    // The usual signal for "read your files again" (Mosquitto, nginx): the hub keeps running either way.
+    process.on('SIGHUP', () => hub.reload());
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
   });

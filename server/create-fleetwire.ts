@@ -38,6 +38,11 @@ export interface Fleetwire {
   readonly fleet: Fleet | null;
   /** Lines telling a person where everything listens. */
   describe(): string[];
+  /**
+   * Re-reads what can change without a restart (SIGHUP calls this): the TLS certificate and key,
+   * used by new connections. A part that fails to load is logged in one line and keeps what it had.
+   */
+  reload(): void;
   close(): Promise<void>;
 }
 
@@ -159,6 +164,18 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     });
     cleanups.push(() => http.close());
 
+    const reloadTls = (): void => {
+      if (!config.tlsCert || !config.tlsKey) return;
+      try {
+        const files = readTlsFiles(config.tlsCert, config.tlsKey);
+        startedBroker.setTls(files);
+        http.setTls(files);
+        logger.info({ cert: config.tlsCert }, 'TLS certificate reloaded');
+      } catch (err) {
+        logger.error(`TLS certificate not reloaded, the old one stays in use: ${(err as Error).message}`);
+      }
+    };
+
     const mqttsUrl = startedBroker.tlsAddress ? `mqtts://${host}:${startedBroker.tlsAddress.port}` : null;
     const httpUrl = http.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, `//${host}`);
     logger.info({ mqtt: mqttUrl, mqtts: mqttsUrl, http: httpUrl, db: config.dbFile, fleet: config.fleet, cluster: config.redis !== null }, 'listening');
@@ -179,6 +196,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         `  demo devices    ${config.fleet}`,
         'Press Ctrl-C to stop.',
       ],
+      reload: reloadTls,
       close: closeAll,
     };
   } catch (err) {

@@ -26,6 +26,8 @@ export interface HttpServerOptions {
 export interface HttpServer {
   readonly address: AddressInfo;
   readonly url: string;
+  /** Swaps the HTTPS certificate and key for new connections (a reload); no-op over plain HTTP. */
+  setTls(files: { cert: Buffer; key: Buffer }): void;
   close(): Promise<void>;
 }
 
@@ -58,7 +60,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       });
   };
 
-  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createHttpServer(onRequest);
+  const https = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : null;
+  const server: Server = https ?? createHttpServer(onRequest);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const handler = opts.upgrades[path];
@@ -90,6 +93,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   return {
     address,
     url: `${opts.tls ? 'https' : 'http'}://${host}:${address.port}`,
+    setTls: (files) => https?.setSecureContext(files),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
