@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import { type UserStore, loadUsers } from '../auth/index.js';
 import { type Broker, createBroker } from '../broker/index.js';
 import { type Bridge, createBridge } from '../bridge/index.js';
@@ -18,6 +18,7 @@ import { healthRoutes } from './health.js';
 import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
 import { packageRoot } from './package-info.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import { staticRoutes } from './static-files.js';
 import { TRANSPORT_PATHS } from '../protocol/transports.js';
 import { readTlsFiles } from './tls-files.js';
@@ -69,7 +70,7 @@ function readCredentials(file: string): FleetOptions['credentials'] {
 export async function createFleetwire(config: HubConfig, extras: FleetwireExtras = {}): Promise<Fleetwire> {
   const logger = extras.logger ?? pino({ level: config.logLevel, base: { app: 'fleetwire' } });
   const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: 'fleetwire_process_' });
+  registerProcessMetrics(metrics);
   const cleanups: (() => unknown)[] = [];
   const closeAll = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) {
