@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { packageInfo } from '../server/package-info.js';
 import { configCommand } from './config-command.js';
 import { fleetCommand } from './fleet-command.js';
+import { healthcheckCommand } from './healthcheck-command.js';
 import { startCommand } from './start-command.js';
 import { usersCommand } from './users-command.js';
 
@@ -22,6 +23,6 @@ const program = new Command('fleetwire')
   .version(packageInfo().version, '-V, --version', 'print the version')
   .addHelpText('after', EXAMPLES);
 program.commandsGroup('Run:').addCommand(startCommand()).addCommand(fleetCommand());
-program.commandsGroup('Manage:').addCommand(usersCommand()).addCommand(configCommand());
+program.commandsGroup('Manage:').addCommand(usersCommand()).addCommand(configCommand()).addCommand(healthcheckCommand());
 
 await program.parseAsync(process.argv);
