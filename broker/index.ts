@@ -40,6 +40,8 @@ export interface BrokerOptions {
   port: number;
   /** MQTT over TLS, when given. */
   tls?: { port: number; cert: Buffer; key: Buffer } | undefined;
+  /** MQTT over TCP sits behind a load balancer that sends a PROXY protocol v1/v2 header; default false. */
+  proxyProtocol?: boolean;
   /** The shared database; the broker's tables are prefixed `broker_`. */
   db: Db;
   /** null = no users file: anonymous clients, allowed only on loopback unless allowAnonymous. */
@@ -177,6 +179,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       port: opts.port,
       tls: opts.tls,
       limits,
+      proxyProtocol: opts.proxyProtocol ?? false,
       loopbackOnly: opts.users === null && !opts.allowAnonymous,
       logger,
       metrics,

@@ -19,7 +19,8 @@ export type RejectReason =
   | 'too_many_subscriptions'
   | 'queue_full'
   | 'login_rate'
-  | 'tls_handshake';
+  | 'tls_handshake'
+  | 'proxy_header';
 
 export interface BrokerMetrics {
   connections: Gauge<'transport'>;

@@ -24,6 +24,7 @@ function options(): Option[] {
       new Option('--tls-port <port>', 'MQTT over TLS (only with --tls-cert and --tls-key)').env('FLEETWIRE_TLS_PORT').argParser(parsePort).default(d.tlsPort),
       new Option('--tls-cert <file>', 'PEM certificate: turns on MQTT over TLS and HTTPS').env('FLEETWIRE_TLS_CERT'),
       new Option('--tls-key <file>', 'PEM private key for --tls-cert').env('FLEETWIRE_TLS_KEY'),
+      new Option('--mqtt-proxy-protocol', 'MQTT over TCP is behind a load balancer sending a PROXY protocol v1/v2 header; logs and limits use the address in it (env FLEETWIRE_MQTT_PROXY_PROTOCOL=1)').default(false),
     ),
     ...group(
       'Access:',
@@ -73,6 +74,7 @@ interface StartFlags {
   tlsPort: number;
   tlsCert?: string;
   tlsKey?: string;
+  mqttProxyProtocol: boolean;
   db: string;
   usersFile?: string;
   allowAnonymous: boolean;
@@ -117,6 +119,7 @@ export function toConfig(f: StartFlags): HubConfig {
     tlsPort: f.tlsPort,
     tlsCert: f.tlsCert ?? null,
     tlsKey: f.tlsKey ?? null,
+    mqttProxyProtocol: f.mqttProxyProtocol,
     dbFile: f.db,
     usersFile: f.usersFile ?? null,
     allowAnonymous: f.allowAnonymous,
@@ -146,9 +149,12 @@ export function addStartOptions(cmd: Command): Command {
  * `given`, when passed, receives the text of every value taken from the file.
  */
 export function resolveStartConfig(cmd: Command, env: NodeJS.ProcessEnv, given?: Map<string, string>): HubConfig {
-  const anonymous = env.FLEETWIRE_ALLOW_ANONYMOUS;
-  if (anonymous !== undefined && cmd.getOptionValueSource('allowAnonymous') !== 'cli') {
-    cmd.setOptionValueWithSource('allowAnonymous', envSwitch('FLEETWIRE_ALLOW_ANONYMOUS', anonymous), 'env');
+  // Switches read their variable here, not through commander (see options()).
+  for (const option of cmd.options.filter((o) => o.isBoolean() && o.long !== '--help')) {
+    const name = option.attributeName();
+    const variable = `FLEETWIRE_${(option.long ?? '').slice(2).replace(/-/g, '_').toUpperCase()}`;
+    const value = env[variable];
+    if (value !== undefined && cmd.getOptionValueSource(name) !== 'cli') cmd.setOptionValueWithSource(name, envSwitch(variable, value), 'env');
   }
   const file = cmd.getOptionValue('config') as string | undefined;
   if (file !== undefined) for (const [name, text] of applyConfigFile(cmd, file)) given?.set(name, text);

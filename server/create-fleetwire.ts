@@ -107,6 +107,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       host: config.host,
       port: config.mqttPort,
       tls: tlsFiles ? { port: config.tlsPort, ...tlsFiles } : undefined,
+      proxyProtocol: config.mqttProxyProtocol,
       db,
       users,
       allowAnonymous: config.allowAnonymous,
