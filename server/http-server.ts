@@ -51,7 +51,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
     const match = router.match(req.method ?? 'GET', url.pathname);
     if (match === null) return sendError(res, 'not_found', `no such endpoint: ${req.method} ${url.pathname}`);
-    if (match === 'method') return sendError(res, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+    if (match === 'method') {
+      res.setHeader('allow', router.allowed(url.pathname).join(', '));
+      return sendError(res, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+    }
     Promise.resolve()
       .then(() => match.handler(req, res, match.params, url))
       .catch((err: unknown) => {
