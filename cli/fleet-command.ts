@@ -142,7 +142,7 @@ export function fleetCommand(): Command {
   for (const option of options()) cmd.addOption(option);
   return cmd.action(async (flags: FleetFlags) => {
     const say = (line: string): boolean => process.stderr.write(`${line}\n`);
-    const logger = createLogger(flags.logLevel, flags.logFormat, process.stderr);
+    const logger = await createLogger(flags.logLevel, flags.logFormat, process.stderr);
     let fleet: Fleet;
     let server: Server | null = null;
     try {

@@ -177,7 +177,7 @@ export function startCommand(): Command {
     }
     let hub: Fleetwire;
     try {
-      hub = await createFleetwire(config, { logger: createLogger(config.logLevel, cmd.opts<StartFlags>().logFormat, process.stdout) });
+      hub = await createFleetwire(config, { logger: await createLogger(config.logLevel, cmd.opts<StartFlags>().logFormat, process.stdout) });
     } catch (err) {
       cmd.error(`error: ${(err as Error).message}`, { exitCode: 1 });
     }

@@ -5,9 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CLI, spawnCli } from '../support/cli.js';
 import { startHub, stopAll, tempDir, waitFor } from '../support/hub.js';
+
+// Hubs with a fleet, started as a person would: slow on a loaded machine, never a timing assumption.
+vi.setConfig({ testTimeout: 120_000 });
 
 const stops: (() => void)[] = [];
 afterAll(async () => {
