@@ -72,7 +72,9 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
   const metrics = new Registry();
   registerProcessMetrics(metrics);
   const cleanups: (() => unknown)[] = [];
+  let stopping = false;
   const closeAll = async (): Promise<void> => {
+    stopping = true; // /readyz answers 503 from here on, while HTTP still serves
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
         await cleanup();
@@ -101,6 +103,10 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
     const bridge = await createBridge({ store, deliver, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
     cleanups.push(() => bridge.close());
+    // HTTP closes after the fleet and the broker (cleanups run in reverse): a load balancer sees
+    // /readyz turn 503 first, and browsers still get the devices' offline statuses.
+    let closeHttp: () => Promise<void> = async () => {};
+    cleanups.push(() => closeHttp());
 
     const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey) : null;
     const startedBroker = await createBroker({
@@ -150,6 +156,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
             broker: () => startedBroker.listening(),
             database: () => db.open,
             history: () => store.health().writable,
+            running: () => !stopping,
             ...(config.redis ? { redis: () => bridge.ready() && startedBroker.sharedStateReady() } : {}),
           },
           metrics,
@@ -164,7 +171,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       },
       logger,
     });
-    cleanups.push(() => http.close());
+    closeHttp = () => http.close();
 
     const reloadTls = (): void => {
       if (!config.tlsCert || !config.tlsKey) return;
