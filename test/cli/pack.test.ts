@@ -51,7 +51,7 @@ describe('the packed package', () => {
     const packed = await run('npm', ['pack', '--json', '--pack-destination', out], { cwd: copy, maxBuffer: 8 << 20 });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
     const files = info.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/server/create-hub.js', 'dist/web/index.html', 'dist/web/app.js', 'fleetwire.example.yaml', 'README.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/server/create-fleetwire.js', 'dist/web/index.html', 'dist/web/app.js', 'fleetwire.example.yaml', 'README.md', 'package.json']));
     expect(files.filter((f) => /^(test|bench|web|scripts)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
 
     const app = tempDir('fleetwire-app-');
