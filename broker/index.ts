@@ -41,6 +41,8 @@ export interface BrokerOptions {
   port: number;
   /** MQTT over TLS, when given. */
   tls?: { port: number; cert: Buffer; key: Buffer } | undefined;
+  /** MQTT over TCP sits behind a load balancer that sends a PROXY protocol v1/v2 header; default false. */
+  proxyProtocol?: boolean;
   /** The shared database; the broker's tables are prefixed `broker_`. */
   db: Db;
   /** null = no users file: anonymous clients, allowed only on loopback unless allowAnonymous. Each reload of the store is applied to the clients connected (session-reviewer.ts). */
@@ -74,6 +76,8 @@ export interface Broker {
   readonly tlsAddress: AddressInfo | null;
   /** Handles an HTTP upgrade for MQTT over WebSocket (the HTTP server calls this for path /mqtt). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Swaps the MQTT-over-TLS certificate and key for new connections (a reload); no-op without TLS. */
+  setTls(files: { cert: Buffer; key: Buffer }): void;
   /** Publishes as the hub (clientId null): passes onPublish, then delivers. Resolves when delivered to Aedes; rejects a bad topic, an oversized payload, or a closed broker. */
   publish(topic: string, payload: Buffer | string, opts: HubPublishOptions): Promise<void>;
   /** Delivers to subscribers as the hub without passing onPublish: for messages the hook's owner has recorded already (commands). Rejects as publish does. */
@@ -178,6 +182,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       port: opts.port,
       tls: opts.tls,
       limits,
+      proxyProtocol: opts.proxyProtocol ?? false,
       loopbackOnly: opts.users === null && !opts.allowAnonymous,
       logger,
       metrics,
@@ -211,6 +216,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     mqttAddress: running.mqttAddress,
     tlsAddress: running.tlsAddress,
     handleUpgrade: (req, socket, head) => running.handleUpgrade(req, socket, head),
+    setTls: (files) => running.setTls(files),
     async publish(topic, payload, opts) {
       const buf = checkHubPublish(topic, payload);
       await hook.fromHub({ topic, payload: buf, qos: opts.qos, retain: opts.retain ?? false, clientId: null });

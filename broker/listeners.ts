@@ -13,12 +13,15 @@ import type { BrokerLimits } from './limits.js';
 import { isLoopback } from './loopback.js';
 import type { BrokerMetrics, Transport } from './metrics.js';
 import { PacketGuard } from './packet-guard.js';
+import { readProxyHeader } from './proxy-protocol.js';
 
 export interface ListenerOptions {
   host: string;
   port: number;
   tls: { port: number; cert: Buffer; key: Buffer } | undefined;
   limits: BrokerLimits;
+  /** MQTT over TCP expects a PROXY protocol v1/v2 header first and takes the client's address from it. */
+  proxyProtocol: boolean;
   /** Anonymous access rests on loopback only: refuse WebSocket upgrades that arrive on any other address. */
   loopbackOnly: boolean;
   logger: Logger;
@@ -31,6 +34,8 @@ export interface Listeners {
   readonly mqttAddress: AddressInfo;
   readonly tlsAddress: AddressInfo | null;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Swaps the TLS listener's certificate and key: new handshakes use them, open connections keep theirs. */
+  setTls(files: { cert: Buffer; key: Buffer }): void;
   /** Stops accepting, destroys every connection still open, and resolves once the servers have closed. */
   close(): Promise<void>;
 }
@@ -89,7 +94,20 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     opts.accept(guard, req);
   };
 
-  const tcp = createServer(SOCKET_OPTIONS, (socket: Socket) => admit(socket, 'tcp', socket.remoteAddress ?? 'unknown'));
+  const behindProxy = (socket: Socket): void => {
+    readProxyHeader(socket, limits.connectTimeoutMs).then(
+      (source) => {
+        admit(socket, 'tcp', source ?? socket.remoteAddress ?? 'unknown');
+        socket.resume();
+      },
+      (err: Error) => {
+        metrics.rejects.inc({ reason: 'proxy_header' });
+        logger.warn({ remote: socket.remoteAddress, err: err.message }, 'connection refused: bad PROXY protocol header');
+        socket.destroy();
+      },
+    );
+  };
+  const tcp = createServer(SOCKET_OPTIONS, (socket: Socket) => (opts.proxyProtocol ? behindProxy(socket) : admit(socket, 'tcp', socket.remoteAddress ?? 'unknown')));
   const mqttAddress = await listen(tcp, opts.port, opts.host);
 
   let tlsAddress: AddressInfo | null = null;
@@ -132,6 +150,9 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
       }
       req.socket.setNoDelay(true);
       wss.handleUpgrade(req, socket, head, (ws) => admit(createWebSocketStream(ws), 'ws', remote, req));
+    },
+    setTls(files) {
+      tls?.setSecureContext(files);
     },
     async close() {
       closing = true;

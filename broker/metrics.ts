@@ -20,7 +20,8 @@ export type RejectReason =
   | 'queue_full'
   | 'login_rate'
   | 'tls_handshake'
-  | 'access_revoked';
+  | 'access_revoked'
+  | 'proxy_header';
 
 export interface BrokerMetrics {
   connections: Gauge<'transport'>;

@@ -10,7 +10,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { pino } from 'pino';
 import { sendError } from '../http/respond.js';
 import { Router } from '../http/router.js';
 import {
@@ -26,6 +25,8 @@ import {
   parsePasswords,
   passwordCredentials,
 } from '../devices/index.js';
+import { showFleetProgress } from './fleet-progress.js';
+import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
 import { parseCount, parseDuration, parsePort } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -43,6 +44,7 @@ interface FleetFlags {
   credentials?: string;
   controlPort?: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: LogFormat;
 }
 
 const wholeNumber = (min: number, max: number) => (value: string): number => {
@@ -103,6 +105,7 @@ function options(): Option[] {
     new Option('--credentials <file>', 'JSON file of device id → password; each device logs in as its id').env('FLEETWIRE_FLEET_CREDENTIALS'),
     new Option('--control-port <port>', 'serve the fault control API on 127.0.0.1:<port> (0 picks a free one)').env('FLEETWIRE_FLEET_CONTROL_PORT').argParser(parsePort),
     new Option('--log-level <level>', 'log level').env('FLEETWIRE_FLEET_LOG_LEVEL').choices(LOG_LEVELS).default('info'),
+    new Option('--log-format <format>', 'pretty at a terminal and JSON lines otherwise (auto), or always one of them').env('FLEETWIRE_FLEET_LOG_FORMAT').choices(LOG_FORMATS).default('auto'),
   ];
 }
 
@@ -139,7 +142,7 @@ export function fleetCommand(): Command {
   for (const option of options()) cmd.addOption(option);
   return cmd.action(async (flags: FleetFlags) => {
     const say = (line: string): boolean => process.stderr.write(`${line}\n`);
-    const logger = pino({ level: flags.logLevel, base: { app: 'fleetwire' } }, pino.destination(2));
+    const logger = await createLogger(flags.logLevel, flags.logFormat, process.stderr);
     let fleet: Fleet;
     let server: Server | null = null;
     try {
@@ -181,10 +184,12 @@ export function fleetCommand(): Command {
       say(`control: http://127.0.0.1:${(server?.address() as AddressInfo).port}/api/fleet`);
     }
     say(`fleet: ${flags.count} devices connecting to ${flags.broker} (seed ${flags.seed})`);
+    const stopProgress = showFleetProgress(fleet, flags.count, process.stderr);
     let stopping = false;
     const onSignal = (signal: string): void => {
       if (stopping) process.exit(1); // a second Ctrl-C does not wait
       stopping = true;
+      stopProgress();
       say(`${signal}: disconnecting ${flags.count} devices…`);
       void stop(0);
     };

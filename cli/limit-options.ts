@@ -43,7 +43,15 @@ const envName = (name: string): string => `FLEETWIRE_${name.toUpperCase().replac
 const attribute = (name: string): string => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 export function addLimitOptions(cmd: Command): Command {
-  for (const f of LIMIT_FLAGS) cmd.addOption(new Option(`--${f.name} <${f.arg}>`, `${f.what} (default: ${f.shown})`).env(envName(f.name)).argParser(f.parse));
+  for (const f of LIMIT_FLAGS) {
+    const option = new Option(`--${f.name} <${f.arg}>`, `${f.what} (default: ${f.shown})`)
+      .env(envName(f.name))
+      .argParser(f.parse)
+      // Left unset, the broker's own default applies; this text is what `config check` shows for it.
+      .default(undefined, f.shown)
+      .helpGroup('Broker limits:');
+    cmd.addOption(option);
+  }
   return cmd;
 }
 

@@ -41,6 +41,18 @@ export class Router {
     }
     return pathMatched ? 'method' : null;
   }
+
+  /** The methods some route serves on this path, for the `Allow` header of a 405 (RFC 9110 §15.5.6); HEAD wherever GET is. */
+  allowed(pathname: string): string[] {
+    const segments = pathname.split('/');
+    const methods = new Set<string>();
+    for (const { route, parts } of this.compiled) {
+      if (!matchParts(parts, segments)) continue;
+      methods.add(route.method);
+      if (route.method === 'GET') methods.add('HEAD');
+    }
+    return [...methods];
+  }
 }
 
 function matchParts(parts: string[], segments: string[]): Params | null {

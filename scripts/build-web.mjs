@@ -7,7 +7,8 @@
  * the same moment reads either the old build or the new one, never half of one.
  */
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { pid, stdout } from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,17 @@ const result = await build({
 
 cpSync(join(root, 'web', 'public'), staging, { recursive: true });
 cpSync(join(root, 'node_modules', 'uplot', 'dist', 'uPlot.min.css'), join(staging, 'uPlot.min.css'));
+
+// Precompressed beside each text file, so the hub serves gzip and brotli without compressing per request.
+for (const entry of readdirSync(staging, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !/\.(js|css|html|svg|map|json|txt|webmanifest)$/.test(entry.name)) continue;
+  const file = join(entry.parentPath, entry.name);
+  const body = readFileSync(file);
+  const br = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
+  const gz = gzipSync(body, { level: 9 });
+  if (br.length < body.length) writeFileSync(`${file}.br`, br);
+  if (gz.length < body.length) writeFileSync(`${file}.gz`, gz);
+}
 
 if (existsSync(out)) renameSync(out, retired);
 renameSync(staging, out);

@@ -16,6 +16,8 @@ export interface HubConfig {
   /** PEM files; both or neither. */
   tlsCert: string | null;
   tlsKey: string | null;
+  /** MQTT over TCP expects a PROXY protocol v1/v2 header on every connection (behind HAProxy, an NLB, …) and logs and limits by the address in it. */
+  mqttProxyProtocol: boolean;
   /** The SQLite file holding history and broker state. */
   dbFile: string;
   /** The users file; null: no users (anonymous access, loopback only). */
@@ -49,6 +51,7 @@ export const HUB_DEFAULTS: HubConfig = {
   tlsPort: 8883,
   tlsCert: null,
   tlsKey: null,
+  mqttProxyProtocol: false,
   dbFile: './data/fleetwire.db',
   usersFile: null,
   allowAnonymous: false,

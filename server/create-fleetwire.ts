@@ -2,11 +2,10 @@
  * Builds the whole hub from its parts and returns a handle with `close()`. The data flows one
  * way (STYLE.md): devices --MQTT--> broker --onPublish--> bridge ingest --> history and browsers.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import { type UserStore, loadUsers } from '../auth/index.js';
 import { type Broker, createBroker } from '../broker/index.js';
 import { type Bridge, createBridge } from '../bridge/index.js';
@@ -19,8 +18,11 @@ import { watchFile } from './file-watch.js';
 import { healthRoutes } from './health.js';
 import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
+import { packageRoot } from './package-info.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import { staticRoutes } from './static-files.js';
 import { TRANSPORT_PATHS } from '../protocol/transports.js';
+import { readTlsFiles } from './tls-files.js';
 
 export interface FleetwireExtras {
   /** Where logs go; default: pino to stdout at config.logLevel. */
@@ -39,20 +41,18 @@ export interface Fleetwire {
   /** Lines telling a person where everything listens. */
   describe(): string[];
   /**
-   * Rereads the users file (also done by itself when the file changes): clients still allowed
-   * stay connected with their new rights, the others are disconnected. A bad file is refused
-   * with its reason and the users in force stay.
+   * Re-reads what can change without a restart (SIGHUP calls this): the TLS certificate and key,
+   * used by new connections (a pair that fails to load is logged in one line and the old one
+   * stays), and the users file (also reread by itself when it changes): clients still allowed
+   * stay connected with their new rights, the others are disconnected. A bad users file is
+   * refused with its reason and the users in force stay.
    */
   reload(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** dist/web beside the package.json this module belongs to, whether it runs from source or from dist/. */
-function defaultWebRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'dist', 'web');
-}
+/** dist/web beside the package.json this module belongs to. */
+const defaultWebRoot = (): string => join(packageRoot(), 'dist', 'web');
 
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
@@ -74,9 +74,11 @@ function readCredentials(file: string): FleetOptions['credentials'] {
 export async function createFleetwire(config: HubConfig, extras: FleetwireExtras = {}): Promise<Fleetwire> {
   const logger = extras.logger ?? pino({ level: config.logLevel, base: { app: 'fleetwire' } });
   const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: 'fleetwire_process_' });
+  registerProcessMetrics(metrics);
   const cleanups: (() => unknown)[] = [];
+  let stopping = false;
   const closeAll = async (): Promise<void> => {
+    stopping = true; // /readyz answers 503 from here on, while HTTP still serves
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
         await cleanup();
@@ -105,12 +107,17 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
     const bridge = await createBridge({ store, deliver, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
     cleanups.push(() => bridge.close());
+    // HTTP closes after the fleet and the broker (cleanups run in reverse): a load balancer sees
+    // /readyz turn 503 first, and browsers still get the devices' offline statuses.
+    let closeHttp: () => Promise<void> = async () => {};
+    cleanups.push(() => closeHttp());
 
-    const tlsFiles = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
+    const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey) : null;
     const startedBroker = await createBroker({
       host: config.host,
       port: config.mqttPort,
       tls: tlsFiles ? { port: config.tlsPort, ...tlsFiles } : undefined,
+      proxyProtocol: config.mqttProxyProtocol,
       db,
       users,
       allowAnonymous: config.allowAnonymous,
@@ -153,6 +160,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
             broker: () => startedBroker.listening(),
             database: () => db.open,
             history: () => store.health().writable,
+            running: () => !stopping,
             ...(config.redis ? { redis: () => bridge.ready() && startedBroker.sharedStateReady() } : {}),
           },
           metrics,
@@ -167,9 +175,22 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       },
       logger,
     });
-    cleanups.push(() => http.close());
+    closeHttp = () => http.close();
+
+    const reloadTls = (): void => {
+      if (!config.tlsCert || !config.tlsKey) return;
+      try {
+        const files = readTlsFiles(config.tlsCert, config.tlsKey);
+        startedBroker.setTls(files);
+        http.setTls(files);
+        logger.info({ cert: config.tlsCert }, 'TLS certificate reloaded');
+      } catch (err) {
+        logger.error(`TLS certificate not reloaded, the old one stays in use: ${(err as Error).message}`);
+      }
+    };
 
     const reload = async (): Promise<void> => {
+      reloadTls();
       if (!users) return;
       await users.reload();
       logger.info({ file: users.file, users: users.list().length }, 'users file reloaded');

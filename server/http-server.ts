@@ -26,6 +26,8 @@ export interface HttpServerOptions {
 export interface HttpServer {
   readonly address: AddressInfo;
   readonly url: string;
+  /** Swaps the HTTPS certificate and key for new connections (a reload); no-op over plain HTTP. */
+  setTls(files: { cert: Buffer; key: Buffer }): void;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
     const match = router.match(req.method ?? 'GET', url.pathname);
     if (match === null) return sendError(res, 'not_found', `no such endpoint: ${req.method} ${url.pathname}`);
-    if (match === 'method') return sendError(res, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+    if (match === 'method') {
+      res.setHeader('allow', router.allowed(url.pathname).join(', '));
+      return sendError(res, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+    }
     Promise.resolve()
       .then(() => match.handler(req, res, match.params, url))
       .catch((err: unknown) => {
@@ -58,7 +63,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       });
   };
 
-  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createHttpServer(onRequest);
+  const https = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : null;
+  const server: Server = https ?? createHttpServer(onRequest);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const handler = opts.upgrades[path];
@@ -90,6 +96,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   return {
     address,
     url: `${opts.tls ? 'https' : 'http'}://${host}:${address.port}`,
+    setTls: (files) => https?.setSecureContext(files),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

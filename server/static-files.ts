@@ -1,8 +1,11 @@
 /**
  * Serves the built dashboard (dist/web). The file list is read once at start-up, so a request
  * path can only ever name a file that was there: no path traversal, no stat per request.
+ * Each file goes out as the build's brotli or gzip copy when the client takes it, with an ETag
+ * per representation so a revalidation costs a 304 (RFC 9110 §8.8.3, §13.1.2).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError } from '../http/respond.js';
@@ -25,9 +28,64 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-interface Asset {
+type Coding = 'br' | 'gzip' | 'identity';
+
+interface Representation {
   body: Buffer;
+  etag: string;
+}
+
+interface Asset {
   type: string;
+  /** identity always; br and gzip when the build wrote `<file>.br` / `<file>.gz`. */
+  codings: Partial<Record<Coding, Representation>> & { identity: Representation };
+}
+
+/** Brotli first, then gzip; the suffix keeps each coding's ETag distinct. */
+const PREFERENCE: readonly Coding[] = ['br', 'gzip'];
+const SUFFIX: Record<Coding, string> = { br: '.br', gzip: '.gz', identity: '' };
+
+function representation(body: Buffer, coding: Coding, hash: string): Representation {
+  return { body, etag: `"${hash}${coding === 'identity' ? '' : `-${coding}`}"` };
+}
+
+function loadAsset(file: string, type: string): Asset {
+  const body = readFileSync(file);
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 22);
+  const codings: Asset['codings'] = { identity: representation(body, 'identity', hash) };
+  for (const coding of PREFERENCE) {
+    if (existsSync(file + SUFFIX[coding])) codings[coding] = representation(readFileSync(file + SUFFIX[coding]), coding, hash);
+  }
+  return { type, codings };
+}
+
+/** The codings the client accepts, from Accept-Encoding (RFC 9110 §12.5.3); q=0 refuses one. */
+function accepted(header: string | undefined): Set<string> {
+  const codings = new Set<string>();
+  for (const item of (header ?? '').split(',')) {
+    const [name = '', ...params] = item.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    if (name && (q === undefined || Number(q) > 0)) codings.add(name);
+  }
+  return codings;
+}
+
+function choose(asset: Asset, acceptEncoding: string | undefined): [Coding, Representation] {
+  const ok = accepted(acceptEncoding);
+  for (const coding of PREFERENCE) {
+    const rep = asset.codings[coding];
+    if (rep && (ok.has(coding) || ok.has('*'))) return [coding, rep];
+  }
+  return ['identity', asset.codings.identity];
+}
+
+/** If-None-Match holds this ETag, or `*` (weak comparison, RFC 9110 §13.1.2). */
+function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
 }
 
 /** Page paths that are not file names. */
@@ -52,7 +110,7 @@ export function loadAssets(root: string): Map<string, Asset> {
   if (!exists) return assets;
   for (const file of listFiles(root)) {
     const type = TYPES[extname(file)];
-    if (type) assets.set(`/${relative(root, file).split(sep).join('/')}`, { body: readFileSync(file), type });
+    if (type) assets.set(`/${relative(root, file).split(sep).join('/')}`, loadAsset(file, type));
   }
   return assets;
 }
@@ -64,13 +122,25 @@ function serve(assets: Map<string, Asset>, req: IncomingMessage, res: ServerResp
     else sendError(res, 'not_found', `no such page: ${url.pathname}`);
     return;
   }
-  res.writeHead(200, {
-    'content-type': asset.type,
-    'content-length': asset.body.length,
-    'content-security-policy': DASHBOARD_CSP,
+  const [coding, rep] = choose(asset, req.headers['accept-encoding']);
+  const headers: Record<string, string | number> = {
+    etag: rep.etag,
+    vary: 'Accept-Encoding',
     'cache-control': asset.type.startsWith('text/html') ? 'no-cache' : 'public, max-age=300',
+    'content-security-policy': DASHBOARD_CSP,
+  };
+  if (notModified(req.headers['if-none-match'], rep.etag)) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, {
+    ...headers,
+    'content-type': asset.type,
+    'content-length': rep.body.length,
+    ...(coding === 'identity' ? {} : { 'content-encoding': coding }),
   });
-  res.end(req.method === 'HEAD' ? undefined : asset.body);
+  res.end(req.method === 'HEAD' ? undefined : rep.body);
 }
 
 /** GET routes for the pages and for every file of the built dashboard. */

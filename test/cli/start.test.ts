@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,22 @@ describe('fleetwire CLI', () => {
     const run = await runCli([...args, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: fleetwire/m);
+  });
+
+  it('--version prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const run = await runCli([flag]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(`${pkg.version}\n`);
+    }
+  });
+
+  it('start --help groups its options and ends with examples', async () => {
+    const run = await runCli(['start', '--help']);
+    const headings = run.stdout.split('\n').filter((line) => /^[A-Z][a-z ]+:$/.test(line));
+    expect(headings).toEqual(['Listeners:', 'Access:', 'Storage and commands:', 'Demo fleet:', 'Logs:', 'Broker limits:', 'Options:', 'Examples:']);
+    expect(run.stdout).toMatch(/\$ fleetwire start --config /);
   });
 
   it('a bad flag stops start-up with one line naming the option', async () => {
@@ -85,6 +102,28 @@ describe('fleetwire CLI', () => {
       await again.endAsync(true);
     } finally {
       await client.endAsync(true);
+      hub.child.kill('SIGKILL');
+    }
+  });
+
+  it('start --config takes options from the file', async () => {
+    const config = join(tempDir(), 'fleetwire.yaml');
+    writeFileSync(config, 'max-topic-levels: 2\n');
+    const hub = await startCli(['--config', config]);
+    const watcher = await mqtt.connectAsync(hub.mqtt, { reconnectPeriod: 0 });
+    const publisher = await mqtt.connectAsync(hub.mqtt, { reconnectPeriod: 0 });
+    try {
+      const seen: string[] = [];
+      watcher.on('message', (topic) => seen.push(topic));
+      await watcher.subscribeAsync('#');
+      await publisher.publishAsync('a/b', 'two levels', { qos: 1 });
+      await waitFor(() => seen.includes('a/b'), 10_000, 'the two-level message');
+      const dropped = new Promise<void>((resolve) => publisher.once('close', () => resolve()));
+      publisher.publish('a/b/c', 'three levels'); // over the file's limit: the client is dropped
+      await dropped;
+      expect(seen).not.toContain('a/b/c');
+    } finally {
+      await Promise.all([watcher.endAsync(true), publisher.endAsync(true)]);
       hub.child.kill('SIGKILL');
     }
   });

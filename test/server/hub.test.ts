@@ -30,7 +30,7 @@ describe('the hub process', () => {
     const res = await get('/metrics');
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
-    for (const name of ['fleetwire_process_', 'fleetwire_mqtt_connections', 'fleetwire_mqtt_messages_received_total', 'fleetwire_mqtt_auth_failures_total', 'fleetwire_bridge_messages_total', 'fleetwire_history_commits_total']) expect(text).toContain(name);
+    for (const name of ['process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds', 'fleetwire_mqtt_connections', 'fleetwire_mqtt_messages_received_total', 'fleetwire_mqtt_auth_failures_total', 'fleetwire_bridge_messages_total', 'fleetwire_history_commits_total']) expect(text).toContain(name);
     const messagesIn = /^fleetwire_mqtt_messages_received_total(?:\{[^}]*\})? (\d+)/m.exec(text);
     expect(Number(messagesIn?.[1])).toBeGreaterThanOrEqual(1);
   });
