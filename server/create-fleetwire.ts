@@ -19,7 +19,6 @@ import { healthRoutes } from './health.js';
 import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
 import { staticRoutes } from './static-files.js';
-import { TRANSPORT_PATHS } from '../protocol/transports.js';
 
 export interface FleetwireExtras {
   /** Where logs go; default: pino to stdout at config.logLevel. */
@@ -94,9 +93,10 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       return broker;
     };
     const deliver = async (topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> => liveBroker().deliver(topic, payload, { qos });
+    const publish = async (topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> => liveBroker().publish(topic, payload, { qos });
     // In a cluster, Redis orders every node's messages and each node's store is a full replica.
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
-    const bridge = await createBridge({ store, deliver, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
+    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
     cleanups.push(() => bridge.close());
 
     const tlsFiles = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
@@ -156,7 +156,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       ],
       upgrades: {
         '/mqtt': (req, socket, head) => startedBroker.handleUpgrade(req, socket, head),
-        [TRANSPORT_PATHS.ws]: (req, socket, head) => bridge.handleUpgrade(req, socket, head),
+        ...bridge.upgrades(),
       },
       logger,
     });
@@ -178,6 +178,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         `  MQTT            ${mqttUrl}`,
         ...(mqttsUrl ? [`  MQTT over TLS   ${mqttsUrl}`] : []),
         `  MQTT over WS    ${httpUrl.replace(/^http/, 'ws')}/mqtt`,
+        `  STOMP           ${httpUrl.replace(/^http/, 'ws')}/stomp  (SockJS: ${httpUrl}/sockjs)`,
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,
         'Press Ctrl-C to stop.',
