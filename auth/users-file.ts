@@ -32,7 +32,7 @@ interface UsersFile {
   users: StoredUser[];
 }
 
-const USER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+export const USER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
 /** A users file is small; refusing a huge one keeps a wrong path from eating memory. */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 

@@ -1,13 +1,13 @@
 /**
- * `npm run bench -- bridge [--seconds 5] [--sse 1000] [--ws 1000] [--devices 100] [--rates 1000,10000]`
+ * `npm run bench -- bridge [--seconds 5] [--sse 1000] [--ws 1000] [--stomp 0] [--devices 100] [--rates 1000,10000]`
  *
  * The whole hub (createFleetwire: broker, bridge, SQLite history) runs in a child process; devices
  * and browsers run in this one, so device → browser latency is read on one clock.
  *
  * 1. Latency: `--devices` MQTT devices publish telemetry (QoS 0) carrying the send time, at each
  *    rate of `--rates` msg/s in total, for `--seconds` after a 1 s warm-up. `--sse` EventSource-
- *    style and `--ws` WebSocket subscribers each watch one device, so every message reaches
- *    (sse + ws) / devices browsers. Prints p50/p99/max of publish → browser receive, and how
+ *    style, `--ws` WebSocket and `--stomp` STOMP-over-WebSocket subscribers each watch one
+ *    device, so every message reaches (sse + ws + stomp) / devices browsers. Prints p50/p99/max of publish → browser receive, and how
  *    many of the expected deliveries arrived.
  * 2. Saturation: the devices publish at QoS 1 as fast as the hub acknowledges; prints messages
  *    ingested per second and deliveries per second counted by the hub
@@ -125,9 +125,15 @@ const iframeBrowser: BrowserFactory = (httpUrl, topic, tally) =>
     return calls.at(-1) ?? '';
   });
 
-function wsBrowser(httpUrl: string, topic: string, tally: Tally): Promise<Browser> {
+/**
+ * A browser on a WebSocket: the upgrade counts as a request and every byte read off the socket
+ * is counted. `hello` is sent on open; `take` handles each text message and says when the
+ * subscription is in place (true), or the browser is ready on open when `take` is not asked.
+ */
+function socketBrowser(url: string, protocols: string[], tally: Tally, hello: string, take: (text: string) => boolean, readyOnOpen: boolean): Promise<Browser> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${httpUrl.replace(/^http/, 'ws')}/ws`);
+    const ws = new WebSocket(url, protocols);
+    const browser = { close: () => ws.terminate() };
     let socket: Socket | null = null;
     let counted = 0;
     ws.once('upgrade', (res) => {
@@ -136,17 +142,44 @@ function wsBrowser(httpUrl: string, topic: string, tally: Tally): Promise<Browse
     });
     ws.once('error', reject);
     ws.once('open', () => {
-      ws.send(JSON.stringify({ op: 'subscribe', topics: [topic] }));
-      resolve({ close: () => ws.terminate() });
+      ws.send(hello);
+      if (readyOnOpen) resolve(browser);
     });
     ws.on('message', (data) => {
       const read = socket?.bytesRead ?? 0;
       tally.bytes += read - counted;
       counted = read;
-      tally.take(String(data));
+      if (take(String(data))) resolve(browser);
     });
   });
 }
+
+const wsBrowser: BrowserFactory = (httpUrl, topic, tally) =>
+  socketBrowser(
+    `${httpUrl.replace(/^http/, 'ws')}/ws`,
+    [],
+    tally,
+    JSON.stringify({ op: 'subscribe', topics: [topic] }),
+    (text) => {
+      tally.take(text);
+      return false;
+    },
+    true,
+  );
+
+/** STOMP on `GET /stomp`, one SUBSCRIBE; the hub sends one MESSAGE per WebSocket message, its body after the blank line. */
+const stompBrowser: BrowserFactory = (httpUrl, topic, tally) =>
+  socketBrowser(
+    `${httpUrl.replace(/^http/, 'ws')}/stomp`,
+    ['v12.stomp'],
+    tally,
+    `CONNECT\naccept-version:1.2\n\n\0SUBSCRIBE\nid:0\ndestination:/topic/${topic}\nreceipt:ready\n\n\0`,
+    (text) => {
+      if (text.startsWith('MESSAGE')) tally.take(text.slice(text.indexOf('\n\n') + 2, -1));
+      return text.startsWith('RECEIPT');
+    },
+    false,
+  );
 
 /** Polls in a loop from an explicit cursor; `long` waits at the hub, short waits here after an empty answer. */
 async function pollBrowser(httpUrl: string, topic: string, tally: Tally, long: boolean): Promise<Browser> {
@@ -187,6 +220,7 @@ const TRANSPORTS: [string, BrowserFactory][] = [
   ['long-poll', (u, d, t) => pollBrowser(u, d, t, true)],
   ['short-poll', (u, d, t) => pollBrowser(u, d, t, false)],
   ['iframe', iframeBrowser],
+  ['stomp', stompBrowser],
 ];
 
 /** Opens `count` browsers, the i-th watching `topicFor(i)`. */
@@ -244,12 +278,16 @@ async function flood(devices: MqttClient[], ms: number): Promise<void> {
   );
 }
 
-async function latency(httpUrl: string, devices: MqttClient[], rates: number[], seconds: number, sse: number, ws: number): Promise<void> {
+async function latency(httpUrl: string, devices: MqttClient[], rates: number[], seconds: number, sse: number, ws: number, stomp: number): Promise<void> {
   const tally = new Tally();
   const watch = (i: number) => topicOf(i % devices.length);
-  const browsers = [...(await openBrowsers(sseBrowser, httpUrl, sse, watch, tally)), ...(await openBrowsers(wsBrowser, httpUrl, ws, watch, tally))];
-  const fanout = (sse + ws) / devices.length;
-  console.log(`${fmt(sse)} SSE + ${fmt(ws)} WebSocket browsers, ${devices.length} devices: each message reaches ${fmt(fanout, 1)} browsers`);
+  const browsers = [
+    ...(await openBrowsers(sseBrowser, httpUrl, sse, watch, tally)),
+    ...(await openBrowsers(wsBrowser, httpUrl, ws, watch, tally)),
+    ...(await openBrowsers(stompBrowser, httpUrl, stomp, watch, tally)),
+  ];
+  const fanout = (sse + ws + stomp) / devices.length;
+  console.log(`${fmt(sse)} SSE + ${fmt(ws)} WebSocket + ${fmt(stomp)} STOMP browsers, ${devices.length} devices: each message reaches ${fmt(fanout, 1)} browsers`);
   try {
     for (const rate of rates) {
       await paced(devices, rate, WARMUP_MS);
@@ -313,13 +351,14 @@ export async function run(args: string[]): Promise<void> {
   const seconds = Number(flag(args, 'seconds', '5'));
   const sse = Number(flag(args, 'sse', '1000'));
   const ws = Number(flag(args, 'ws', '1000'));
+  const stomp = Number(flag(args, 'stomp', '0'));
   const deviceCount = Number(flag(args, 'devices', '100'));
   const rates = flag(args, 'rates', '1000,10000').split(',').map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
   const hub = await startHubProcess(join(dir, 'fleetwire.db'));
   const devices = await Promise.all(Array.from({ length: deviceCount }, (_, i) => mqtt.connectAsync(hub.mqttUrl, { clientId: `bench${i}`, reconnectPeriod: 0 })));
   try {
-    await latency(hub.httpUrl, devices, rates, seconds, sse, ws);
+    await latency(hub.httpUrl, devices, rates, seconds, sse, ws, stomp);
     await costs(hub.httpUrl, devices[0] as MqttClient, Math.min(seconds, 3));
   } finally {
     await Promise.all(devices.map((d) => d.endAsync(true)));

@@ -1,9 +1,9 @@
 /**
  * The bridge: MQTT in, browsers out. Ingest turns each publish into the contract's message
  * (seq, ts, topic, device, kind, data), the store keeps it, the hub fans it out to SSE,
- * WebSocket, long and short polling and iframe streaming alike, and the command tracker pushes
- * command results back. Build with createBridge, then pass `ingest` to the broker as onPublish,
- * `routes()` to the HTTP server and `handleUpgrade` for `GET /ws`.
+ * WebSocket, long and short polling, iframe streaming and STOMP alike, and the command tracker
+ * pushes command results back. Build with createBridge, then pass `ingest` to the broker as
+ * onPublish, `routes()` and `upgrades()` to the HTTP server.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -19,6 +19,7 @@ import type { HistoryStore } from './history/store.js';
 import { createHub } from './hub/hub.js';
 import { createApplyPipeline } from './ingest/apply.js';
 import type { Publish } from '../protocol/publish.js';
+import { TRANSPORT_PATHS } from '../protocol/transports.js';
 import { createIngest } from './ingest/ingest.js';
 import { type SequencerFactory, createLocalSequencer } from './ingest/sequencer.js';
 import { type BridgeLimits, resolveLimits } from './limits.js';
@@ -29,6 +30,7 @@ import { iframeRoute } from './transports/iframe.js';
 import { pollRoutes } from './transports/poll.js';
 import { sseRoute } from './transports/sse.js';
 import type { TransportDeps } from './transports/transport-deps.js';
+import { createStompTransport } from './transports/stomp/index.js';
 import { createWsTransport } from './transports/ws.js';
 import { messageSize } from './transports/encode.js';
 
@@ -39,6 +41,8 @@ export interface BridgeOptions {
   store: HistoryStore;
   /** The broker port: sends a command to devices as the hub, without passing the ingest hook (the bridge has recorded it). */
   deliver: (topic: string, payload: string, qos: 0 | 1 | 2) => Promise<void>;
+  /** The broker port: publishes as the hub through the ingest hook, so the message is recorded and delivered (a STOMP broadcast SEND). */
+  publish: (topic: string, payload: Buffer, qos: 0 | 1 | 2) => Promise<void>;
   /** null = open access (only allowed on loopback; the CLI enforces it). */
   users: UserStore | null;
   /** Origins besides the hub's own that browsers may call from. */
@@ -57,8 +61,8 @@ export interface Bridge {
   ingest(msg: Publish<Buffer>): void | Promise<void>;
   /** Every HTTP route of the bridge. */
   routes(): Route[];
-  /** `GET /ws`. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** WebSocket upgrades by path: `/ws`, `/stomp`, and `/sockjs/*` (a prefix). */
+  upgrades(): Record<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   /** Other parts' browser routes behind the same login and origin checks: reading needs a viewer, anything else an admin. */
   guard(routes: Route[]): Route[];
   /** False while the sequencer cannot take new messages (for /readyz). */
@@ -91,6 +95,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, sessionTtlMs: limits.sessionTtlMs });
   const deps: TransportDeps = { hub, commands, access, limits, metrics, logger };
   const ws = createWsTransport(deps);
+  const stomp = createStompTransport({ ...deps, publish: opts.publish });
   const routes: Route[] = access.withPreflight([
     ...loginRoutes(access),
     sseRoute(deps),
@@ -98,13 +103,14 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     iframeRoute(deps, allowOrigins),
     ...commandRoutes(commands, access, limits.maxFrameBytes),
     ...deviceRoutes(registry, access),
-  ]);
+  ]).concat(stomp.routes()); // SockJS answers its own preflights, after the origin check
+  const upgrades = { [TRANSPORT_PATHS.ws]: ws.handleUpgrade, ...stomp.upgrades() };
   let closed = false;
 
   return {
     ingest: (msg) => (closed ? undefined : ingest(msg)),
     routes: () => routes,
-    handleUpgrade: (req, socket, head) => (closed ? socket.destroy() : ws.handleUpgrade(req, socket, head)),
+    upgrades: () => Object.fromEntries(Object.entries(upgrades).map(([path, handle]) => [path, (req, socket, head) => (closed ? socket.destroy() : handle(req, socket, head))])),
     ready: () => sequencer.ready(),
     guard: (guarded) =>
       access.withPreflight(guarded.map((route) => ({ ...route, handler: access.guard(route.method === 'GET' ? 'viewer' : 'admin', (req, res, params, url) => route.handler(req, res, params, url)) }))),
@@ -113,6 +119,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       closed = true;
       hub.close('the hub is shutting down');
       await ws.close(WS_CLOSE_GRACE_MS);
+      await stomp.close();
       await sequencer.close();
       commands.close();
       registry.close();

@@ -52,6 +52,16 @@ export interface BridgeLimits {
   maxSessions: number;
   /** ms a login session lasts. */
   sessionTtlMs: number;
+  /** STOMP heart-beat the hub offers both ways, ms (a client may ask for slower, never faster); also how long a connection may wait before CONNECT. */
+  stompHeartbeatMs: number;
+  /** SUBSCRIBEs one STOMP connection may hold. */
+  stompMaxSubscriptions: number;
+  /** Header lines in one STOMP frame. */
+  stompMaxHeaders: number;
+  /** Bytes of a STOMP frame's command and header lines (the frame as a whole is bounded by maxFrameBytes). */
+  stompMaxHeaderBytes: number;
+  /** Messages a STOMP subscription with ack:client or client-individual sends before it waits for an ACK or NACK. */
+  stompAckWindow: number;
 }
 
 export const DEFAULT_LIMITS: BridgeLimits = {
@@ -78,6 +88,11 @@ export const DEFAULT_LIMITS: BridgeLimits = {
   maxDevices: 100_000,
   maxSessions: 10_000,
   sessionTtlMs: 12 * 3_600_000,
+  stompHeartbeatMs: 10_000,
+  stompMaxSubscriptions: 64,
+  stompMaxHeaders: 64,
+  stompMaxHeaderBytes: 8 * 1024,
+  stompAckWindow: 100,
 };
 
 /** Merges `overrides` over the defaults; throws on a limit that is not a positive whole number or breaks the contract. */

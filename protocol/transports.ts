@@ -4,7 +4,7 @@
  * are also the `transport` label of the bridge's metrics.
  */
 
-export const TRANSPORT_KINDS = ['sse', 'ws', 'long-poll', 'short-poll', 'iframe'] as const;
+export const TRANSPORT_KINDS = ['sse', 'ws', 'long-poll', 'short-poll', 'iframe', 'stomp', 'sockjs'] as const;
 export type TransportKind = (typeof TRANSPORT_KINDS)[number];
 
 export const TRANSPORT_LABELS: Record<TransportKind, string> = {
@@ -13,6 +13,8 @@ export const TRANSPORT_LABELS: Record<TransportKind, string> = {
   'long-poll': 'Long polling',
   'short-poll': 'Short polling',
   iframe: 'Iframe streaming',
+  stomp: 'STOMP (WebSocket)',
+  sockjs: 'STOMP over SockJS',
 };
 
 export const isTransportKind = (s: string | null): s is TransportKind => s !== null && (TRANSPORT_KINDS as readonly string[]).includes(s);
@@ -24,6 +26,9 @@ export const TRANSPORT_PATHS: Record<TransportKind, string> = {
   'long-poll': '/api/poll',
   'short-poll': '/api/messages',
   iframe: '/stream/iframe',
+  stomp: '/stomp',
+  /** The SockJS prefix: its transports live under it. */
+  sockjs: '/sockjs',
 };
 
 /** The REST paths; `:id` is one path segment (fill it with withId). */

@@ -1,6 +1,7 @@
 /**
  * Builds the dashboard into dist/web: the TypeScript entries and stylesheets bundled by
- * esbuild (protocol/, uPlot and mqtt.js included, so the page needs no CDN), web/public
+ * esbuild (protocol/, uPlot, mqtt.js, @stomp/stompjs and sockjs-client included, so the page
+ * needs no CDN), web/public
  * copied as is, and uPlot's stylesheet beside them. The hub serves this folder.
  *
  * The output is written to a fresh folder and swapped in with renames, so a hub starting at
@@ -35,6 +36,8 @@ const result = await build({
   format: 'esm',
   platform: 'browser',
   target: ['chrome109', 'firefox115', 'safari16'],
+  // sockjs-client is written for browserify: it reads `global` and gates its debug logging on NODE_ENV.
+  define: { global: 'globalThis', 'process.env.NODE_ENV': '"production"' },
   minify: true,
   sourcemap: 'linked',
   legalComments: 'linked',

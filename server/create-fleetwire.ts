@@ -21,7 +21,6 @@ import { createLab } from './lab.js';
 import { packageRoot } from './package-info.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { staticRoutes } from './static-files.js';
-import { TRANSPORT_PATHS } from '../protocol/transports.js';
 import { readTlsFiles } from './tls-files.js';
 
 export interface FleetwireExtras {
@@ -103,9 +102,10 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       return broker;
     };
     const deliver = async (topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> => liveBroker().deliver(topic, payload, { qos });
+    const publish = async (topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> => liveBroker().publish(topic, payload, { qos });
     // In a cluster, Redis orders every node's messages and each node's store is a full replica.
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
-    const bridge = await createBridge({ store, deliver, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
+    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
     cleanups.push(() => bridge.close());
     // HTTP closes after the fleet and the broker (cleanups run in reverse): a load balancer sees
     // /readyz turn 503 first, and browsers still get the devices' offline statuses.
@@ -171,7 +171,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       ],
       upgrades: {
         '/mqtt': (req, socket, head) => startedBroker.handleUpgrade(req, socket, head),
-        [TRANSPORT_PATHS.ws]: (req, socket, head) => bridge.handleUpgrade(req, socket, head),
+        ...bridge.upgrades(),
       },
       logger,
     });
@@ -216,6 +216,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         `  MQTT            ${mqttUrl}`,
         ...(mqttsUrl ? [`  MQTT over TLS   ${mqttsUrl}`] : []),
         `  MQTT over WS    ${httpUrl.replace(/^http/, 'ws')}/mqtt`,
+        `  STOMP           ${httpUrl.replace(/^http/, 'ws')}/stomp  (SockJS: ${httpUrl}/sockjs)`,
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,
         'Press Ctrl-C to stop.',

@@ -18,7 +18,7 @@ export interface HttpServerOptions {
   /** PEM certificate and key: serve HTTPS. */
   tls: { cert: Buffer; key: Buffer } | null;
   routes: Route[];
-  /** path → handler for WebSocket upgrades */
+  /** path → handler for WebSocket upgrades; a path ending in `/*` takes every path under it */
   upgrades: Record<string, UpgradeHandler>;
   logger: Logger;
 }
@@ -67,7 +67,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const server: Server = https ?? createHttpServer(onRequest);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const handler = opts.upgrades[path];
+    const second = path.indexOf('/', 1);
+    const handler = opts.upgrades[path] ?? (second === -1 ? undefined : opts.upgrades[`${path.slice(0, second)}/*`]);
     if (!handler) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;

@@ -7,6 +7,7 @@
  * WebSocket has, since browsers apply no CORS to it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { User, UserStore } from '../../auth/index.js';
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import { sendError } from '../../http/respond.js';
@@ -31,6 +32,12 @@ export interface Access {
   originProblem(req: IncomingMessage): string | null;
   /** What a user who logged in earlier is now, after any reload of the users file; null when removed or its password changed. */
   current(user: User): User | null;
+  /**
+   * Checks a name and password for a browser (the login route, STOMP CONNECT). Failed attempts
+   * are limited per client address, so guessing is slowed and a flood of scrypts cannot be bought.
+   * Fails: unauthorized, forbidden (a device account), too_many, bad_request (open access).
+   */
+  login(name: string, password: string, address: string): Promise<Result<User>>;
   /** Checks origin, credentials and role, in that order. Fails with forbidden (403) or unauthorized (401). */
   check(req: IncomingMessage, url: URL, need: BrowserRole): Result<User>;
   /** A route handler that runs only for an allowed caller; cross-origin callers get CORS headers. */
@@ -45,6 +52,9 @@ export interface AccessOptions {
   maxSessions: number;
   sessionTtlMs: number;
 }
+
+/** Failed logins per client address per minute; past it every attempt is refused until the minute is up. */
+const FAILED_LOGINS_PER_MINUTE = 10;
 
 const ROLE_RANK: Record<User['role'], number> = { device: 0, viewer: 1, admin: 2 };
 
@@ -66,6 +76,20 @@ export function tokenOf(req: IncomingMessage, url: URL): string | undefined {
 export function createAccess(opts: AccessOptions): Access {
   const sessions = new Sessions(opts.maxSessions, opts.sessionTtlMs);
   const allowed = new Set(opts.allowOrigins);
+  const limiter = new RateLimiterMemory({ points: FAILED_LOGINS_PER_MINUTE, duration: 60 });
+
+  const login = async (name: string, password: string, address: string): Promise<Result<User>> => {
+    if (opts.users === null) return fail('bad_request', 'this hub has no users file: access is open, no login needed');
+    const failures = await limiter.get(address);
+    if (failures !== null && failures.remainingPoints <= 0) return fail('too_many', `${FAILED_LOGINS_PER_MINUTE} failed logins a minute from this address; wait and try again`);
+    const user = await opts.users.verify(name, password);
+    if (!user) {
+      await limiter.penalty(address);
+      return fail('unauthorized', 'wrong name or password');
+    }
+    if (user.role === 'device') return fail('forbidden', 'device accounts log in over MQTT, not in a browser');
+    return ok(user);
+  };
 
   /** null when the request may come from where it says it does. */
   const originProblem = (req: IncomingMessage): string | null => {
@@ -126,6 +150,7 @@ export function createAccess(opts: AccessOptions): Access {
     originProblem,
     sessions,
     current,
+    login,
     check,
     withPreflight,
     guard: (need, handler) => (req, res, params, url) => {

@@ -1,18 +1,15 @@
 /**
  * `POST /api/login`, `POST /api/logout`, `GET /api/session`. A login answers with the session
- * token and sets it as an HttpOnly, SameSite=Strict cookie (Secure over HTTPS). Failed attempts
- * are limited per client address: guessing is slowed, and a flood of scrypts cannot be bought.
+ * token and sets it as an HttpOnly, SameSite=Strict cookie (Secure over HTTPS). The password
+ * check, with its limit on failed attempts, is access.login.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { readJsonBody, sendError, sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/router.js';
 import { type Access, SESSION_COOKIE, tokenOf } from './access.js';
 import { API_PATHS } from '../../protocol/transports.js';
 
-/** Failed logins per client address per minute; past it every attempt gets 429 until the minute is up. */
-const FAILED_LOGINS_PER_MINUTE = 10;
 const MAX_LOGIN_BODY = 4096;
 
 function setSessionCookie(req: IncomingMessage, res: ServerResponse, token: string, maxAgeS: number): void {
@@ -21,27 +18,17 @@ function setSessionCookie(req: IncomingMessage, res: ServerResponse, token: stri
 }
 
 export function loginRoutes(access: Access): Route[] {
-  const limiter = new RateLimiterMemory({ points: FAILED_LOGINS_PER_MINUTE, duration: 60 });
-
   const login: Route['handler'] = async (req, res) => {
     const badOrigin = access.originProblem(req);
     if (badOrigin) return sendError(res, 'forbidden', badOrigin);
     if (access.users === null) return sendError(res, 'bad_request', 'this hub has no users file: access is open, no login needed');
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const failures = await limiter.get(address);
-    if (failures !== null && failures.remainingPoints <= 0) {
-      return sendError(res, 'too_many', `${FAILED_LOGINS_PER_MINUTE} failed logins a minute from this address; wait and try again`);
-    }
     const body = await readJsonBody(req, MAX_LOGIN_BODY);
     if (!body.ok) return sendError(res, body.code, body.error);
     const { name, password } = (body.value ?? {}) as { name?: unknown; password?: unknown };
     if (typeof name !== 'string' || typeof password !== 'string') return sendError(res, 'bad_request', 'send {"name": "...", "password": "..."}');
-    const user = await access.users.verify(name, password);
-    if (!user) {
-      await limiter.penalty(address);
-      return sendError(res, 'unauthorized', 'wrong name or password');
-    }
-    if (user.role === 'device') return sendError(res, 'forbidden', 'device accounts log in over MQTT, not in a browser');
+    const who = await access.login(name, password, req.socket.remoteAddress ?? 'unknown');
+    if (!who.ok) return sendError(res, who.code, who.error);
+    const user = who.value;
     const token = access.sessions.create(user);
     setSessionCookie(req, res, token, access.sessions.ttlSeconds);
     sendJson(res, 200, { name: user.name, role: user.role, token });

@@ -65,7 +65,7 @@ const codeOf = (p: Promise<MqttClient>): Promise<number> =>
 
 describe('MQTT over TCP behind a proxy', () => {
   it("login limits count the address in the header, not the proxy's", async () => {
-    const tb = await startBroker({ proxyProtocol: true, users: makeUsers([['alice', 'viewer']]), limits: { authFailuresPerMinute: 2 } });
+    const tb = await startBroker({ proxyProtocol: true, users: await makeUsers([['alice', 'viewer']]), limits: { authFailuresPerMinute: 2 } });
     const fromA = v1('PROXY TCP4 203.0.113.7 192.0.2.1 51000 1883');
     const fromB = v2(1, 0x11, tcp4([198, 51, 100, 9], [192, 0, 2, 1]));
     for (let i = 0; i < 2; i++) expect(await codeOf(clientBehindProxy(tb.port, fromA, { username: 'alice', password: 'guess' }))).toBe(4);

@@ -1,5 +1,5 @@
 /**
- * The transport lab subscribes to `lab/tick` over all six methods at once and, once the page
+ * The transport lab subscribes to `lab/tick` over every method at once and, once the page
  * turns the publishing rate up, shows live figures for every one of them.
  */
 import { describe, expect, it } from 'vitest';

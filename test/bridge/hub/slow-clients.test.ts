@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HubMessage } from '../../../protocol/message.js';
 import { waitFor } from '../../support/hub.js';
 import { type Rig, startRig, stopRigs } from '../support/bridge-rig.js';
-import { type Session, sseClient, wsClient } from '../support/transport-clients.js';
+import { type Session, sseClient, stompClient, wsClient } from '../support/transport-clients.js';
 import WebSocket from 'ws';
 
 const sessions: Session[] = [];
@@ -52,7 +52,20 @@ async function stalledWs(rig: Rig, topic: string): Promise<[WebSocket, Socket]> 
   return [ws, socket];
 }
 
-describe.each([sseClient, wsClient])('a subscriber that overflows its queue ($name)', (client) => {
+/** A STOMP connection that subscribes and then stops reading. */
+async function stalledStomp(rig: Rig, topic: string): Promise<[WebSocket, Socket]> {
+  const ws = new WebSocket(`${rig.url.replace(/^http/, 'ws')}/stomp`, ['v12.stomp']);
+  sockets.push(ws);
+  const upgraded = new Promise<Socket>((resolve) => ws.once('upgrade', (res) => resolve(res.socket as Socket)));
+  await new Promise((r) => ws.once('open', r));
+  const socket = await upgraded;
+  ws.send(`CONNECT\naccept-version:1.2\n\n\0SUBSCRIBE\nid:0\ndestination:/topic/${topic}\nreceipt:r\n\n\0`);
+  await new Promise<void>((resolve) => ws.on('message', (data) => String(data).startsWith('RECEIPT') && resolve()));
+  socket.pause();
+  return [ws, socket];
+}
+
+describe.each([sseClient, wsClient, stompClient])('a subscriber that overflows its queue ($name)', (client) => {
   it('catches up from the store, in order, with no gap', async () => {
     const rig = await startRig({ limits: { queueLength: 10 } });
     const s = await client.open(rig.url, { filters: ['burst/#'] });
@@ -101,4 +114,20 @@ describe('stalled clients', () => {
     expect(await metric(rig, 'fleetwire_bridge_cutoffs_total', { reason: 'stalled', transport: 'sse' })).toBe(1);
     expect(await metric(rig, 'fleetwire_bridge_cutoffs_total', { reason: 'stalled', transport: 'ws' })).toBe(1);
   });
+
+  it('a STOMP connection that reads nothing is dropped as stalled, and its healthy peer gets everything', async () => {
+    const rig = await startRig({ limits: { stallTimeoutMs: 3000, maxPayloadBytes: 256 * 1024 } });
+    const healthy = await stompClient.open(rig.url, { filters: ['big/#'] });
+    sessions.push(healthy);
+    const [stomp, socket] = await stalledStomp(rig, 'big/#');
+    const payload = JSON.stringify({ pad: 'x'.repeat(200_000) });
+    const count = 60; // 12 MB: more than the socket buffers and the high-water mark hold
+    for (let i = 0; i < count; i++) rig.publish('big/data', payload);
+    await waitFor(() => healthy.messages.length === count, 30_000, `${count} messages on the healthy client`);
+    const closed = new Promise((r) => stomp.once('close', r));
+    await waitFor(async () => (await metric(rig, 'fleetwire_bridge_cutoffs_total', { reason: 'stalled', transport: 'stomp' })) === 1, 20_000, 'cut off');
+    socket.resume();
+    await closed;
+    expect(await metric(rig, 'fleetwire_bridge_subscribers', { transport: 'stomp' })).toBe(1);
+  }, 60_000);
 });

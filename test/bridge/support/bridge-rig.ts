@@ -72,6 +72,11 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       deliver: async (topic, payload, qos) => {
         published.push({ topic, payload, qos });
       },
+      // As the broker's publish: through ingest (recorded, then fanned out), as the hub (clientId null).
+      publish: async (topic, payload, qos) => {
+        published.push({ topic, payload: payload.toString(), qos });
+        await bridge.ingest({ topic, payload, qos, retain: false, clientId: null });
+      },
       users: opts.users ?? null,
       allowOrigins: opts.allowOrigins,
       commandTimeoutMs: opts.commandTimeoutMs,
@@ -84,7 +89,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       port: 0,
       tls: null,
       routes: [...bridge.routes(), ...bridge.guard(opts.guarded ?? []), ...(opts.routes ?? [])],
-      upgrades: { '/ws': (req, socket, head) => bridge.handleUpgrade(req, socket, head) },
+      upgrades: bridge.upgrades(),
       logger,
     });
     return { db, store, bridge, http, metrics };

@@ -1,14 +1,16 @@
 /**
  * One real client per browser transport, all behind the same small interface, so the delivery
  * suite runs unchanged against each: EventSource (the `eventsource` package), a `ws` socket,
- * long and short poll loops over fetch, and an iframe stream whose scripts run in a VM context
- * standing in for the frame (postMessage to the parent is what they call).
+ * long and short poll loops over fetch, an iframe stream whose scripts run in a VM context
+ * standing in for the frame (postMessage to the parent is what they call), and `@stomp/stompjs`
+ * on `GET /stomp` with one SUBSCRIBE for all the filters (a composite destination).
  */
 import vm from 'node:vm';
 import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 import type { HubMessage, MessageKind } from '../../../protocol/message.js';
 import { MESSAGE_KINDS } from '../../../protocol/message.js';
+import { stompConnect } from './stomp-client.js';
 
 export interface Session {
   /** Messages in the order received. */
@@ -214,4 +216,17 @@ export const iframeClient: TransportClient = {
   },
 };
 
-export const ALL_CLIENTS: TransportClient[] = [sseClient, wsClient, longPollClient, shortPollClient, iframeClient];
+export const stompClient: TransportClient = {
+  name: 'stomp',
+  async open(base, opts) {
+    const session = new Collector(opts.since ?? null);
+    const link = await stompConnect(base, { headers: opts.headers });
+    session.closer = () => link.close();
+    const destination = opts.filters.map((f) => `/topic/${f}`).join(',');
+    const since: Record<string, string> = opts.since === undefined || opts.since === null ? {} : { since: String(opts.since) };
+    await link.subscribe(destination, since, (m) => session.take(JSON.parse(m.body)));
+    return session;
+  },
+};
+
+export const ALL_CLIENTS: TransportClient[] = [sseClient, wsClient, longPollClient, shortPollClient, iframeClient, stompClient];

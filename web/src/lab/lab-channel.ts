@@ -1,5 +1,5 @@
 /**
- * The lab's six subscribers to `lab/tick`: the hub's five push methods through the same live
+ * The lab's subscribers to `lab/tick`: each of the hub's push methods through the same live
  * connection the dashboard uses, and MQTT over WebSocket straight from the broker. Each feeds
  * its own LabStats.
  */

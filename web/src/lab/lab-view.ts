@@ -71,7 +71,7 @@ export function createLabView(channels: readonly LabChannel[], onReset: () => vo
       'section',
       { class: 'panel lab-intro' },
       h('h1', { text: 'Transport lab' }),
-      h('p', { class: 'muted', text: 'Six subscribers watch the same topic, lab/tick, at once: the hub’s five push methods and MQTT over WebSocket. Turn the publishing rate up and watch where each one breaks down. Latency runs from the hub receiving a tick to this page handling it.' }),
+      h('p', { class: 'muted', text: 'Eight subscribers watch the same topic, lab/tick, at once: the hub’s seven push methods and MQTT over WebSocket. Turn the publishing rate up and watch where each one breaks down. Latency runs from the hub receiving a tick to this page handling it.' }),
       h(
         'div',
         { class: 'rate-row' },

@@ -9,6 +9,7 @@ import { ClockOffset } from './clock-offset.js';
 import { createIframeTransport } from './iframe-transport.js';
 import { createLongPollTransport, createShortPollTransport } from './poll-transport.js';
 import { createSseTransport } from './sse-transport.js';
+import { createStompTransport } from './stomp-transport.js';
 import type { TransportKind } from '../../../protocol/transports.js';
 import type { Transport, TransportOptions } from './transport.js';
 import { createWsTransport } from './ws-transport.js';
@@ -19,6 +20,8 @@ const FACTORIES: Record<TransportKind, (opts: TransportOptions) => Transport> = 
   'long-poll': createLongPollTransport,
   'short-poll': (opts) => createShortPollTransport(opts),
   iframe: createIframeTransport,
+  stomp: (opts) => createStompTransport(opts, 'websocket'),
+  sockjs: (opts) => createStompTransport(opts, 'sockjs'),
 };
 
 /** A connection that has stayed up this long has proven itself: the next failure retries quickly again. */
