@@ -28,6 +28,7 @@ function options(): Option[] {
     new Option('--fleet-credentials <file>', 'JSON file of demo device id → password, when a users file is in force').env('FLEETWIRE_FLEET_CREDENTIALS'),
     new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
     new Option('--retention <duration>', 'how long raw readings are kept (0: forever); minute rollups stay 90 days, hour rollups forever').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
+    new Option('--webhook-allow-private', 'let alert webhooks reach loopback and private addresses although the hub listens beyond loopback (env FLEETWIRE_WEBHOOK_ALLOW_PRIVATE=1)').default(false),
     new Option('--redis <url>', 'join a cluster: share broker state and message order through this Redis (redis:// or rediss://)').env('FLEETWIRE_REDIS').argParser(parseRedisUrl),
     new Option('--log-level <level>', 'log level').env('FLEETWIRE_LOG_LEVEL').choices(LOG_LEVELS).default(d.logLevel),
   ];
@@ -50,6 +51,7 @@ interface StartFlags {
   fleetCredentials?: string;
   commandTimeout: number;
   retention: number;
+  webhookAllowPrivate: boolean;
   redis?: string;
   logLevel: HubConfig['logLevel'];
 }
@@ -95,6 +97,7 @@ export function toConfig(f: StartFlags, env: NodeJS.ProcessEnv): HubConfig {
     brokerLimits: limitsFrom(f as unknown as Record<string, unknown>),
     commandTimeoutMs: f.commandTimeout,
     retentionRawMs: f.retention,
+    webhookAllowPrivate: f.webhookAllowPrivate || envSwitch('FLEETWIRE_WEBHOOK_ALLOW_PRIVATE', env),
     redis: f.redis ?? null,
     logLevel: f.logLevel,
   };

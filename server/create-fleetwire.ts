@@ -10,8 +10,10 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { type UserStore, loadUsers } from '../auth/index.js';
 import { type Broker, createBroker } from '../broker/index.js';
 import { type Bridge, createBridge } from '../bridge/index.js';
+import { createAlertStore } from '../bridge/alerts/index.js';
 import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
-import { createHistoryStore, historyRoutes } from '../bridge/history/index.js';
+import { isLoopback } from '../broker/index.js';
+import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
 import type { HubConfig } from './config.js';
@@ -96,7 +98,9 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const deliver = async (topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> => liveBroker().deliver(topic, payload, { qos });
     // In a cluster, Redis orders every node's messages and each node's store is a full replica.
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
-    const bridge = await createBridge({ store, deliver, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
+    // A webhook must not become a way into the hub's network: inward targets only while the hub itself is local, or when told.
+    const alerts = { store: createAlertStore(db), allowPrivateWebhooks: isLoopback(config.host) || config.webhookAllowPrivate };
+    const bridge = await createBridge({ store, deliver, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, alerts, db, logger, metrics });
     cleanups.push(() => bridge.close());
 
     const tlsFiles = config.tlsCert && config.tlsKey ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : null;
@@ -151,7 +155,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
           metrics,
         ),
         ...bridge.routes(),
-        ...bridge.guard([...historyRoutes(store), ...lab.routes(), ...(fleet?.routes() ?? [])]),
+        ...bridge.guard([...historyRoutes(store), ...retentionRoutes(store), ...exportRoutes(store, { alertPages: (from, to, device) => alerts.store.pages(from, to, device) }), ...lab.routes(), ...(fleet?.routes() ?? [])]),
         ...staticRoutes(extras.webRoot ?? defaultWebRoot()),
       ],
       upgrades: {

@@ -12,6 +12,7 @@ import { type Result, fail, ok } from '../../protocol/errors.js';
 import { sendError } from '../../http/respond.js';
 import type { Handler, Params, Route } from '../../http/router.js';
 import { SUBSCRIBER_HEADER } from '../../protocol/names.js';
+import type { Db } from '../../storage/database.js';
 import { Sessions } from './sessions.js';
 
 export type BrowserRole = 'viewer' | 'admin';
@@ -42,6 +43,8 @@ export interface AccessOptions {
   allowOrigins: readonly string[];
   maxSessions: number;
   sessionTtlMs: number;
+  /** Keeps login sessions in this database, so a restart logs no one out; none: in memory. */
+  db?: Db;
 }
 
 const ROLE_RANK: Record<User['role'], number> = { device: 0, viewer: 1, admin: 2 };
@@ -62,7 +65,8 @@ export function tokenOf(req: IncomingMessage, url: URL): string | undefined {
 }
 
 export function createAccess(opts: AccessOptions): Access {
-  const sessions = new Sessions(opts.maxSessions, opts.sessionTtlMs);
+  const users = opts.users;
+  const sessions = new Sessions(opts.maxSessions, opts.sessionTtlMs, { db: opts.db, current: (name) => users?.get(name) });
   const allowed = new Set(opts.allowOrigins);
 
   /** null when the request may come from where it says it does. */
