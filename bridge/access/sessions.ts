@@ -84,6 +84,8 @@ function sqliteBackend(db: Db): SessionBackend {
 export class Sessions {
   private readonly backend: SessionBackend;
   private readonly current: ((name: string) => User | undefined) | undefined;
+  /** The last creation stamp given: stamps strictly increase, so "oldest" is exact within a millisecond. */
+  private lastCreated = 0;
 
   /**
    * `db`: keep sessions in SQLite across restarts (else in memory). `current(name)`: the user
@@ -102,7 +104,8 @@ export class Sessions {
   create(user: User): string {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
-    this.backend.put(hashOf(token), { user, expires: now + this.ttlMs }, now);
+    this.lastCreated = Math.max(now, this.lastCreated + 1);
+    this.backend.put(hashOf(token), { user, expires: now + this.ttlMs }, this.lastCreated);
     this.backend.trim(this.max, now);
     return token;
   }
