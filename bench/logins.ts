@@ -124,7 +124,7 @@ export async function run(args: string[]): Promise<void> {
     { prefix: 'storm', count: storm, N: DEFAULT_COST },
     { prefix: 'fleet', count: fleet, N: fleetCost },
   ]);
-  const hub = await startHubProcess(join(dir, 'fleetwire.db'), usersFile);
+  const hub = await startHubProcess(join(dir, 'fleetwire.db'), { usersFile });
   const port = Number(new URL(hub.mqttUrl).port);
   try {
     const stormNames = Array.from({ length: storm }, (_, i) => nameOf('storm', i));

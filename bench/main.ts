@@ -2,7 +2,7 @@
  * `npm run bench -- <name> [args]`: runs one benchmark (or all of them) and prints figures a
  * person can compare. Each benchmark lives in its own file and exports `run(args)`.
  */
-const BENCHES = ['broker', 'logins', 'fleet', 'history', 'bridge', 'dashboard', 'cluster', 'slow-consumers'] as const;
+const BENCHES = ['broker', 'logins', 'fleet', 'history', 'bridge', 'dashboard', 'cluster', 'slow-consumers', 'export'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 function isBench(name: string): name is BenchName {

@@ -11,7 +11,9 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { UserStore } from '../auth/index.js';
 import type { Route } from '../http/router.js';
+import type { Db } from '../storage/database.js';
 import { createAccess } from './access/access.js';
+import { type AlertStore, createAlerts } from './alerts/index.js';
 import { loginRoutes } from './access/login-routes.js';
 import { commandRoutes } from './commands/command-routes.js';
 import { createCommandTracker } from './commands/command-tracker.js';
@@ -50,6 +52,10 @@ export interface BridgeOptions {
   /** ms a command may stay pending before it times out; default 10 000. */
   commandTimeoutMs?: number;
   limits?: Partial<BridgeLimits>;
+  /** Where alert rules and alerts are kept (bridge/alerts), and whether webhooks may reach private addresses. */
+  alerts: { store: AlertStore; allowPrivateWebhooks: boolean };
+  /** Keeps login sessions in this database across restarts; none: in memory. */
+  db?: Db;
   /** Where seqs come from; default: this process alone. bridge/cluster has the Redis one. */
   sequencer?: SequencerFactory;
   logger: Logger;
@@ -90,9 +96,19 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const hub = createHub({ replay, applied: pipeline, messageBytes: messageSize, limits, metrics, logger });
   const registry = createDeviceRegistry({ store, applied: pipeline, maxDevices: limits.maxDevices, logger });
   const commands = createCommandTracker({ store, sequencer, applied: pipeline, hub, registry, deliver: opts.deliver, timeoutMs: commandTimeoutMs, limits, metrics, logger });
+  const alerts = createAlerts({
+    ...opts.alerts,
+    registry,
+    applied: pipeline,
+    submit: (entry) => sequencer.submit(entry, null),
+    evaluates: () => true,
+    maxBodyBytes: limits.maxFrameBytes,
+    metrics: opts.metrics,
+    logger,
+  });
   const ingest = createIngest({ sequencer, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });
   const allowOrigins = opts.allowOrigins ?? [];
-  const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, sessionTtlMs: limits.sessionTtlMs });
+  const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, sessionTtlMs: limits.sessionTtlMs, db: opts.db });
   const deps: TransportDeps = { hub, commands, access, limits, metrics, logger };
   const ws = createWsTransport(deps);
   const stomp = createStompTransport({ ...deps, publish: opts.publish });
@@ -103,6 +119,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     iframeRoute(deps, allowOrigins),
     ...commandRoutes(commands, access, limits.maxFrameBytes),
     ...deviceRoutes(registry, access),
+    ...alerts.routes(access),
   ]).concat(stomp.routes()); // SockJS answers its own preflights, after the origin check
   const upgrades = { [TRANSPORT_PATHS.ws]: ws.handleUpgrade, ...stomp.upgrades() };
   let closed = false;
@@ -122,6 +139,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
       await stomp.close();
       await sequencer.close();
       commands.close();
+      alerts.close();
       registry.close();
     },
   };

@@ -3,6 +3,7 @@
  * commander prefixes the option's name, so a bad value stops start-up with one clear line.
  */
 import { InvalidArgumentError } from 'commander';
+import { durationMs } from '../protocol/duration.js';
 
 export function parsePort(value: string): number {
   const n = Number(value);
@@ -16,13 +17,11 @@ export function parseCount(value: string): number {
   return n;
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** `500ms`, `10s`, `5m`, `7d`, or a bare number of milliseconds. */
 export function parseDuration(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError('must be a duration such as 500ms, 10s, 5m, 2h or 7d.');
-  return Math.round(Number(m[1]) * (DURATION_UNITS[m[2] ?? 'ms'] ?? 1));
+  const ms = durationMs(value);
+  if (ms === null) throw new InvalidArgumentError('must be a duration such as 500ms, 10s, 5m, 2h or 7d.');
+  return ms;
 }
 
 const SIZE_UNITS: Record<string, number> = { b: 1, kib: 1024, kb: 1000, mib: 1024 ** 2, mb: 1000 ** 2 };

@@ -32,6 +32,7 @@ function options(): Option[] {
       // Not .env(): commander turns a boolean on whenever the variable exists, even as "0".
       new Option('--allow-anonymous', 'let anyone in without a login, even off loopback (dangerous; env FLEETWIRE_ALLOW_ANONYMOUS=1)').default(false),
       new Option('--allow-origin <origins>', 'comma-separated origins also allowed to use the browser endpoints').env('FLEETWIRE_ALLOW_ORIGIN').argParser(parseOrigin).default([]),
+      new Option('--webhook-allow-private', 'let alert webhooks reach loopback and private addresses although the hub listens beyond loopback (env FLEETWIRE_WEBHOOK_ALLOW_PRIVATE=1)').default(false),
     ),
     ...group(
       'Storage and commands:',
@@ -85,6 +86,7 @@ interface StartFlags {
   fleetCredentials?: string;
   commandTimeout: number;
   retention: number;
+  webhookAllowPrivate: boolean;
   redis?: string;
   logLevel: HubConfig['logLevel'];
   logFormat: LogFormat;
@@ -131,6 +133,7 @@ export function toConfig(f: StartFlags): HubConfig {
     brokerLimits: limitsFrom(f as unknown as Record<string, unknown>),
     commandTimeoutMs: f.commandTimeout,
     retentionRawMs: f.retention,
+    webhookAllowPrivate: f.webhookAllowPrivate,
     redis: f.redis ?? null,
     logLevel: f.logLevel,
   };

@@ -1,6 +1,6 @@
 /** The one message shape every browser transport carries (docs/CONTRACT.md). */
 
-export const MESSAGE_KINDS = ['status', 'telemetry', 'event', 'led', 'command', 'ack', 'reject', 'message'] as const;
+export const MESSAGE_KINDS = ['status', 'telemetry', 'event', 'led', 'command', 'ack', 'reject', 'alert', 'message'] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -39,6 +39,8 @@ export interface HubConfig {
   commandTimeoutMs: number;
   /** Raw readings are kept this long, ms; 0 keeps them forever. Rollups and the resume log have their own windows (bridge/history). */
   retentionRawMs: number;
+  /** Alert webhooks may reach loopback and private addresses even when the hub listens beyond loopback (on loopback they always may). */
+  webhookAllowPrivate: boolean;
   /** redis:// or rediss:// URL: run as one node of a cluster sharing this Redis (broker state, seq order); null: one process. */
   redis: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -63,6 +65,7 @@ export const HUB_DEFAULTS: HubConfig = {
   brokerLimits: {},
   commandTimeoutMs: 10_000,
   retentionRawMs: 7 * 86_400_000,
+  webhookAllowPrivate: false,
   redis: null,
   logLevel: 'info',
 };

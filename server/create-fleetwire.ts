@@ -9,8 +9,10 @@ import { Registry } from 'prom-client';
 import { type UserStore, loadUsers } from '../auth/index.js';
 import { type Broker, createBroker } from '../broker/index.js';
 import { type Bridge, createBridge } from '../bridge/index.js';
+import { createAlertStore } from '../bridge/alerts/index.js';
 import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
-import { createHistoryStore, historyRoutes } from '../bridge/history/index.js';
+import { isLoopback } from '../broker/index.js';
+import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
 import type { HubConfig } from './config.js';
@@ -105,7 +107,9 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const publish = async (topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> => liveBroker().publish(topic, payload, { qos });
     // In a cluster, Redis orders every node's messages and each node's store is a full replica.
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
-    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, logger, metrics });
+    // A webhook must not become a way into the hub's network: inward targets only while the hub itself is local, or when told.
+    const alerts = { store: createAlertStore(db), allowPrivateWebhooks: isLoopback(config.host) || config.webhookAllowPrivate };
+    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, alerts, db, logger, metrics });
     cleanups.push(() => bridge.close());
     // HTTP closes after the fleet and the broker (cleanups run in reverse): a load balancer sees
     // /readyz turn 503 first, and browsers still get the devices' offline statuses.
@@ -166,7 +170,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
           metrics,
         ),
         ...bridge.routes(),
-        ...bridge.guard([...historyRoutes(store), ...lab.routes(), ...(fleet?.routes() ?? [])]),
+        ...bridge.guard([...historyRoutes(store), ...retentionRoutes(store), ...exportRoutes(store, { alertPages: (from, to, device) => alerts.store.pages(from, to, device) }), ...lab.routes(), ...(fleet?.routes() ?? [])]),
         ...staticRoutes(extras.webRoot ?? defaultWebRoot()),
       ],
       upgrades: {

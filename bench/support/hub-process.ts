@@ -14,9 +14,9 @@ export interface HubProcess {
 
 const CHILD = fileURLToPath(new URL('./hub-child.ts', import.meta.url));
 
-/** Starts a hub on free ports with its data in `dbFile` (and its users in `usersFile`); stop it with `child.kill('SIGTERM')`. */
-export function startHubProcess(dbFile: string, usersFile?: string): Promise<HubProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dbFile, ...(usersFile ? [usersFile] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a hub on free ports with its data in `dbFile` (its users in `usersFile`; `nodeArgs` go to its node); stop it with `child.kill('SIGTERM')`. */
+export function startHubProcess(dbFile: string, opts: { usersFile?: string; nodeArgs?: readonly string[] } = {}): Promise<HubProcess> {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', CHILD, dbFile, ...(opts.usersFile ? [opts.usersFile] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       const [word, mqttUrl = '', httpUrl = ''] = line.split(' ');

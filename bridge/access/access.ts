@@ -13,6 +13,7 @@ import { type Result, fail, ok } from '../../protocol/errors.js';
 import { sendError } from '../../http/respond.js';
 import type { Handler, Params, Route } from '../../http/router.js';
 import { SUBSCRIBER_HEADER } from '../../protocol/names.js';
+import type { Db } from '../../storage/database.js';
 import { Sessions } from './sessions.js';
 
 export type BrowserRole = 'viewer' | 'admin';
@@ -51,6 +52,8 @@ export interface AccessOptions {
   allowOrigins: readonly string[];
   maxSessions: number;
   sessionTtlMs: number;
+  /** Keeps login sessions in this database, so a restart logs no one out; none: in memory. */
+  db?: Db;
 }
 
 /** Failed logins per client address per minute; past it every attempt is refused until the minute is up. */
@@ -74,7 +77,8 @@ export function tokenOf(req: IncomingMessage, url: URL): string | undefined {
 }
 
 export function createAccess(opts: AccessOptions): Access {
-  const sessions = new Sessions(opts.maxSessions, opts.sessionTtlMs);
+  const users = opts.users;
+  const sessions = new Sessions(opts.maxSessions, opts.sessionTtlMs, { db: opts.db, current: (name) => users?.get(name) });
   const allowed = new Set(opts.allowOrigins);
   const limiter = new RateLimiterMemory({ points: FAILED_LOGINS_PER_MINUTE, duration: 60 });
 

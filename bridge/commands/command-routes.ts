@@ -3,13 +3,15 @@
  * is pushed as messages. A browser on SSE, iframe or polling names its sender key in the
  * `X-Fleetwire-Subscriber` header (the `subscriber` its stream announced, or the one it gave
  * as `?subscriber=`) to have this command's messages pushed to it whatever it watches.
- * `GET /api/commands/{id}` (viewer) tells the state.
+ * `GET /api/commands/{id}` (viewer) tells the state; `GET /api/commands?device=&from=&to=&limit=&before=`
+ * (viewer) pages through the history, newest first: `{"commands":[…],"next":<cursor>|null}`.
  */
 import { readJsonBody, sendError, sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/router.js';
 import type { Access } from '../access/access.js';
 import { SUBSCRIBER_HEADER } from '../../protocol/names.js';
 import { parseKey } from '../../http/params.js';
+import { QueryParams } from '../../http/query-params.js';
 import type { CommandTracker } from './command-tracker.js';
 import { API_PATHS } from '../../protocol/transports.js';
 
@@ -29,6 +31,18 @@ export function commandRoutes(commands: CommandTracker, access: Access, maxBodyB
         const sent = commands.send({ device: params.id as string, name, args, sender: sender.value });
         if (!sent.ok) return sendError(res, sent.code, sent.error);
         sendJson(res, 202, { id: sent.value.id, status: sent.value.status });
+      }),
+    },
+    {
+      method: 'GET',
+      path: API_PATHS.commands,
+      handler: access.guard('viewer', (_req, res, _params, url) => {
+        const q = new QueryParams(url);
+        const query = { device: q.text('device'), from: q.int('from'), to: q.int('to'), limit: q.int('limit'), before: q.text('before') };
+        if (q.error) return sendError(res, 'bad_param', q.error);
+        const page = commands.list(query);
+        if (!page.ok) return sendError(res, page.code, page.error);
+        sendJson(res, 200, page.value);
       }),
     },
     {

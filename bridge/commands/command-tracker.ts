@@ -15,7 +15,7 @@ import { type Result, fail, ok } from '../../protocol/errors.js';
 import type { CommandState, CommandView, Json } from '../../protocol/message.js';
 import { DEVICE_ID_PATTERN, METRIC_PATTERN, isCommandName, isDeviceId, topics } from '../../protocol/names.js';
 import type { CommandPayload } from '../../protocol/payloads.js';
-import type { HistoryStore } from '../history/store.js';
+import type { CommandPage, CommandQuery, HistoryStore } from '../history/store.js';
 import type { Hub } from '../hub/hub.js';
 import type { ApplyPipeline } from '../ingest/apply.js';
 import type { Sequencer } from '../ingest/sequencer.js';
@@ -37,12 +37,14 @@ export interface CommandTracker {
   send(req: CommandRequest): Result<CommandView>;
   /** The command's current state; a pending command left over from before a restart reads as `timeout` once its time is up. */
   get(id: string): CommandView | undefined;
+  /** A page of the command history, newest first, with the same reading of left-over pending commands as `get`. */
+  list(q: CommandQuery): Result<CommandPage>;
   /** Stops the timers; pending commands stay `pending` in the store until read after their time. */
   close(): void;
 }
 
 export interface CommandTrackerOptions {
-  store: Pick<HistoryStore, 'saveCommand' | 'command'>;
+  store: Pick<HistoryStore, 'saveCommand' | 'command' | 'commands'>;
   sequencer: Pick<Sequencer, 'submit'>;
   /**
    * The tracker subscribes to APPLY's `settle ack` (a device's ack settles its pending command;
@@ -109,6 +111,14 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
     return ok(args);
   };
 
+  /** A stored command: one left pending by an earlier run reads as `timeout` once its time is up, and is saved so. */
+  const current = (stored: CommandView): CommandView => {
+    if (stored.status !== 'pending' || pending.has(stored.id) || stored.created + opts.timeoutMs > Date.now()) return stored;
+    const timedOut: CommandView = { ...stored, status: 'timeout', settled: Date.now(), error: `no ack within ${opts.timeoutMs} ms` };
+    opts.store.saveCommand(timedOut);
+    return timedOut;
+  };
+
   return {
     send(req) {
       const checked = validate(req);
@@ -136,10 +146,12 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
       const live = pending.get(id);
       if (live) return live.view;
       const stored = opts.store.command(id);
-      if (stored?.status !== 'pending' || stored.created + opts.timeoutMs > Date.now()) return stored;
-      const timedOut: CommandView = { ...stored, status: 'timeout', settled: Date.now(), error: `no ack within ${opts.timeoutMs} ms` };
-      opts.store.saveCommand(timedOut);
-      return timedOut;
+      return stored === undefined ? undefined : current(stored);
+    },
+    list(q) {
+      const page = opts.store.commands(q);
+      if (!page.ok) return page;
+      return { ok: true, value: { ...page.value, commands: page.value.commands.map((c) => pending.get(c.id)?.view ?? current(c)) } };
     },
     close() {
       for (const { timer } of pending.values()) clearTimeout(timer);

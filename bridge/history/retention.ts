@@ -24,6 +24,8 @@ export interface PrunerOptions {
   now(): number;
   logger: Logger;
   metrics: HistoryMetrics;
+  /** Raw retention of one device's points, ms (0: forever); retention.rawMs when not given. */
+  rawMsOf?: (device: string) => number;
 }
 
 export interface Pruner {
@@ -36,6 +38,7 @@ export interface Pruner {
 export function createPruner(o: PrunerOptions): Pruner {
   const { db } = o;
   const seriesIds = db.prepare('SELECT id FROM history_series ORDER BY id').pluck();
+  const seriesDevices = db.prepare('SELECT id, device FROM history_series ORDER BY id');
   const perSeries = (table: string, time: string, key: string) => {
     const del = db.prepare(
       `DELETE FROM ${table} WHERE series = @series AND (${key}) IN
@@ -50,6 +53,21 @@ export function createPruner(o: PrunerOptions): Pruner {
       }
       return deleted;
     };
+  };
+  // Raw points: each series by its device's retention (per device or model, else the default).
+  const pointsOf = db.prepare(
+    `DELETE FROM history_points WHERE series = @series AND (ts, seq) IN
+     (SELECT ts, seq FROM history_points WHERE series = @series AND ts < @cutoff ORDER BY ts LIMIT @chunk)`,
+  );
+  const rawPoints = (now: number, chunk: number): number => {
+    let deleted = 0;
+    for (const { id, device } of seriesDevices.all() as { id: number; device: string }[]) {
+      const keepMs = o.rawMsOf ? o.rawMsOf(device) : o.retention.rawMs;
+      if (keepMs === 0) continue;
+      deleted += pointsOf.run({ series: id, cutoff: now - keepMs, chunk: chunk - deleted }).changes;
+      if (deleted >= chunk) break;
+    }
+    return deleted;
   };
   const byIndex = (table: string, key: string, time: string) => {
     const del = db.prepare(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${time} < ? ORDER BY ${time} LIMIT ?)`);
@@ -68,13 +86,16 @@ export function createPruner(o: PrunerOptions): Pruner {
     return last === null ? 0 : dropUpTo.run(last).changes;
   };
 
-  const steps: [PrunedTable, number, DeleteChunk][] = [
-    ['messages', o.retention.messagesMs, messagePrefix],
-    ['points', o.retention.rawMs, perSeries('history_points', 'ts', 'ts, seq')],
-    ['minute', o.retention.minuteMs, perSeries('history_rollup_minute', 'bucket', 'bucket')],
-    ['hour', o.retention.hourMs, perSeries('history_rollup_hour', 'bucket', 'bucket')],
-    ['events', o.retention.eventsMs, byIndex('history_events', 'seq', 'ts')],
-    ['commands', o.retention.eventsMs, byIndex('history_commands', 'id', 'created')],
+  /** The cutoff a step deletes before, from now and its retention (0 keeps forever: no step). */
+  const before = (keepMs: number) => (now: number) => (keepMs === 0 ? null : now - keepMs);
+  const steps: [PrunedTable, (now: number) => number | null, DeleteChunk][] = [
+    ['messages', before(o.retention.messagesMs), messagePrefix],
+    // Handed `now`: each series takes off its own device's retention.
+    ['points', (now) => now, rawPoints],
+    ['minute', before(o.retention.minuteMs), perSeries('history_rollup_minute', 'bucket', 'bucket')],
+    ['hour', before(o.retention.hourMs), perSeries('history_rollup_hour', 'bucket', 'bucket')],
+    ['events', before(o.retention.eventsMs), byIndex('history_events', 'seq', 'ts')],
+    ['commands', before(o.retention.eventsMs), byIndex('history_commands', 'id', 'created')],
   ];
 
   let running: Promise<PruneReport> | null = null;
@@ -83,13 +104,14 @@ export function createPruner(o: PrunerOptions): Pruner {
   async function pass(): Promise<PruneReport> {
     const report: PruneReport = { messages: 0, points: 0, minute: 0, hour: 0, events: 0, commands: 0 };
     const now = o.now();
-    for (const [table, keepMs, deleteChunk] of steps) {
-      if (keepMs === 0) continue;
+    for (const [table, cutoffOf, deleteChunk] of steps) {
+      const cutoff = cutoffOf(now);
+      if (cutoff === null) continue;
       for (;;) {
         if (stopping) return report;
         let deleted: number;
         try {
-          deleted = withoutLockWait(db, () => deleteChunk(now - keepMs, o.chunk));
+          deleted = withoutLockWait(db, () => deleteChunk(cutoff, o.chunk));
         } catch (err) {
           const failure = classifyWriteError(err);
           o.logger.warn({ table, reason: failure.reason }, `retention pass stopped: ${failure.message}`);

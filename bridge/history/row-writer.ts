@@ -35,7 +35,7 @@ export function createRowWriter(db: Db): RowWriter {
   }));
   const upsertDevice = db.prepare('INSERT INTO history_devices (id, view) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET view = excluded.view');
   const upsertCommand = db.prepare(
-    'INSERT INTO history_commands (id, created, view) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET created = excluded.created, view = excluded.view',
+    'INSERT INTO history_commands (id, device, created, view) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET device = excluded.device, created = excluded.created, view = excluded.view',
   );
   const updateMeta = db.prepare('UPDATE history_meta SET value = ? WHERE key = ?');
   const readMeta = db.prepare('SELECT value FROM history_meta WHERE key = ?').pluck();
@@ -68,7 +68,7 @@ export function createRowWriter(db: Db): RowWriter {
       for (const c of rollUp(points, width)) stmt.run(c.series, c.bucket, c.sum, c.min, c.max, c.n);
     }
     for (const d of chunk.devices) upsertDevice.run(d.id, JSON.stringify(d));
-    for (const c of chunk.commands) upsertCommand.run(c.id, c.created, JSON.stringify(c));
+    for (const c of chunk.commands) upsertCommand.run(c.id, c.device, c.created, JSON.stringify(c));
     for (const [key, value] of Object.entries(meta)) updateMeta.run(value, key);
   });
 

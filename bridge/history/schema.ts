@@ -84,4 +84,14 @@ export const HISTORY_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX history_commands_by_created ON history_commands (created);
   `,
+  `
+  -- The command history is listed per device, newest first (GET /api/commands?device=).
+  ALTER TABLE history_commands ADD COLUMN device TEXT;
+  UPDATE history_commands SET device = json_extract(view, '$.device');
+  CREATE INDEX history_commands_by_device ON history_commands (device, created);
+  `,
+  `
+  -- Raw-reading retention per device or model (scope 'device' or 'model'); 0 keeps them forever.
+  CREATE TABLE history_retention (scope TEXT NOT NULL, name TEXT NOT NULL, raw_ms INTEGER NOT NULL, PRIMARY KEY (scope, name)) WITHOUT ROWID;
+  `,
 ];

@@ -4,11 +4,15 @@
  */
 import type { CommandView, DeviceView, HubMessage } from '../../protocol/message.js';
 import { migrate } from '../../storage/database.js';
+import { createCommandQuery } from './command-query.js';
 import { createEventQuery } from './event-query.js';
+import { checkDevice, checkMetric, checkRange, firstFailure } from '../../http/params.js';
+import { createRowPageReaders } from './row-pages.js';
 import { createGroupCommit } from './group-commit.js';
 import { createMessageLog } from './message-log.js';
 import { createHistoryMetrics } from './metrics.js';
 import { type HistoryOptions, resolveOptions } from './options.js';
+import { createRawRetention } from './raw-retention.js';
 import { type PruneReport, createPruner } from './retention.js';
 import { type MetaKey, createRowWriter } from './row-writer.js';
 import { HISTORY_MIGRATIONS, HISTORY_PART } from './schema.js';
@@ -108,7 +112,11 @@ export function createHistoryStore(opts: HistoryOptions): SqliteHistoryStore {
   const knownDevice = (id: string): boolean => devices.has(id);
   const history = createSeriesQuery({ db, maxScanRows: o.maxScanRows, knownDevice });
   const events = createEventQuery({ db, knownDevice });
-  const pruner = createPruner({ db, retention: o.retention, chunk: o.pruneChunk, intervalMs: o.pruneIntervalMs, now: o.now, logger, metrics });
+  const pages = createRowPageReaders(db);
+  const commands = createCommandQuery({ db, knownDevice, queued: () => queue.queuedCommands() });
+  const rawRetention = createRawRetention(db, o.retention.rawMs);
+  const rawMsOf = (device: string): number => rawRetention.of(device, devices.get(device)?.model ?? null).rawMs;
+  const pruner = createPruner({ db, retention: o.retention, chunk: o.pruneChunk, intervalMs: o.pruneIntervalMs, now: o.now, logger, metrics, rawMsOf });
 
   /** More seqs went out between two commits than the reserve covers: reserve now, once per failure. */
   function reserveAhead(): void {
@@ -171,8 +179,20 @@ export function createHistoryStore(opts: HistoryOptions): SqliteHistoryStore {
       const view = readCommand.get(id) as string | undefined;
       return view === undefined ? undefined : (JSON.parse(view) as CommandView);
     },
+    commands,
     history,
     events,
+    readingPages(q) {
+      const checked = firstFailure(checkDevice(q.device, knownDevice), checkMetric(q.metric), checkRange(q.from, q.to));
+      return checked.ok ? { ok: true, value: pages.readings(q.device, q.metric, q.from, q.to) } : checked;
+    },
+    eventPages(q) {
+      const checked = firstFailure(q.device === undefined ? { ok: true, value: true } : checkDevice(q.device, knownDevice), checkRange(q.from, q.to));
+      return checked.ok ? { ok: true, value: pages.events(q.device, q.from, q.to) } : checked;
+    },
+    retention: () => rawRetention.settings(),
+    setRetention: (scope, name, rawMs) => rawRetention.set(scope, name, rawMs),
+    retentionOf: (device) => rawRetention.of(device, devices.get(device)?.model ?? null),
     flush() {
       const done = queue.flushed();
       committer.hurry();

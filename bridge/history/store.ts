@@ -4,6 +4,8 @@
  */
 import type { Result } from '../../protocol/errors.js';
 import type { CommandView, DeviceView, HistoryBody, HubMessage } from '../../protocol/message.js';
+import type { RawRetention, RetentionScope, RetentionSettings } from './raw-retention.js';
+import type { ReadingRow, RowPages } from './row-pages.js';
 
 export interface HistoryQuery {
   device: string;
@@ -22,6 +24,30 @@ export interface EventQuery {
   from?: number;
   to?: number;
   limit?: number;
+}
+
+/** A range to export: [from, to) in ms since the epoch. */
+export interface ExportRange {
+  device?: string;
+  from: number;
+  to: number;
+}
+
+export interface CommandQuery {
+  device?: string;
+  /** ms since epoch, inclusive, on the command's creation */
+  from?: number;
+  /** ms since epoch, exclusive */
+  to?: number;
+  limit?: number;
+  /** The `next` cursor of the page before. */
+  before?: string;
+}
+
+/** A page of the command history, newest first; `next` is null on the last page. */
+export interface CommandPage {
+  commands: CommandView[];
+  next: string | null;
 }
 
 export interface MessagePage {
@@ -67,8 +93,20 @@ export interface HistoryStore {
   /** Upserts a command in the next group commit. */
   saveCommand(command: CommandView): void;
   command(id: string): CommandView | undefined;
+  /** The command history, newest first, including commands not yet committed. */
+  commands(q: CommandQuery): Result<CommandPage>;
   history(q: HistoryQuery): Result<HistoryBody>;
   events(q: EventQuery): Result<HubMessage[]>;
+  /** Raw readings of one metric of one device for export, oldest first, page by page; no row cap. */
+  readingPages(q: ExportRange & { device: string; metric: string }): Result<RowPages<ReadingRow>>;
+  /** Stored events and rejects for export, oldest first, page by page; no row cap. */
+  eventPages(q: ExportRange): Result<RowPages<HubMessage>>;
+  /** Raw-reading retention: the default and the settings per device and per model. */
+  retention(): RetentionSettings;
+  /** Sets a device's or model's raw retention in ms (0: forever), or clears it (null). */
+  setRetention(scope: RetentionScope, name: string, rawMs: number | null): void;
+  /** The raw retention that applies to a device, and where it comes from. */
+  retentionOf(device: string): RawRetention;
   /** Settles when everything appended so far is on disk. */
   flush(): Promise<void>;
   health(): HistoryHealth;

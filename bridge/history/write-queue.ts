@@ -66,6 +66,10 @@ export class WriteQueue {
     return this.commands.get(id);
   }
 
+  queuedCommands(): Iterable<CommandView> {
+    return this.commands.values();
+  }
+
   get size(): number {
     return this.messages.length;
   }

@@ -2,7 +2,8 @@
  * APPLY: what every node does with every sequenced message, in seq order, whichever node
  * admitted it (ADMIT is ingest.ts; the sequencer joins the two). The steps run in the order
  * listed; the list is the documentation. `record` is the pipeline's own; every other step is
- * bound by the part that reacts to it (the hub, the command tracker, the registry), so no part
+ * bound by the part that reacts to it (the hub, the command tracker, the registry, the alert
+ * rules), so no part
  * needs another built first.
  */
 import type { Logger } from 'pino';
@@ -24,6 +25,8 @@ export interface AppliedSteps {
   'keep remote command'(view: CommandView): void;
   /** A message about a device (deviceTopicOf), with its contract topic. */
   'update registry'(msg: HubMessage, topic: DeviceTopic): void;
+  /** Every recorded message, after the registry has it, for the alert rules (bridge/alerts). */
+  'evaluate alerts'(msg: HubMessage): void;
 }
 export type AppliedStep = keyof AppliedSteps;
 
@@ -100,6 +103,12 @@ export function createApplyPipeline(opts: ApplyOptions): ApplyPipeline {
       (ctx) => {
         const topic = deviceTopicOf(ctx.msg, ctx.topic ?? undefined);
         if (topic) handler('update registry')(ctx.msg, topic);
+      },
+    ],
+    [
+      'evaluate alerts',
+      (ctx) => {
+        if (ctx.recorded) handler('evaluate alerts')(ctx.msg);
       },
     ],
   ];

@@ -3,7 +3,6 @@ import { createApp } from './app/app-state.js';
 import { parseRoute } from './ui/router.js';
 import { initTheme } from './ui/theme.js';
 import { h } from './ui/dom.js';
-import { formatReading } from './ui/format.js';
 import { toast } from './ui/toast.js';
 import { mountDevice } from './views/device/device-view.js';
 import { mountEvents } from './views/events/events-view.js';
@@ -18,9 +17,8 @@ const root = document.getElementById('app') ?? document.body;
 const app = createApp();
 const shell = createShell(app, root);
 app.bus.on('commands', (device) => settleIfDone(app, device));
-app.bus.on('alert', (ev) => {
-  const { rule, device, value } = ev.firing;
-  if (ev.type === 'fired') toast(`${device}: ${rule.metric} ${rule.op} ${rule.threshold}`, `now ${formatReading(rule.metric, value)}`, 'error');
+app.bus.on('alert', ({ change, alert }) => {
+  if (change === 'fired') toast(`${alert.device}: ${alert.name}`, `${alert.severity}${typeof alert.value === 'number' ? ` · value ${alert.value}` : ''}`, alert.severity === 'info' ? 'warn' : 'error');
 });
 app.bus.on('auth', () => {
   app.connection.close();

@@ -11,6 +11,7 @@ import { Registry } from 'prom-client';
 import type { UserStore } from '../../../auth/index.js';
 import type { Route } from '../../../http/router.js';
 import { type Bridge, type BridgeLimits, createBridge } from '../../../bridge/index.js';
+import { createAlertStore } from '../../../bridge/alerts/index.js';
 import { type SqliteHistoryStore, createHistoryStore } from '../../../bridge/history/index.js';
 import { type HttpServer, startHttpServer } from '../../../server/http-server.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
@@ -81,6 +82,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       allowOrigins: opts.allowOrigins,
       commandTimeoutMs: opts.commandTimeoutMs,
       limits: opts.limits,
+      alerts: { store: createAlertStore(db), allowPrivateWebhooks: true },
+      db,
       logger,
       metrics,
     });

@@ -49,4 +49,18 @@ describe('CommandLog', () => {
     expect(log.list('d1')[0]?.id).toBe(`c${COMMANDS_PER_DEVICE + 4}`);
     expect(log.apply(msg('ack', 'devices/d1/ack', { id: 'c0', ok: true }))).toBe(null);
   });
+
+  it('restores stored commands in creation order, and a live final state wins over a stored pending one', () => {
+    const log = new CommandLog();
+    const view = (id: string, created: number, status: 'pending' | 'acked' | 'timeout') => ({ id, device: 'd1', name: 'led', args: null, status, created, settled: null, result: null, error: null });
+    log.sent('d1', 'live', 'led', null, 3000);
+    log.restore(view('old', 1000, 'acked'));
+    log.restore(view('mid', 2000, 'timeout'));
+    expect(log.list('d1').map((c) => [c.id, c.status])).toEqual([['live', 'pending'], ['mid', 'timeout'], ['old', 'acked']]);
+    log.apply(msg('ack', 'devices/d1/ack', { id: 'live', ok: true }));
+    log.restore(view('live', 3000, 'pending'));
+    expect(log.list('d1')[0]).toMatchObject({ id: 'live', status: 'acked' });
+    log.restore(view('mid', 2000, 'acked'));
+    expect(log.list('d1')[1]?.status).toBe('timeout');
+  });
 });

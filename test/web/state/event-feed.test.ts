@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HubMessage, Json, MessageKind } from '../../../protocol/message.js';
-import { EventFeed, MAX_TEXT, alertFeedItem, feedItemOf, fieldsText, statusItem } from '../../../web/src/state/event-feed.js';
+import { EventFeed, MAX_TEXT, feedItemOf, fieldsText, statusItem } from '../../../web/src/state/event-feed.js';
 
 let seq = 0;
 const msg = (kind: MessageKind, data: Json, ts = 1000): HubMessage => ({ seq: ++seq, ts, topic: 'devices/d1/events', device: 'd1', kind, data });
@@ -26,11 +26,12 @@ describe('feedItemOf', () => {
 
   it('describes status changes and alerts', () => {
     expect(statusItem(msg('status', { online: false }), false)).toMatchObject({ category: 'status', title: 'Went offline' });
-    const rule = { id: 'r', metric: 'temperature', op: 'above' as const, threshold: 40, forSeconds: 30, device: null };
-    const a = alertFeedItem({ type: 'fired', at: 5, firing: { rule, device: 'd1', since: 1, value: 41 } });
-    const b = alertFeedItem({ type: 'fired', at: 5, firing: { rule, device: 'd1', since: 1, value: 41 } });
-    expect(a).toMatchObject({ category: 'alert', severity: 'error', device: 'd1', ts: 5 });
-    expect(a.key).not.toBe(b.key);
+    const alert = { alert: 'a1', rule: 'r1', name: 'hot', device: 'd1', state: 'firing', value: 41, severity: 'critical', since: 1, resolved: null, ack: null };
+    const fired = feedItemOf({ ...msg('alert', alert, 5), topic: 'alerts/r1/d1' });
+    expect(fired).toMatchObject({ category: 'alert', severity: 'error', device: 'd1', ts: 5, title: 'Alert: hot', detail: 'critical · value 41' });
+    expect(feedItemOf({ ...msg('alert', { ...alert, ack: { by: 'ada', at: 6 } }), topic: 'alerts/r1/d1' })).toBe(null);
+    expect(feedItemOf({ ...msg('alert', { ...alert, state: 'resolved', resolved: 7 }), topic: 'alerts/r1/d1' })).toMatchObject({ severity: 'info', title: 'Resolved: hot' });
+    expect(feedItemOf({ ...msg('alert', { ...alert, severity: 'doom' }), topic: 'alerts/r1/d1' })).toBe(null);
   });
 });
 

@@ -5,22 +5,21 @@
  */
 import type { HubMessage, Json } from '../../../protocol/message.js';
 import { Backoff } from '../net/backoff.js';
-import { ApiError, fetchDevices, fetchEvents, sendCommand } from '../net/api.js';
+import { ApiError, fetchAlerts, fetchDevices, fetchEvents, sendCommand } from '../net/api.js';
 import { createLiveConnection, type LinkStatus, type LiveConnection } from '../net/live-connection.js';
 import { isTransportKind, type TransportKind } from '../../../protocol/transports.js';
-import { AlertEngine, isRuleList, type AlertEvent, type AlertRule } from '../state/alert-engine.js';
 import { CommandLog, type CommandEntry } from '../state/command-log.js';
-import { EventFeed, alertFeedItem, feedItemOf, statusItem, type FeedItem } from '../state/event-feed.js';
+import { EventFeed, feedItemOf, statusItem, type FeedItem } from '../state/event-feed.js';
 import { FleetStore } from '../state/fleet-store.js';
-import { readingsOf } from '../../../protocol/readings.js';
+import { HubAlerts, type AlertUpdate } from '../state/hub-alerts.js';
 import { Emitter } from '../ui/emitter.js';
 import { loadPref, savePref } from '../ui/preferences.js';
 
 /** Stored events the feed starts with. */
 const RECENT_EVENTS = 100;
 
-/** Everything the dashboard shows lives under `devices/`. */
-export const DASHBOARD_FILTERS = ['devices/#'] as const;
+/** Everything the dashboard shows: the devices, and the hub's alerts about them. */
+export const DASHBOARD_FILTERS = ['devices/#', 'alerts/#'] as const;
 
 export type AppEvents = {
   /** Every live message, once, after the stores took it in. */
@@ -28,7 +27,8 @@ export type AppEvents = {
   feed: FeedItem;
   /** A device whose command log changed. */
   commands: string;
-  alert: AlertEvent;
+  /** An alert on the hub fired, was acknowledged or resolved. */
+  alert: AlertUpdate;
   link: LinkStatus;
   /** The registry snapshot was (re)loaded. */
   snapshot: null;
@@ -42,13 +42,13 @@ export interface App {
   readonly fleet: FleetStore;
   readonly commands: CommandLog;
   readonly feed: EventFeed;
-  readonly alerts: AlertEngine;
+  readonly alerts: HubAlerts;
   readonly bus: Emitter<AppEvents>;
   readonly connection: LiveConnection;
   transport(): TransportKind;
   setTransport(kind: TransportKind): void;
-  rules(): AlertRule[];
-  setRules(rules: AlertRule[]): void;
+  /** Reloads the firing alerts from the hub (after a reset, or an action of this page). */
+  reloadAlerts(): void;
   /** Sends a command; the entry then updates through the command log as the hub reports. */
   command(device: string, name: string, args: Json): Promise<CommandEntry>;
 }
@@ -64,19 +64,20 @@ export function createApp(): App {
   const fleet = new FleetStore();
   const commands = new CommandLog();
   const feed = new EventFeed();
-  const alerts = new AlertEngine();
+  const alerts = new HubAlerts();
   const bus = new Emitter<AppEvents>();
-  let rules = loadPref<AlertRule[]>('alert-rules', isRuleList, []);
-  alerts.setRules(rules);
 
   const addFeed = (item: FeedItem | null): void => {
     if (item && feed.add(item)) bus.emit('feed', item);
   };
-  const onAlerts = (events: AlertEvent[]): void => {
-    for (const ev of events) {
-      addFeed(alertFeedItem(ev));
-      bus.emit('alert', ev);
-    }
+  const reloadAlerts = (): void => {
+    fetchAlerts({ state: 'firing', limit: 1000 }).then(
+      (list) => {
+        alerts.load(list);
+        bus.emit('snapshot', null);
+      },
+      () => undefined,
+    );
   };
 
   const dispatch = (msg: HubMessage): void => {
@@ -87,7 +88,8 @@ export function createApp(): App {
     addFeed(feedItemOf(msg));
     const changed = commands.apply(msg);
     if (changed !== null) bus.emit('commands', changed);
-    if (msg.device !== null) for (const { metric, value } of readingsOf(msg)) onAlerts(alerts.observe(msg.device, metric, value, msg.ts));
+    const alert = alerts.apply(msg);
+    if (alert) bus.emit('alert', alert);
     bus.emit('message', msg);
   };
 
@@ -116,6 +118,7 @@ export function createApp(): App {
     // The hub no longer has what we missed: the registry snapshot is the way back to the truth.
     onReset: () => {
       loadSnapshot();
+      reloadAlerts();
       bus.emit('reset', null);
     },
     onStatus: (status) => bus.emit('link', status),
@@ -126,7 +129,7 @@ export function createApp(): App {
     (stored) => stored.forEach((msg) => addFeed(feedItemOf(msg))),
     () => undefined,
   );
-  setInterval(() => onAlerts(alerts.tick(connection.hubNow())), 1000);
+  reloadAlerts();
 
   return {
     fleet,
@@ -141,12 +144,7 @@ export function createApp(): App {
       savePref('transport', next);
       connection.setKind(next);
     },
-    rules: () => rules,
-    setRules(next) {
-      rules = next;
-      savePref('alert-rules', next);
-      alerts.setRules(next);
-    },
+    reloadAlerts,
     async command(device, name, args) {
       const accepted = await sendCommand(device, name, args);
       const entry = commands.sent(device, accepted.id, name, args, connection.hubNow());

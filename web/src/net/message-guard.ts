@@ -2,8 +2,9 @@
  * Checks on what arrives from the network before the page uses it: a hub bug or a proxy
  * mangling a frame must never throw inside a render loop. Pure, so it is unit-tested in Node.
  */
+import { ALERT_STATES, SEVERITIES, type AlertView } from '../../../protocol/alerts.js';
 import { ledOf, portsOf } from '../../../protocol/device-view.js';
-import { MESSAGE_KINDS, type HubMessage, type MessageKind, type Json, type DeviceView } from '../../../protocol/message.js';
+import { MESSAGE_KINDS, type CommandView, type HubMessage, type MessageKind, type Json, type DeviceView } from '../../../protocol/message.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -58,6 +59,49 @@ export function toDeviceView(x: unknown): DeviceView | null {
     metrics,
     led: ledOf(x.led),
     ports: portsOf(x.ports),
+  };
+}
+
+/**
+ * An alert from `GET /api/alerts`, or from an `alert` message's data (which names its id
+ * `alert`), with every field checked; null when it is not one.
+ */
+export function toAlertView(x: unknown): AlertView | null {
+  if (!isObj(x)) return null;
+  const id = typeof x.id === 'string' ? x.id : x.alert;
+  if (typeof id !== 'string' || typeof x.rule !== 'string' || typeof x.name !== 'string' || typeof x.device !== 'string' || !isNum(x.since)) return null;
+  if (!(ALERT_STATES as readonly unknown[]).includes(x.state) || !(SEVERITIES as readonly unknown[]).includes(x.severity)) return null;
+  const ack = isObj(x.ack) && typeof x.ack.by === 'string' && isNum(x.ack.at) ? { by: x.ack.by, at: x.ack.at } : null;
+  return {
+    id,
+    rule: x.rule,
+    name: x.name,
+    device: x.device,
+    state: x.state as AlertView['state'],
+    value: (x.value ?? null) as Json,
+    severity: x.severity as AlertView['severity'],
+    since: x.since,
+    resolved: isNum(x.resolved) ? x.resolved : null,
+    ack,
+  };
+}
+
+const COMMAND_STATES: readonly string[] = ['pending', 'acked', 'failed', 'timeout'];
+
+/** A command from `GET /api/commands`, with every field checked; null when it is not one. */
+export function toCommandView(x: unknown): CommandView | null {
+  if (!isObj(x) || typeof x.id !== 'string' || typeof x.device !== 'string' || typeof x.name !== 'string' || !isNum(x.created)) return null;
+  if (typeof x.status !== 'string' || !COMMAND_STATES.includes(x.status)) return null;
+  return {
+    id: x.id,
+    device: x.device,
+    name: x.name,
+    args: (x.args ?? null) as Json,
+    status: x.status as CommandView['status'],
+    created: x.created,
+    settled: isNum(x.settled) ? x.settled : null,
+    result: (x.result ?? null) as Json,
+    error: typeof x.error === 'string' ? x.error : null,
   };
 }
 

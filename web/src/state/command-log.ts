@@ -28,6 +28,23 @@ export class CommandLog {
     return this.upsert(id, device, name, args, ts);
   }
 
+  /** Takes in a command from the hub's stored history (`GET /api/commands`); what this page saw live wins once final. */
+  restore(view: CommandView): void {
+    const known = this.byId.get(view.id);
+    if (known) {
+      if (known.status === 'pending' && view.status !== 'pending') Object.assign(known, { status: view.status, settled: view.settled, result: view.result, error: view.error });
+      return;
+    }
+    const list = this.byDevice.get(view.device) ?? [];
+    const at = list.findIndex((c) => c.created < view.created);
+    if (at === -1 && list.length >= COMMANDS_PER_DEVICE) return;
+    const entry: CommandEntry = { ...view, progress: null };
+    list.splice(at === -1 ? list.length : at, 0, entry);
+    for (const old of list.splice(COMMANDS_PER_DEVICE)) this.byId.delete(old.id);
+    this.byDevice.set(view.device, list);
+    this.byId.set(view.id, entry);
+  }
+
   /** Applies a `command`, `ack` or progress `event` message; returns the device whose log changed. */
   apply(msg: HubMessage): string | null {
     if (msg.device === null) return null;

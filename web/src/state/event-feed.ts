@@ -4,14 +4,13 @@
  * rendered as text. Pure, unit-tested in Node.
  */
 import type { HubMessage, Json } from '../../../protocol/message.js';
-import { numberField, stringField } from '../net/message-guard.js';
-import { describeRule, type AlertEvent } from './alert-engine.js';
+import { numberField, stringField, toAlertView } from '../net/message-guard.js';
 
 export type FeedCategory = 'hotplug' | 'power' | 'reject' | 'status' | 'alert' | 'firmware' | 'other';
 export type Severity = 'info' | 'warn' | 'error';
 
 export interface FeedItem {
-  /** Unique within the feed: the message seq, or a local key for alerts. */
+  /** Unique within the feed: the message seq. */
   key: string;
   /** Hub time, ms since epoch. */
   ts: number;
@@ -41,6 +40,7 @@ export function feedItemOf(msg: HubMessage): FeedItem | null {
   if (msg.kind === 'reject') {
     return { ...base, category: 'reject', severity: 'error', title: 'Payload rejected', detail: clip(stringField(msg.data, 'reason') ?? fieldsText(msg.data, [])) };
   }
+  if (msg.kind === 'alert') return alertItem(msg);
   if (msg.kind !== 'event') return null;
   const type = stringField(msg.data, 'type') ?? 'event';
   switch (type) {
@@ -66,19 +66,20 @@ export function statusItem(msg: HubMessage, online: boolean): FeedItem {
   return { key: String(msg.seq), ts: msg.ts, device: msg.device, category: 'status', severity: online ? 'info' : 'warn', title: online ? 'Came online' : 'Went offline', detail: '' };
 }
 
-let alertCount = 0;
-
-export function alertFeedItem(ev: AlertEvent): FeedItem {
-  const { rule, device, value } = ev.firing;
-  const fired = ev.type === 'fired';
+/** An alert firing or resolving (an acknowledgement is not news in the feed). */
+function alertItem(msg: HubMessage): FeedItem | null {
+  const alert = toAlertView(msg.data);
+  if (!alert || (alert.state === 'firing' && alert.ack)) return null;
+  const fired = alert.state === 'firing';
+  const value = alert.value === null ? '' : ` · value ${clip(typeof alert.value === 'object' ? JSON.stringify(alert.value) : String(alert.value))}`;
   return {
-    key: `alert-${++alertCount}`,
-    ts: ev.at,
-    device,
+    key: String(msg.seq),
+    ts: msg.ts,
+    device: alert.device,
     category: 'alert',
-    severity: fired ? 'error' : 'info',
-    title: fired ? `Alert: ${rule.metric} ${rule.op} ${rule.threshold}` : `Resolved: ${rule.metric} ${rule.op} ${rule.threshold}`,
-    detail: `${describeRule(rule)} · value ${fired ? value : ev.value}`,
+    severity: fired ? (alert.severity === 'info' ? 'warn' : 'error') : 'info',
+    title: `${fired ? 'Alert' : 'Resolved'}: ${clip(alert.name)}`,
+    detail: `${alert.severity}${value}`,
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { HubMessage } from '../../../../protocol/message.js';
 import type { App } from '../../app/app-state.js';
-import { ApiError, fetchHistory } from '../../net/api.js';
+import { ApiError, exportUrl, fetchHistory } from '../../net/api.js';
 import { MetricSeries, pickStep } from '../../state/metric-series.js';
 import { readingsOf } from '../../../../protocol/readings.js';
 import { h, setAttr, setText } from '../../ui/dom.js';
@@ -80,7 +80,7 @@ export function createChartPanel(app: App, device: string): ChartPanel {
     if (!s) {
       s = new MetricSeries(cut);
       series.set(metric, s);
-      const chart = createMetricChart({ metric, series: s, syncKey: `device-${device}`, onZoom: (from, to) => zoom(from, to) });
+      const chart = createMetricChart({ metric, series: s, syncKey: `device-${device}`, onZoom: (from, to) => zoom(from, to), csvUrl: (from, to) => exportUrl({ device, metric, from, to, format: 'csv' }) });
       charts.set(metric, chart);
       const names = [...charts.keys()].sort(compareMetrics);
       chartBox.replaceChildren(...names.map((n) => (charts.get(n) as MetricChart).el));

@@ -1,4 +1,4 @@
-/** The device's recent commands, each with its state as it changes: pending → acked / failed / timeout. */
+/** The device's commands, from the hub's history and then live, each with its state as it changes: pending → acked / failed / timeout. */
 import type { Json } from '../../../../protocol/message.js';
 import type { CommandEntry } from '../../state/command-log.js';
 import { h, pill } from '../../ui/dom.js';
@@ -17,12 +17,15 @@ function argsText(args: Json): string {
     .slice(0, 120);
 }
 
-export function createCommandList(): { el: HTMLElement; update(list: readonly CommandEntry[]): void } {
+export function createCommandList(): { el: HTMLElement; update(list: readonly CommandEntry[]): void; note(text: string): void } {
   const items = h('ol', { class: 'command-list' });
-  const empty = h('p', { class: 'muted', text: 'No commands sent since this page opened.' });
+  const empty = h('p', { class: 'muted', text: 'Loading commands…' });
   const el = h('section', { class: 'panel', attrs: { 'aria-labelledby': 'cmd-title' } }, h('h2', { text: 'Commands', attrs: { id: 'cmd-title' } }), empty, items);
   return {
     el,
+    note(text) {
+      empty.textContent = text;
+    },
     update(list) {
       empty.hidden = list.length > 0;
       items.replaceChildren(

@@ -1,10 +1,13 @@
 /** The device page: who it is and how it is, its charts, controls, commands, ports and events. */
 import type { App } from '../../app/app-state.js';
+import { fetchCommands, fetchRetention } from '../../net/api.js';
+import { COMMANDS_PER_DEVICE } from '../../state/command-log.js';
 import type { DeviceRow } from '../../state/fleet-store.js';
 import { clear, h, pill, setText } from '../../ui/dom.js';
-import { formatAgo, formatDateTime } from '../../ui/format.js';
+import { formatAgo, formatDateTime, formatDuration } from '../../ui/format.js';
 import { cancelFrame, onNextFrame } from '../../ui/frame.js';
 import type { View } from '../view.js';
+import { createFiringList } from '../alerts/firing-list.js';
 import { createChartPanel } from './chart-panel.js';
 import { createCommandList } from './command-list.js';
 import { createControlPanel } from './control-panel.js';
@@ -35,10 +38,13 @@ export function mountDevice(app: App, device: string): View {
   const frameKey = {};
   const state = h('span', { class: 'device-state' });
   const facts = h('p', { class: 'device-facts muted' });
+  const retention = h('p', { class: 'device-retention muted' });
   const unknown = h('p', { class: 'panel-note', text: 'The hub has not heard from this device yet. This page fills in as soon as it does.' });
   const charts = createChartPanel(app, device);
   const controls = createControlPanel(app, device);
   const commands = createCommandList();
+  const firing = createFiringList(app, device);
+  const alertsPanel = h('section', { class: 'panel panel-device-alerts', attrs: { 'aria-labelledby': 'device-alerts-title' } }, h('h2', { text: 'Alerts', attrs: { id: 'device-alerts-title' } }), firing.el);
   const ports = portsPanel();
   const events = createEventLog(app, device);
   const el = h(
@@ -50,9 +56,10 @@ export function mountDevice(app: App, device: string): View {
       h('a', { class: 'back-link', text: '← Fleet', attrs: { href: '#/' } }),
       h('div', { class: 'device-title' }, h('h1', { text: device }), state),
       facts,
+      retention,
     ),
     unknown,
-    h('div', { class: 'device-grid' }, h('div', { class: 'device-main' }, charts.el, events.el), h('div', { class: 'device-side' }, controls.el, ports.el, commands.el)),
+    h('div', { class: 'device-grid' }, h('div', { class: 'device-main' }, charts.el, events.el), h('div', { class: 'device-side' }, alertsPanel, controls.el, ports.el, commands.el)),
   );
 
   const render = (): void => {
@@ -69,6 +76,7 @@ export function mountDevice(app: App, device: string): View {
     controls.update(row, app.commands.firmwareJob(device));
     commands.update(app.commands.list(device));
     ports.update(row);
+    firing.render();
   };
   const schedule = (): void => onNextFrame(frameKey, render);
 
@@ -79,9 +87,26 @@ export function mountDevice(app: App, device: string): View {
       schedule();
     }),
     app.bus.on('commands', (d) => d === device && schedule()),
+    app.bus.on('alert', ({ alert }) => alert.device === device && schedule()),
     app.bus.on('snapshot', schedule),
   ];
   const timer = setInterval(schedule, 1000);
+  const SOURCES: Record<string, string> = { device: 'set for this device', model: 'set for its model', default: 'the hub’s default' };
+  fetchRetention(device).then(
+    (r) => setText(retention, r ? `Raw readings kept ${r.rawMs === 0 ? 'forever' : formatDuration(r.rawMs)} (${SOURCES[r.source] ?? r.source}); minute and hour summaries longer.` : ''),
+    () => undefined,
+  );
+  fetchCommands(device, COMMANDS_PER_DEVICE).then(
+    (stored) => {
+      for (const view of stored) app.commands.restore(view);
+      commands.note('No commands sent to this device yet.');
+      schedule();
+    },
+    () => {
+      commands.note('Past commands could not be loaded; new ones appear as they are sent.');
+      schedule();
+    },
+  );
   render();
   return {
     el,

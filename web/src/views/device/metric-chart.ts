@@ -27,6 +27,8 @@ export interface ChartOptions {
   syncKey: string;
   /** The user dragged out [from, to]. */
   onZoom(from: number, to: number): void;
+  /** Where the raw readings of [from, to) download as CSV. */
+  csvUrl(from: number, to: number): string;
 }
 
 function chartOptions(o: ChartOptions, width: number, onCursor: (u: uPlot) => void): uPlot.Options {
@@ -80,11 +82,12 @@ export function createMetricChart(o: ChartOptions): MetricChart {
       tableBody,
     ),
   );
+  const download = h('a', { class: 'chart-download', text: 'Download CSV', attrs: { download: '', title: `Raw ${o.metric} readings of the range shown, as CSV` } });
   const unit = unitOf(o.metric);
   const el = h(
     'figure',
     { class: 'chart', attrs: { 'data-metric': o.metric } },
-    h('figcaption', { class: 'chart-head' }, h('span', { class: 'chart-title', text: unit ? `${metricLabel(o.metric)} (${unit})` : metricLabel(o.metric) }), value, detail),
+    h('figcaption', { class: 'chart-head' }, h('span', { class: 'chart-title', text: unit ? `${metricLabel(o.metric)} (${unit})` : metricLabel(o.metric) }), value, detail, download),
     plotBox,
     details,
   );
@@ -138,6 +141,7 @@ export function createMetricChart(o: ChartOptions): MetricChart {
     el,
     draw(from, to) {
       range = [from, to];
+      download.setAttribute('href', o.csvUrl(Math.floor(from), Math.ceil(to)));
       if (!plot) {
         if (!plotBox.isConnected) return;
         build();

@@ -1,89 +1,121 @@
 /**
- * Threshold alerts: the rules a user set (kept in this browser), a form to add one, and the
- * alerts firing right now. Rules are judged on hub time by the AlertEngine.
+ * Alerts on the hub: what is firing (anyone may acknowledge), the rules (everyone sees them,
+ * admins add and remove them; the hub refuses others with a reason shown here), and a form
+ * for a threshold rule. Rules are evaluated by the hub, with or without a browser open.
  */
+import type { AlertRuleView } from '../../../../protocol/alerts.js';
+import type { Json } from '../../../../protocol/message.js';
 import type { App } from '../../app/app-state.js';
-import { MAX_RULES, checkRule, describeRule } from '../../state/alert-engine.js';
+import { ApiError, createRule, deleteRule, fetchRules } from '../../net/api.js';
 import { h, setText } from '../../ui/dom.js';
-import { formatDuration, formatReading } from '../../ui/format.js';
-
-/** Firing alerts listed; the feed and the count tell about the rest. */
-const FIRING_SHOWN = 20;
+import { createFiringList } from '../alerts/firing-list.js';
 
 function field(label: string, input: HTMLElement): HTMLLabelElement {
   return h('label', { class: 'field' }, h('span', { class: 'field-label', text: label }), input);
 }
 
+/** One line a person reads: `temperature above 30 for 10 s · device d1 · warning`. */
+export function describeRule(r: AlertRuleView): string {
+  const c = r.condition;
+  const what = (() => {
+    switch (c.type) {
+      case 'threshold':
+        return `${c.metric} ${c.above !== null ? `above ${c.above}` : `below ${c.below}`}${c.hysteresis > 0 ? ` (±${c.hysteresis})` : ''}${c.forMs > 0 ? ` for ${c.forMs / 1000} s` : ''}`;
+      case 'offline':
+      case 'silent':
+        return `${c.type} for ${c.forMs / 1000} s`;
+      case 'stuck':
+        return `${c.metric} stuck for ${c.readings} readings`;
+      case 'event':
+        return `event ${JSON.stringify(c.match)}`;
+      case 'command':
+        return `command ${c.name ?? 'any'} ${c.states.join(' or ')}`;
+      default:
+        return 'condition';
+    }
+  })();
+  const target = r.target.devices ? `device ${r.target.devices.join(', ')}` : r.target.model ? `model ${r.target.model}` : 'every device';
+  return `${what} · ${target} · ${r.severity}${r.webhook ? ' · webhook' : ''}`;
+}
+
+const errorText = (err: unknown): string => (err instanceof ApiError ? err.message : 'network error');
+
 export function createAlertPanel(app: App): { el: HTMLElement; render(): void } {
-  const metric = h('input', { class: 'text-input', attrs: { type: 'text', value: 'temperature', required: '', spellcheck: 'false', list: 'alert-metrics' } });
-  const metrics = h('datalist', { attrs: { id: 'alert-metrics' } }, ...['temperature', 'voltage', 'current', 'power', 'humidity'].map((m) => h('option', { attrs: { value: m } })));
+  const input = (attrs: Record<string, string>): HTMLInputElement => h('input', { class: 'text-input', attrs: { spellcheck: 'false', ...attrs } });
+  const name = input({ type: 'text', value: 'Too hot', required: '', maxlength: '80' });
+  const metric = input({ type: 'text', value: 'temperature', required: '' });
   const op = h('select', { class: 'select' }, h('option', { text: 'above', attrs: { value: 'above' } }), h('option', { text: 'below', attrs: { value: 'below' } }));
-  const threshold = h('input', { class: 'text-input', attrs: { type: 'number', value: '40', step: 'any', required: '' } });
-  const forSeconds = h('input', { class: 'text-input', attrs: { type: 'number', value: '30', min: '0', step: '1', required: '' } });
-  const device = h('input', { class: 'text-input', attrs: { type: 'text', placeholder: 'any device', spellcheck: 'false' } });
+  const threshold = input({ type: 'number', value: '40', step: 'any', required: '' });
+  const forSeconds = input({ type: 'number', value: '0', min: '0', step: '1', required: '' });
+  const device = input({ type: 'text', placeholder: 'every device' });
+  const severity = h('select', { class: 'select' }, ...['warning', 'critical', 'info'].map((s) => h('option', { text: s, attrs: { value: s } })));
+  const webhook = input({ type: 'url', placeholder: 'https://… (optional)' });
   const error = h('p', { class: 'form-error', attrs: { role: 'alert' } });
+  const note = h('p', { class: 'form-note muted', attrs: { role: 'status' } });
   const form = h(
     'form',
-    { class: 'alert-form' },
+    { class: 'alert-form', attrs: { 'aria-label': 'New alert rule' } },
+    field('Name', name),
     field('Metric', metric),
-    metrics,
     field('Is', op),
     field('Threshold', threshold),
     field('For (s)', forSeconds),
     field('Device', device),
-    h('button', { class: 'button button-primary', text: 'Add alert', attrs: { type: 'submit' } }),
+    field('Severity', severity),
+    field('Webhook', webhook),
+    h('button', { class: 'button button-primary', text: 'Add rule', attrs: { type: 'submit' } }),
     error,
+    note,
   );
   const rulesList = h('ul', { class: 'rule-list' });
-  const firingList = h('ul', { class: 'firing-list', attrs: { 'aria-live': 'polite' } });
-  const firingEmpty = h('p', { class: 'muted', text: 'Nothing is firing.' });
+  const firing = createFiringList(app);
+  let rules: AlertRuleView[] = [];
+
+  const loadRules = (): void => {
+    fetchRules().then(
+      (list) => {
+        rules = list;
+        renderRules();
+      },
+      (err: unknown) => setText(error, `Rules could not be loaded: ${errorText(err)}`),
+    );
+  };
 
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const checked = checkRule({ id: `r${Date.now().toString(36)}`, metric: metric.value, op: op.value, threshold: threshold.value, forSeconds: forSeconds.value, device: device.value });
-    if (!checked.ok) return setText(error, checked.error);
-    if (app.rules().length >= MAX_RULES) return setText(error, `At most ${MAX_RULES} alerts.`);
+    const body: Record<string, Json> = { name: name.value, metric: metric.value.trim(), [op.value]: Number(threshold.value), severity: severity.value };
+    if (Number(forSeconds.value) > 0) body.for = `${Number(forSeconds.value)}s`;
+    if (device.value.trim()) body.device = device.value.trim();
+    if (webhook.value.trim()) body.webhook = webhook.value.trim();
     setText(error, '');
-    app.setRules([...app.rules(), checked.rule]);
-    render();
+    setText(note, '');
+    createRule(body).then(
+      (made) => {
+        if (body.webhook !== undefined) setText(note, `Webhook secret (shown once, keep it to check signatures): ${made.secret}`);
+        loadRules();
+      },
+      (err: unknown) => setText(error, errorText(err)),
+    );
   });
 
-  const render = (): void => {
+  const renderRules = (): void => {
     rulesList.replaceChildren(
-      ...app.rules().map((rule) =>
+      ...rules.map((rule) =>
         h(
           'li',
-          { class: 'rule' },
-          h('span', { text: describeRule(rule) }),
+          { class: 'rule', attrs: { 'data-rule': rule.id } },
+          h('span', { class: 'rule-name', text: rule.name }),
+          h('span', { class: 'muted', text: ` ${describeRule(rule)}` }),
           h('button', {
             class: 'button button-quiet',
             text: 'Remove',
-            attrs: { type: 'button', 'aria-label': `Remove alert: ${describeRule(rule)}` },
-            on: {
-              click: () => {
-                app.setRules(app.rules().filter((r) => r.id !== rule.id));
-                render();
-              },
-            },
+            attrs: { type: 'button', 'aria-label': `Remove rule ${rule.name}` },
+            on: { click: () => deleteRule(rule.id).then(loadRules, (err: unknown) => setText(error, errorText(err))) },
           }),
         ),
       ),
     );
-    if (app.rules().length === 0) rulesList.append(h('li', { class: 'muted', text: 'No alerts set. Add one below.' }));
-    const now = app.connection.hubNow();
-    const firing = app.alerts.firing();
-    firingEmpty.hidden = firing.length > 0;
-    firingList.replaceChildren(
-      ...firing.slice(0, FIRING_SHOWN).map((f) =>
-        h(
-          'li',
-          { class: 'firing' },
-          h('a', { text: f.device, attrs: { href: `#/device/${encodeURIComponent(f.device)}` } }),
-          h('span', { text: ` ${f.rule.metric} ${formatReading(f.rule.metric, f.value)} (${f.rule.op} ${f.rule.threshold}) for ${formatDuration(now - f.since)}` }),
-        ),
-      ),
-      ...(firing.length > FIRING_SHOWN ? [h('li', { class: 'muted', text: `and ${firing.length - FIRING_SHOWN} more` })] : []),
-    );
+    if (rules.length === 0) rulesList.append(h('li', { class: 'muted', text: 'No rules yet. Add one below.' }));
   };
 
   const el = h(
@@ -91,13 +123,13 @@ export function createAlertPanel(app: App): { el: HTMLElement; render(): void } 
     { class: 'panel panel-alerts', attrs: { 'aria-labelledby': 'alerts-title' } },
     h('h2', { text: 'Alerts', attrs: { id: 'alerts-title' } }),
     h('h3', { text: 'Firing now' }),
-    firingEmpty,
-    firingList,
+    firing.el,
     h('h3', { text: 'Rules' }),
     rulesList,
-    h('h3', { text: 'New alert' }),
+    h('h3', { text: 'New rule' }),
     form,
   );
-  render();
-  return { el, render };
+  renderRules();
+  loadRules();
+  return { el, render: firing.render };
 }

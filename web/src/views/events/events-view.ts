@@ -61,7 +61,7 @@ export function mountEvents(app: App): View {
     list.replaceChildren(...items.map(rowOf));
   };
   const schedule = (): void => onNextFrame(frameKey, render);
-  const offs = [app.bus.on('feed', schedule), app.bus.on('alert', () => alerts.render())];
+  const offs = [app.bus.on('feed', schedule), app.bus.on('alert', () => alerts.render()), app.bus.on('snapshot', () => alerts.render())];
   const timer = setInterval(() => alerts.render(), 5000);
   render();
   return {
