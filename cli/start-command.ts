@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { HUB_DEFAULTS, configProblem, type HubConfig } from '../server/config.js';
 import { type Fleetwire, createFleetwire } from '../server/create-fleetwire.js';
 import { addLimitOptions, limitsFrom } from './limit-options.js';
-import { parseCount, parseDuration, parseOrigin, parsePort } from './parse.js';
+import { parseCount, parseDuration, parseHostNames, parseOrigin, parsePort } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -22,6 +22,7 @@ function options(): Option[] {
     // Not .env(): commander turns a boolean on whenever the variable exists, even as "0".
     new Option('--allow-anonymous', 'let anyone in without a login, even off loopback (dangerous; env FLEETWIRE_ALLOW_ANONYMOUS=1)').default(false),
     new Option('--allow-origin <origins>', 'comma-separated origins also allowed to use the browser endpoints').env('FLEETWIRE_ALLOW_ORIGIN').argParser(parseOrigin).default([]),
+    new Option('--allow-host <names>', 'comma-separated host names a hub without --users-file answers to, besides localhost and IP addresses').env('FLEETWIRE_ALLOW_HOST').argParser(parseHostNames).default([]),
     new Option('--fleet <count>', 'simulated demo devices to run inside the hub').env('FLEETWIRE_FLEET').argParser(parseCount).default(d.fleet),
     new Option('--fleet-seed <n>', 'seed of the demo fleet (same seed, same readings)').env('FLEETWIRE_FLEET_SEED').argParser(parseCount).default(d.fleetSeed),
     new Option('--fleet-interval <duration>', 'time between a demo device\'s readings').env('FLEETWIRE_FLEET_INTERVAL').argParser(parseDuration).default(d.fleetIntervalMs, '1s'),
@@ -44,6 +45,7 @@ interface StartFlags {
   usersFile?: string;
   allowAnonymous: boolean;
   allowOrigin: string[];
+  allowHost: string[];
   fleet: number;
   fleetSeed: number;
   fleetInterval: number;
@@ -88,6 +90,8 @@ export function toConfig(f: StartFlags, env: NodeJS.ProcessEnv): HubConfig {
     usersFile: f.usersFile ?? null,
     allowAnonymous: f.allowAnonymous || envSwitch('FLEETWIRE_ALLOW_ANONYMOUS', env),
     allowOrigins: f.allowOrigin,
+    allowHosts: f.allowHost,
+    httpLimits: {},
     fleet: f.fleet,
     fleetSeed: f.fleetSeed,
     fleetIntervalMs: f.fleetInterval,

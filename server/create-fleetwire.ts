@@ -165,9 +165,17 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         '/mqtt': (req, socket, head) => startedBroker.handleUpgrade(req, socket, head),
         [TRANSPORT_PATHS.ws]: (req, socket, head) => bridge.handleUpgrade(req, socket, head),
       },
+      allowOrigins: config.allowOrigins,
+      allowHosts: users === null ? config.allowHosts : 'any',
+      limits: config.httpLimits,
       logger,
     });
-    cleanups.push(() => http.close());
+    // Streams are told the hub is going before their connections are cut.
+    cleanups.push(async () => {
+      http.stopAccepting();
+      await bridge.endStreams();
+      await http.close();
+    });
 
     const reload = async (): Promise<void> => {
       if (!users) return;

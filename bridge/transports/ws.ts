@@ -8,12 +8,12 @@
  * client that sends without reading gets no more replies), and a socket that sends more than
  * `wsBadFramesPerMinute` is closed 1008.
  */
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { User } from '../../auth/index.js';
-import { ERRORS, type ErrorCode } from '../../protocol/errors.js';
 import type { ServerFrame } from '../../protocol/message.js';
+import { refuseUpgrade } from '../../http/respond.js';
 import type { Sink } from '../hub/subscriber.js';
 import { messageJson } from './encode.js';
 import { parseKey } from '../../http/params.js';
@@ -33,12 +33,6 @@ const TRY_AGAIN_LATER = 1013;
 /** A close reason must fit a control frame: 123 bytes. */
 const closeReason = (reason: string): string => Buffer.from(reason).subarray(0, 120).toString();
 const MINUTE_MS = 60_000;
-
-function refuse(socket: Duplex, code: ErrorCode, error: string): void {
-  const status = ERRORS[code];
-  const body = JSON.stringify({ error, code });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
 
 export function createWsTransport(deps: TransportDeps): WsTransport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxFrameBytes, perMessageDeflate: false });
@@ -130,13 +124,13 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
       try {
         url = new URL(req.url ?? '/', 'http://hub');
       } catch {
-        return refuse(socket, 'bad_request', 'the request URL cannot be parsed');
+        return refuseUpgrade(socket, 'bad_request', 'the request URL cannot be parsed');
       }
-      const who = deps.access.check(req, url, 'viewer');
-      if (!who.ok) return refuse(socket, who.code, who.error);
+      const who = deps.access.check(req, url, 'viewer', { urlToken: true });
+      if (!who.ok) return refuseUpgrade(socket, who.code, who.error);
       const key = parseKey(url.searchParams.get('subscriber'));
-      if (!key.ok) return refuse(socket, key.code, key.error);
-      if (deps.hub.size() >= deps.limits.maxSubscribers) return refuse(socket, 'too_many', 'the hub serves as many subscribers as it may');
+      if (!key.ok) return refuseUpgrade(socket, key.code, key.error);
+      if (deps.hub.size() >= deps.limits.maxSubscribers) return refuseUpgrade(socket, 'too_many', 'the hub serves as many subscribers as it may');
       wss.handleUpgrade(req, socket, head, (ws) => connect(ws, who.value, key.value));
     },
     async close(graceMs) {

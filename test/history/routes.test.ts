@@ -38,7 +38,7 @@ describe('history routes', () => {
       appends.push(store.append(ev));
     }
     await Promise.all(appends);
-    server = await startHttpServer({ host: '127.0.0.1', port: 0, tls: null, routes: historyRoutes(store, { now: () => NOW }), upgrades: {}, logger: pino({ level: 'silent' }) });
+    server = await startHttpServer({ host: '127.0.0.1', port: 0, tls: null, routes: historyRoutes(store, { now: () => NOW }), upgrades: {}, allowOrigins: [], allowHosts: [], logger: pino({ level: 'silent' }) });
   });
   afterAll(async () => {
     await server?.close();

@@ -12,6 +12,7 @@ import type { UserStore } from '../../../auth/index.js';
 import type { Route } from '../../../http/router.js';
 import { type Bridge, type BridgeLimits, createBridge } from '../../../bridge/index.js';
 import { type SqliteHistoryStore, createHistoryStore } from '../../../bridge/history/index.js';
+import type { HttpLimits } from '../../../server/http-limits.js';
 import { type HttpServer, startHttpServer } from '../../../server/http-server.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
 import { TempDirs } from '../../support/temp-dirs.js';
@@ -25,6 +26,7 @@ export interface RigOptions {
   routes?: Route[];
   /** Routes put behind the bridge's login and origin checks (bridge.guard), as other parts' are. */
   guarded?: Route[];
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface Rig {
@@ -85,6 +87,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       tls: null,
       routes: [...bridge.routes(), ...bridge.guard(opts.guarded ?? []), ...(opts.routes ?? [])],
       upgrades: { '/ws': (req, socket, head) => bridge.handleUpgrade(req, socket, head) },
+      allowOrigins: opts.allowOrigins ?? [],
+      allowHosts: opts.users ? 'any' : [],
+      limits: opts.httpLimits,
       logger,
     });
     return { db, store, bridge, http, metrics };
