@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HUB_DEFAULTS, configProblem, type HubConfig } from '../server/config.js';
 import { type Fleetwire, createFleetwire } from '../server/create-fleetwire.js';
-import { addLimitOptions, limitsFrom } from './limit-options.js';
+import { addLimitOptions, httpLimitsFrom, limitsFrom } from './limit-options.js';
 import { parseCount, parseDuration, parseHostNames, parseOrigin, parsePort } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -91,7 +91,7 @@ export function toConfig(f: StartFlags, env: NodeJS.ProcessEnv): HubConfig {
     allowAnonymous: f.allowAnonymous || envSwitch('FLEETWIRE_ALLOW_ANONYMOUS', env),
     allowOrigins: f.allowOrigin,
     allowHosts: f.allowHost,
-    httpLimits: {},
+    httpLimits: httpLimitsFrom(f as unknown as Record<string, unknown>),
     fleet: f.fleet,
     fleetSeed: f.fleetSeed,
     fleetIntervalMs: f.fleetInterval,

@@ -3,7 +3,7 @@
  * Only the CLI entry fills it from flags and the environment; tests build it directly.
  */
 import { type BrokerLimits, isLoopback } from '../broker/index.js';
-import type { HttpLimits } from './http-limits.js';
+import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
 
 export interface HubConfig {
   /** Bind address of every listener. Anything but loopback needs a users file (or allowAnonymous). */
@@ -79,6 +79,11 @@ export function configProblem(c: HubConfig): string | null {
   }
   if (c.fleet > 0 && c.usersFile !== null && c.fleetCredentials === null && !c.allowAnonymous) {
     return '--fleet with a users file needs --fleet-credentials (a JSON file of device id → password).';
+  }
+  try {
+    resolveHttpLimits(c.httpLimits, null);
+  } catch (err) {
+    return `${(err as Error).message}.`;
   }
   return null;
 }

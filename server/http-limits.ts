@@ -47,7 +47,7 @@ export function resolveHttpLimits(overrides: Partial<HttpLimits> = {}, fdLimit =
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`HTTP limit ${name} must be a positive whole number, got ${String(value)}`);
   }
-  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new Error('HTTP limit headersTimeoutMs must not exceed requestTimeoutMs');
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) throw new Error('HTTP limit headersTimeoutMs (--http-headers-timeout) must not exceed requestTimeoutMs (--http-request-timeout)');
   if (fdLimit !== null) limits.maxConnections = Math.max(1, Math.min(limits.maxConnections, Math.floor(fdLimit * HTTP_FD_SHARE)));
   return limits;
 }
