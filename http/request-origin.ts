@@ -17,7 +17,7 @@ import { isIP } from 'node:net';
 export type RequestCheck = (req: IncomingMessage) => string | null;
 
 /** The host name of a Host header value (`[::1]:8080` → `::1`), lower case; null when it is not one. */
-export function hostName(header: string | undefined): string | null {
+function hostName(header: string | undefined): string | null {
   if (header === undefined || header === '') return null;
   try {
     const name = new URL(`http://${header}`).hostname.toLowerCase();
