@@ -169,6 +169,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       allowHosts: users === null ? config.allowHosts : 'any',
       limits: config.httpLimits,
       logger,
+      metrics,
     });
     // Streams are told the hub is going before their connections are cut.
     cleanups.push(async () => {

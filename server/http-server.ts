@@ -10,6 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { type RequestCheck, hostCheck, originCheck } from '../http/request-origin.js';
 import { rawError, refuseUpgrade, sendError } from '../http/respond.js';
 import { type Route, Router } from '../http/router.js';
@@ -33,6 +34,8 @@ export interface HttpServerOptions {
   allowHosts: readonly string[] | 'any';
   limits?: Partial<HttpLimits>;
   logger: Logger;
+  /** Gets `fleetwire_http_connections` and `fleetwire_http_refused_total{reason}`. */
+  metrics: Registry;
 }
 
 export interface HttpServer {
@@ -67,6 +70,8 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const originProblem: RequestCheck = originCheck(opts.allowOrigins);
   const gate = createConnectionGate(limits);
   const refused = new WeakSet<Duplex>();
+  const refusals = new Counter({ name: 'fleetwire_http_refused_total', help: 'HTTP connections and requests refused before any route, by error code', labelNames: ['reason'], registers: [opts.metrics] });
+  new Gauge({ name: 'fleetwire_http_connections', help: 'Open HTTP connections, upgraded WebSockets included', registers: [opts.metrics], collect() { this.set(gate.size()); } });
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (refused.has(req.socket)) return; // already answered when it connected
@@ -105,6 +110,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     const refusal = gate.admit(socket);
     if (refusal === null) return;
     refused.add(socket);
+    refusals.inc({ reason: refusal.code });
     log.debug({ remote: socket.remoteAddress, reason: refusal.code, open: gate.size() }, 'HTTP connection refused');
     if (opts.tls) return void socket.destroy();
     socket.end(rawError(refusal.code, refusal.error));
@@ -132,6 +138,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
     if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) return void socket.destroy();
     const [code, error] = clientErrorAnswer(err.code);
+    refusals.inc({ reason: code });
     socket.end(rawError(code, error));
   });
 

@@ -145,6 +145,10 @@ describe('connection caps', () => {
     expect(answer.body).toMatchObject({ code: 'too_many' });
     first.close();
     await waitFor(async () => (await send(hub, 'GET', '/healthz', { host: 'localhost', connection: 'close' }).catch(() => ({ status: 0 }))).status === 200, 10_000, 'room again');
+    const metrics = (await send(hub, 'GET', '/metrics', { host: 'localhost', connection: 'close' })).body;
+    // At least the refusal above; waiting for room may have been refused too.
+    expect(Number(/^fleetwire_http_refused_total\{reason="too_many"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^fleetwire_http_connections 3$/m);
   });
 
   it('refuses connections past the total cap with 503 JSON', async () => {

@@ -91,6 +91,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       allowHosts: opts.users ? 'any' : [],
       limits: opts.httpLimits,
       logger,
+      metrics,
     });
     return { db, store, bridge, http, metrics };
   };
