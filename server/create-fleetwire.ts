@@ -174,8 +174,11 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     // Streams are told the hub is going before their connections are cut.
     cleanups.push(async () => {
       http.stopAccepting();
-      await bridge.endStreams();
-      await http.close();
+      try {
+        await bridge.endStreams();
+      } finally {
+        await http.close();
+      }
     });
 
     const reload = async (): Promise<void> => {
