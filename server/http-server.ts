@@ -50,6 +50,8 @@ export interface HttpServer {
 /** ms a refused connection is kept after its answer, so the request it sent is read (not reset) and the answer arrives. */
 const REFUSED_LINGER_MS = 1000;
 
+const REFUSAL_WARN_INTERVAL_MS = 60_000;
+
 /** What Node's parser reports on a bad request, as the contract's JSON errors. */
 function clientErrorAnswer(code: string | undefined): [ErrorCode, string] {
   if (code === 'HPE_HEADER_OVERFLOW') return ['headers_too_large', 'request headers are too large'];
@@ -70,6 +72,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const originProblem: RequestCheck = originCheck(opts.allowOrigins);
   const gate = createConnectionGate(limits);
   const refused = new WeakSet<Duplex>();
+  let warnedAt = -Infinity;
   const refusals = new Counter({ name: 'fleetwire_http_refused_total', help: 'HTTP connections and requests refused before any route, by error code', labelNames: ['reason'], registers: [opts.metrics] });
   new Gauge({ name: 'fleetwire_http_connections', help: 'Open HTTP connections, upgraded WebSockets included', registers: [opts.metrics], collect() { this.set(gate.size()); } });
 
@@ -111,7 +114,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     if (refusal === null) return;
     refused.add(socket);
     refusals.inc({ reason: refusal.code });
-    log.debug({ remote: socket.remoteAddress, reason: refusal.code, open: gate.size() }, 'HTTP connection refused');
+    // A flood refuses thousands a second: one warning a minute says it is happening, the metric says how much.
+    const now = Date.now();
+    if (now - warnedAt >= REFUSAL_WARN_INTERVAL_MS) {
+      warnedAt = now;
+      log.warn({ remote: socket.remoteAddress, reason: refusal.code, open: gate.size(), limits: { total: limits.maxConnections, perAddress: limits.maxConnectionsPerAddress } }, 'HTTP connections refused: a connection cap is reached');
+    }
     if (opts.tls) return void socket.destroy();
     socket.end(rawError(refusal.code, refusal.error));
     setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
