@@ -20,7 +20,7 @@ describe('shutdown', () => {
     const wsClosed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     const poll = fetch(`${hub.httpUrl}/api/poll?topic=a&timeout=60`);
     // The long poll is waiting once the hub counts it as a subscriber.
-    const subscribers = async () => Number(/^fleetwire_bridge_subscribers\{transport="poll"\} (\d+)/m.exec(await (await fetch(`${hub.httpUrl}/metrics`)).text())?.[1] ?? 0);
+    const subscribers = async () => Number(/^fleetwire_bridge_subscribers\{transport="long-poll"\} (\d+)/m.exec(await (await fetch(`${hub.httpUrl}/metrics`)).text())?.[1] ?? 0);
     await waitFor(async () => (await subscribers()) > 0, 10_000, 'the long poll to wait');
 
     await hub.close();
