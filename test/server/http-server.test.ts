@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { addUser } from '../../auth/index.js';
+import { addUsers } from '../../auth/index.js';
 import { type RawConnection, parseAnswer, rawConnect } from '../support/raw-http.js';
 import { type TestHub, startHub, stopAll, tempDir, waitFor } from '../support/hub.js';
 import { openRaw, type RawStream } from '../bridge/support/raw-stream.js';
@@ -79,7 +79,7 @@ describe('an open hub and other web pages', () => {
 
   it('with a users file answers any Host: a rebound name carries no session', async () => {
     const usersFile = join(tempDir(), 'users.json');
-    addUser(usersFile, 'ada', 'admin', 'ada-pass');
+    await addUsers(usersFile, [{ name: 'ada', role: 'admin', password: 'ada-pass' }]);
     const hub = await startHub({ usersFile });
     expect((await send(hub, 'GET', '/healthz', { host: 'hub.lan:8080' })).status).toBe(200);
     expect((await send(hub, 'GET', '/api/devices', { host: 'hub.lan:8080' })).status).toBe(401);
