@@ -73,7 +73,13 @@ export interface Bridge {
   guard(routes: Route[]): Route[];
   /** False while the sequencer cannot take new messages (for /readyz). */
   ready(): boolean;
-  /** Ends every stream and socket politely (each client is told why) and stops the timers. */
+  /**
+   * Ends every stream and socket politely, each client told why (SSE `event: end`, WebSocket
+   * 1001, a waiting long poll answered, the iframe's end message). Call it before the HTTP
+   * server cuts its connections; ingest and commands go on until close().
+   */
+  endStreams(): Promise<void>;
+  /** Ends the streams if that is not done yet, then stops the timers. */
   close(): Promise<void>;
 }
 
@@ -108,12 +114,12 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   });
   const ingest = createIngest({ sequencer, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });
   const allowOrigins = opts.allowOrigins ?? [];
-  const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, sessionTtlMs: limits.sessionTtlMs, db: opts.db });
+  const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, maxSessionsPerUser: limits.maxSessionsPerUser, sessionTtlMs: limits.sessionTtlMs, db: opts.db });
   const deps: TransportDeps = { hub, commands, access, limits, metrics, logger };
   const ws = createWsTransport(deps);
   const stomp = createStompTransport({ ...deps, publish: opts.publish });
   const routes: Route[] = access.withPreflight([
-    ...loginRoutes(access),
+    ...loginRoutes(access, limits.loginsPerUserPerMinute),
     sseRoute(deps),
     ...pollRoutes(deps),
     iframeRoute(deps, allowOrigins),
@@ -123,6 +129,13 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   ]).concat(stomp.routes()); // SockJS answers its own preflights, after the origin check
   const upgrades = { [TRANSPORT_PATHS.ws]: ws.handleUpgrade, ...stomp.upgrades() };
   let closed = false;
+  let ending: Promise<void> | null = null;
+  const endStreams = (): Promise<void> =>
+    (ending ??= (async () => {
+      hub.close('the hub is shutting down');
+      await ws.close(WS_CLOSE_GRACE_MS);
+      await stomp.close();
+    })());
 
   return {
     ingest: (msg) => (closed ? undefined : ingest(msg)),
@@ -131,12 +144,11 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     ready: () => sequencer.ready(),
     guard: (guarded) =>
       access.withPreflight(guarded.map((route) => ({ ...route, handler: access.guard(route.method === 'GET' ? 'viewer' : 'admin', (req, res, params, url) => route.handler(req, res, params, url)) }))),
+    endStreams,
     async close() {
       if (closed) return;
       closed = true;
-      hub.close('the hub is shutting down');
-      await ws.close(WS_CLOSE_GRACE_MS);
-      await stomp.close();
+      await endStreams();
       await sequencer.close();
       commands.close();
       alerts.close();

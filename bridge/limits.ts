@@ -48,8 +48,12 @@ export interface BridgeLimits {
   sseRetryMs: number;
   /** Devices the registry tracks; messages from further new ids are still carried, just not registered. */
   maxDevices: number;
-  /** Login sessions kept at once; the oldest is dropped past it. */
+  /** Login sessions kept at once; past it the oldest session of the user holding the most is dropped. */
   maxSessions: number;
+  /** Login sessions one user holds at once; past it that user's oldest is dropped. */
+  maxSessionsPerUser: number;
+  /** Successful logins per user per minute; more get 429 (so no one account can churn the session table). */
+  loginsPerUserPerMinute: number;
   /** ms a login session lasts. */
   sessionTtlMs: number;
   /** STOMP heart-beat the hub offers both ways, ms (a client may ask for slower, never faster); also how long a connection may wait before CONNECT. */
@@ -87,6 +91,8 @@ export const DEFAULT_LIMITS: BridgeLimits = {
   sseRetryMs: 2000,
   maxDevices: 100_000,
   maxSessions: 10_000,
+  maxSessionsPerUser: 100,
+  loginsPerUserPerMinute: 30,
   sessionTtlMs: 12 * 3_600_000,
   stompHeartbeatMs: 10_000,
   stompMaxSubscriptions: 64,

@@ -1,16 +1,17 @@
 /**
- * The broker's limits as `fleetwire start` flags, one table: each flag, its environment
- * variable and its parser come from one row. Flags left out keep the broker's defaults.
+ * The broker's and the HTTP port's limits as `fleetwire start` flags, one table each: each flag,
+ * its environment variable and its parser come from one row. Flags left out keep the defaults.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { BROKER_LIMITS, type BrokerLimits } from '../broker/index.js';
+import { HTTP_LIMITS, type HttpLimits } from '../server/http-limits.js';
 import { parseCount, parseDuration, parseSize } from './parse.js';
 
-interface LimitFlag {
+interface LimitFlag<K extends string> {
   /** flag name without dashes, and its value's placeholder */
   name: string;
   arg: string;
-  limit: keyof BrokerLimits;
+  limit: K;
   what: string;
   parse: (value: string) => number;
   /** the default as a person would write it */
@@ -26,7 +27,7 @@ const topicLevels = (value: string): number => {
 };
 const d = BROKER_LIMITS;
 
-const LIMIT_FLAGS: readonly LimitFlag[] = [
+const LIMIT_FLAGS: readonly LimitFlag<keyof BrokerLimits>[] = [
   { name: 'max-packet-size', arg: 'size', limit: 'maxPacketSize', what: 'largest MQTT packet accepted', parse: parseSize, shown: `${d.maxPacketSize / 1024}KiB` },
   { name: 'max-topic-levels', arg: 'n', limit: 'maxTopicLevels', what: 'most levels in a topic or filter, at most 100', parse: topicLevels, shown: String(d.maxTopicLevels) },
   { name: 'max-connections', arg: 'n', limit: 'maxConnections', what: 'open MQTT connections (0: unlimited)', parse: parseCount, shown: String(d.maxConnections) },
@@ -39,28 +40,44 @@ const LIMIT_FLAGS: readonly LimitFlag[] = [
   { name: 'max-queued', arg: 'n', limit: 'maxQueuedMessages', what: 'QoS 1/2 messages kept per offline persistent session (0: unlimited)', parse: parseCount, shown: String(d.maxQueuedMessages) },
 ];
 
+const h = HTTP_LIMITS;
+const HTTP_LIMIT_FLAGS: readonly LimitFlag<keyof HttpLimits>[] = [
+  { name: 'max-http-connections', arg: 'n', limit: 'maxConnections', what: 'open HTTP connections, streams and WebSockets included; at most half the open-file limit is used', parse: parseCount, shown: String(h.maxConnections) },
+  { name: 'http-connections-per-address', arg: 'n', limit: 'maxConnectionsPerAddress', what: 'open HTTP connections from one client address (behind a proxy: all of them)', parse: parseCount, shown: String(h.maxConnectionsPerAddress) },
+  { name: 'http-headers-timeout', arg: 'duration', limit: 'headersTimeoutMs', what: 'time a connection has to send request headers', parse: parseDuration, shown: `${h.headersTimeoutMs / 1000}s` },
+  { name: 'http-request-timeout', arg: 'duration', limit: 'requestTimeoutMs', what: 'time to receive a whole request, body included', parse: parseDuration, shown: `${h.requestTimeoutMs / 1000}s` },
+];
+
 const envName = (name: string): string => `FLEETWIRE_${name.toUpperCase().replace(/-/g, '_')}`;
 const attribute = (name: string): string => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 export function addLimitOptions(cmd: Command): Command {
-  for (const f of LIMIT_FLAGS) {
-    const option = new Option(`--${f.name} <${f.arg}>`, `${f.what} (default: ${f.shown})`)
-      .env(envName(f.name))
-      .argParser(f.parse)
-      // Left unset, the broker's own default applies; this text is what `config check` shows for it.
-      .default(undefined, f.shown)
-      .helpGroup('Broker limits:');
-    cmd.addOption(option);
+  const grouped: [string, readonly LimitFlag<string>[]][] = [['Broker limits:', LIMIT_FLAGS], ['HTTP limits:', HTTP_LIMIT_FLAGS]];
+  for (const [heading, flags] of grouped) {
+    for (const f of flags) {
+      const option = new Option(`--${f.name} <${f.arg}>`, `${f.what} (default: ${f.shown})`)
+        .env(envName(f.name))
+        .argParser(f.parse)
+        // Left unset, the part's own default applies; this text is what `config check` shows for it.
+        .default(undefined, f.shown)
+        .helpGroup(heading);
+      cmd.addOption(option);
+    }
   }
   return cmd;
 }
 
-/** The limits given on the command line or in the environment. */
-export function limitsFrom(flags: Record<string, unknown>): Partial<BrokerLimits> {
-  const limits: Partial<BrokerLimits> = {};
-  for (const f of LIMIT_FLAGS) {
+function given<K extends string>(table: readonly LimitFlag<K>[], flags: Record<string, unknown>): Partial<Record<K, number>> {
+  const limits: Partial<Record<K, number>> = {};
+  for (const f of table) {
     const value = flags[attribute(f.name)];
     if (typeof value === 'number') limits[f.limit] = value;
   }
   return limits;
 }
+
+/** The broker limits given on the command line or in the environment. */
+export const limitsFrom = (flags: Record<string, unknown>): Partial<BrokerLimits> => given(LIMIT_FLAGS, flags);
+
+/** The HTTP limits given on the command line or in the environment. */
+export const httpLimitsFrom = (flags: Record<string, unknown>): Partial<HttpLimits> => given(HTTP_LIMIT_FLAGS, flags);

@@ -51,3 +51,14 @@ export function parseOrigin(value: string): string[] {
   }
   return origins;
 }
+
+/** Host names (`hub.local,fleet.example.com`): letters, digits, `-` and `.`, lower-cased. */
+export function parseHostNames(value: string): string[] {
+  const names = parseList(value).map((name) => name.toLowerCase());
+  for (const name of names) {
+    if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(name) || name.length > 253) {
+      throw new InvalidArgumentError(`'${name}' is not a host name such as hub.local (no port, no scheme).`);
+    }
+  }
+  return names;
+}

@@ -4,9 +4,9 @@ import { HUB_DEFAULTS, configProblem, type HubConfig } from '../server/config.js
 import { type Fleetwire, createFleetwire } from '../server/create-fleetwire.js';
 import { applyConfigFile } from './config-file.js';
 import { showFleetProgress } from './fleet-progress.js';
-import { addLimitOptions, limitsFrom } from './limit-options.js';
+import { addLimitOptions, httpLimitsFrom, limitsFrom } from './limit-options.js';
 import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
-import { parseCount, parseDuration, parseOrigin, parsePort } from './parse.js';
+import { parseCount, parseDuration, parseHostNames, parseOrigin, parsePort } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -32,6 +32,7 @@ function options(): Option[] {
       // Not .env(): commander turns a boolean on whenever the variable exists, even as "0".
       new Option('--allow-anonymous', 'let anyone in without a login, even off loopback (dangerous; env FLEETWIRE_ALLOW_ANONYMOUS=1)').default(false),
       new Option('--allow-origin <origins>', 'comma-separated origins also allowed to use the browser endpoints').env('FLEETWIRE_ALLOW_ORIGIN').argParser(parseOrigin).default([]),
+      new Option('--allow-host <names>', 'comma-separated host names a hub without --users-file answers to, besides localhost and IP addresses').env('FLEETWIRE_ALLOW_HOST').argParser(parseHostNames).default([]),
       new Option('--webhook-allow-private', 'let alert webhooks reach loopback and private addresses although the hub listens beyond loopback (env FLEETWIRE_WEBHOOK_ALLOW_PRIVATE=1)').default(false),
     ),
     ...group(
@@ -80,6 +81,7 @@ interface StartFlags {
   usersFile?: string;
   allowAnonymous: boolean;
   allowOrigin: string[];
+  allowHost: string[];
   fleet: number;
   fleetSeed: number;
   fleetInterval: number;
@@ -126,6 +128,8 @@ export function toConfig(f: StartFlags): HubConfig {
     usersFile: f.usersFile ?? null,
     allowAnonymous: f.allowAnonymous,
     allowOrigins: f.allowOrigin,
+    allowHosts: f.allowHost,
+    httpLimits: httpLimitsFrom(f as unknown as Record<string, unknown>),
     fleet: f.fleet,
     fleetSeed: f.fleetSeed,
     fleetIntervalMs: f.fleetInterval,

@@ -17,13 +17,21 @@ export const ERRORS = {
   unknown_device: 404,
   unknown_command: 404,
   method_not_allowed: 405,
+  /** A request (headers or body) that did not arrive in time. */
+  request_timeout: 408,
   /** A command for a device that is offline: refused, not queued (README). */
   device_offline: 409,
   too_large: 413,
+  /** A JSON route sent a body that is not `application/json`. */
+  unsupported_media_type: 415,
   too_many: 429,
+  /** Request headers larger than the server reads. */
+  headers_too_large: 431,
   /** A handler failed: a bug, logged with the request; nothing the client can fix. */
   internal: 500,
   not_ready: 503,
+  /** The hub holds as many HTTP connections as it may. */
+  busy: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

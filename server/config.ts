@@ -3,6 +3,7 @@
  * Only the CLI entry fills it from flags and the environment; tests build it directly.
  */
 import { type BrokerLimits, isLoopback } from '../broker/index.js';
+import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
 
 export interface HubConfig {
   /** Bind address of every listener. Anything but loopback needs a users file (or allowAnonymous). */
@@ -26,6 +27,10 @@ export interface HubConfig {
   allowAnonymous: boolean;
   /** Extra origins allowed to call the browser endpoints (same-origin is always allowed). */
   allowOrigins: string[];
+  /** Host names a hub without a users file answers to besides localhost and IP addresses (DNS rebinding: http/request-origin.ts). */
+  allowHosts: string[];
+  /** The HTTP port's limits that differ from its defaults (server/http-limits.ts documents each). */
+  httpLimits: Partial<HttpLimits>;
   /** Demo devices run inside the hub over real MQTT connections; 0: none. */
   fleet: number;
   fleetSeed: number;
@@ -58,6 +63,8 @@ export const HUB_DEFAULTS: HubConfig = {
   usersFile: null,
   allowAnonymous: false,
   allowOrigins: [],
+  allowHosts: [],
+  httpLimits: {},
   fleet: 0,
   fleetSeed: 42,
   fleetIntervalMs: 1000,
@@ -78,6 +85,11 @@ export function configProblem(c: HubConfig): string | null {
   }
   if (c.fleet > 0 && c.usersFile !== null && c.fleetCredentials === null && !c.allowAnonymous) {
     return '--fleet with a users file needs --fleet-credentials (a JSON file of device id → password).';
+  }
+  try {
+    resolveHttpLimits(c.httpLimits, null);
+  } catch (err) {
+    return `${(err as Error).message}.`;
   }
   return null;
 }

@@ -177,9 +177,21 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         '/mqtt': (req, socket, head) => startedBroker.handleUpgrade(req, socket, head),
         ...bridge.upgrades(),
       },
+      allowOrigins: config.allowOrigins,
+      allowHosts: users === null ? config.allowHosts : 'any',
+      limits: config.httpLimits,
       logger,
+      metrics,
     });
-    closeHttp = () => http.close();
+    // Streams are told the hub is going before their connections are cut.
+    closeHttp = async () => {
+      http.stopAccepting();
+      try {
+        await bridge.endStreams();
+      } finally {
+        await http.close();
+      }
+    };
 
     const reloadTls = (): void => {
       if (!config.tlsCert || !config.tlsKey) return;

@@ -1,19 +1,22 @@
 /**
  * Browser access. With a users file every browser endpoint needs a login: the session cookie
- * (HttpOnly, SameSite=Strict; EventSource and WebSocket send it same-origin), a bearer token,
- * or `?access_token=` where a browser API cannot set headers (cross-origin EventSource).
+ * (HttpOnly, SameSite=Strict; EventSource and WebSocket send it same-origin) or a bearer token.
+ * `?access_token=` is taken only by the stream routes that declare they need it, those a
+ * browser API opens without headers (EventSource, an iframe, a WebSocket): a token in a URL
+ * ends up in logs and history, so it must not also open the routes that change things.
  * Viewers read, admins also send commands; device accounts are for MQTT only. Requests that
- * carry an Origin must come from this host or an allowed origin — the only defence a
- * WebSocket has, since browsers apply no CORS to it.
+ * carry an Origin must come from this host or an allowed origin (http/request-origin.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { User, UserStore } from '../../auth/index.js';
 import { type Result, fail, ok } from '../../protocol/errors.js';
+import { type RequestCheck, originCheck } from '../../http/request-origin.js';
 import { sendError } from '../../http/respond.js';
 import type { Handler, Params, Route } from '../../http/router.js';
 import { SUBSCRIBER_HEADER } from '../../protocol/names.js';
 import type { Db } from '../../storage/database.js';
+import { charge } from './rate-charge.js';
 import { Sessions } from './sessions.js';
 
 export type BrowserRole = 'viewer' | 'admin';
@@ -23,6 +26,12 @@ export const SESSION_COOKIE = 'fleetwire_session';
 /** Who every request is when there is no users file (open access, loopback only). */
 export const ANONYMOUS: User = { name: 'anonymous', role: 'admin' };
 
+/** How a route takes its credentials. */
+export interface GuardOptions {
+  /** Also take `?access_token=`: only for what a browser opens without headers (EventSource, iframe, WebSocket). */
+  urlToken?: boolean;
+}
+
 export type GuardedHandler = (req: IncomingMessage, res: ServerResponse, params: Params, url: URL, user: User) => void | Promise<void>;
 
 export interface Access {
@@ -30,7 +39,7 @@ export interface Access {
   readonly users: UserStore | null;
   readonly sessions: Sessions;
   /** Why a request's Origin is refused, or null: no Origin, this host, or an allowed origin. */
-  originProblem(req: IncomingMessage): string | null;
+  originProblem: RequestCheck;
   /** What a user who logged in earlier is now, after any reload of the users file; null when removed or its password changed. */
   current(user: User): User | null;
   /**
@@ -40,9 +49,9 @@ export interface Access {
    */
   login(name: string, password: string, address: string): Promise<Result<User>>;
   /** Checks origin, credentials and role, in that order. Fails with forbidden (403) or unauthorized (401). */
-  check(req: IncomingMessage, url: URL, need: BrowserRole): Result<User>;
+  check(req: IncomingMessage, url: URL, need: BrowserRole, options?: GuardOptions): Result<User>;
   /** A route handler that runs only for an allowed caller; cross-origin callers get CORS headers. */
-  guard(need: BrowserRole, handler: GuardedHandler): Handler;
+  guard(need: BrowserRole, handler: GuardedHandler, options?: GuardOptions): Handler;
   /** Each route followed by an `OPTIONS` route per path answering CORS preflight for allowed origins (Fetch §3.2.2). */
   withPreflight(routes: Route[]): Route[];
 }
@@ -51,6 +60,7 @@ export interface AccessOptions {
   users: UserStore | null;
   allowOrigins: readonly string[];
   maxSessions: number;
+  maxSessionsPerUser: number;
   sessionTtlMs: number;
   /** Keeps login sessions in this database, so a restart logs no one out; none: in memory. */
   db?: Db;
@@ -69,42 +79,33 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-/** The session token a request carries, header first. */
-export function tokenOf(req: IncomingMessage, url: URL): string | undefined {
+const URL_TOKEN = 'access_token';
+
+/** The session token a request carries in a header or cookie. */
+export function tokenOf(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  return cookie(req, SESSION_COOKIE) ?? url.searchParams.get('access_token') ?? undefined;
+  return cookie(req, SESSION_COOKIE);
 }
 
 export function createAccess(opts: AccessOptions): Access {
   const users = opts.users;
-  const sessions = new Sessions(opts.maxSessions, opts.sessionTtlMs, { db: opts.db, current: (name) => users?.get(name) });
+  const sessions = new Sessions({ max: opts.maxSessions, maxPerUser: opts.maxSessionsPerUser, ttlMs: opts.sessionTtlMs }, { db: opts.db, current: (name) => users?.get(name) });
   const allowed = new Set(opts.allowOrigins);
-  const limiter = new RateLimiterMemory({ points: FAILED_LOGINS_PER_MINUTE, duration: 60 });
+  const originProblem = originCheck(opts.allowOrigins);
+  const attempts = new RateLimiterMemory({ points: FAILED_LOGINS_PER_MINUTE, duration: 60 });
 
   const login = async (name: string, password: string, address: string): Promise<Result<User>> => {
     if (opts.users === null) return fail('bad_request', 'this hub has no users file: access is open, no login needed');
-    const failures = await limiter.get(address);
-    if (failures !== null && failures.remainingPoints <= 0) return fail('too_many', `${FAILED_LOGINS_PER_MINUTE} failed logins a minute from this address; wait and try again`);
+    // Charged before the password check and refunded only when it succeeds: however many
+    // attempts a client holds open at once, it gets at most FAILED_LOGINS_PER_MINUTE wrong
+    // guesses (and scrypts) a minute.
+    if (!(await charge(attempts, address))) return fail('too_many', `${FAILED_LOGINS_PER_MINUTE} failed logins a minute from this address; wait and try again`);
     const user = await opts.users.verify(name, password);
-    if (!user) {
-      await limiter.penalty(address);
-      return fail('unauthorized', 'wrong name or password');
-    }
+    if (!user) return fail('unauthorized', 'wrong name or password');
+    await attempts.reward(address);
     if (user.role === 'device') return fail('forbidden', 'device accounts log in over MQTT, not in a browser');
     return ok(user);
-  };
-
-  /** null when the request may come from where it says it does. */
-  const originProblem = (req: IncomingMessage): string | null => {
-    const origin = req.headers.origin;
-    if (origin === undefined || allowed.has(origin)) return null;
-    try {
-      if (new URL(origin).host === req.headers.host) return null;
-    } catch {
-      // an unparsable Origin (including "null") is refused below
-    }
-    return `origin ${origin.slice(0, 100)} is not allowed; start the hub with an allowed origin list to permit it`;
   };
 
   /** Preflight: only an allowed origin may send the credentialed, non-simple requests that follow. */
@@ -132,11 +133,14 @@ export function createAccess(opts: AccessOptions): Access {
 
   const current = (user: User): User | null => (opts.users ? opts.users.revalidate(user) : user);
 
-  const check = (req: IncomingMessage, url: URL, need: BrowserRole): Result<User> => {
+  const check = (req: IncomingMessage, url: URL, need: BrowserRole, options: GuardOptions = {}): Result<User> => {
     const problem = originProblem(req);
     if (problem) return fail('forbidden', problem);
     if (opts.users === null) return ok(ANONYMOUS);
-    const token = tokenOf(req, url);
+    const token = tokenOf(req) ?? (options.urlToken ? url.searchParams.get(URL_TOKEN) ?? undefined : undefined);
+    if (token === undefined && url.searchParams.has(URL_TOKEN)) {
+      return fail('unauthorized', `${URL_TOKEN} is taken only by /events, /stream/iframe and WebSocket upgrades; send the session cookie or Authorization: Bearer here`);
+    }
     const loggedIn = token === undefined ? undefined : sessions.user(token);
     // The users file may have been reloaded since the login: a removed user or a changed password ends the session.
     const user = loggedIn && current(loggedIn);
@@ -157,14 +161,14 @@ export function createAccess(opts: AccessOptions): Access {
     login,
     check,
     withPreflight,
-    guard: (need, handler) => (req, res, params, url) => {
+    guard: (need, handler, options) => (req, res, params, url) => {
       const origin = req.headers.origin;
       if (origin !== undefined && allowed.has(origin)) {
         res.setHeader('access-control-allow-origin', origin);
         res.setHeader('access-control-allow-credentials', 'true');
         res.setHeader('vary', 'origin');
       }
-      const who = check(req, url, need);
+      const who = check(req, url, need, options);
       if (!who.ok) return sendError(res, who.code, who.error);
       return handler(req, res, params, url, who.value);
     },

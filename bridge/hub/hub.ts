@@ -136,11 +136,13 @@ export function createHub(opts: HubOptions): Hub {
 
   opts.applied.on('fan out', (msg: HubMessage) => index.match(msg.topic, (sub) => sub.offer(msg)));
 
+  let closed = false;
   const sweep = setInterval(() => refreshKeys(follows.expire(Date.now())), FOLLOW_SWEEP_MS);
   sweep.unref();
 
   return {
     subscribe(req) {
+      if (closed) return fail('not_ready', 'the hub is shutting down');
       if (subscribers.size >= opts.limits.maxSubscribers) return fail('too_many', `the hub already serves ${subscribers.size} subscribers`);
       const id = randomBytes(12).toString('base64url');
       const sub = new Subscriber(ctx, id, req.key ?? id, req.transport, req.sink, req.batchLimit ?? opts.limits.queueLength);
@@ -171,6 +173,7 @@ export function createHub(opts: HubOptions): Hub {
     },
     size: () => subscribers.size,
     close(reason) {
+      closed = true;
       clearInterval(sweep);
       for (const sub of [...subscribers]) sub.end(reason, 'closing');
     },

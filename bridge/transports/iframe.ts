@@ -51,6 +51,6 @@ export function iframeRoute(deps: TransportDeps, allowOrigins: readonly string[]
   return {
     method: 'GET',
     path: TRANSPORT_PATHS.iframe,
-    handler: deps.access.guard('viewer', streamHandler(deps, { transport: 'iframe', framing })),
+    handler: deps.access.guard('viewer', streamHandler(deps, { transport: 'iframe', framing }), { urlToken: true }),
   };
 }

@@ -32,6 +32,6 @@ export function sseRoute(deps: TransportDeps): Route {
   return {
     method: 'GET',
     path: TRANSPORT_PATHS.sse,
-    handler: deps.access.guard('viewer', streamHandler(deps, { transport: 'sse', resumeHeader: 'last-event-id', framing: () => ok(framing) })),
+    handler: deps.access.guard('viewer', streamHandler(deps, { transport: 'sse', resumeHeader: 'last-event-id', framing: () => ok(framing) }), { urlToken: true }),
   };
 }

@@ -13,11 +13,12 @@ import type { Duplex } from 'node:stream';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { User } from '../../auth/index.js';
 import type { ServerFrame } from '../../protocol/message.js';
+import { refuseUpgrade } from '../../http/respond.js';
 import type { Sink } from '../hub/subscriber.js';
 import { messageJson } from './encode.js';
 import { parseKey } from '../../http/params.js';
 import type { TransportDeps } from './transport-deps.js';
-import { closeReason, refuse, upgradeUrl } from './upgrade.js';
+import { closeReason, upgradeUrl } from './upgrade.js';
 import { type WsSession, dispatch } from './ws-ops.js';
 
 export interface WsTransport {
@@ -120,11 +121,11 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
     handleUpgrade(req, socket, head) {
       const url = upgradeUrl(req, socket);
       if (!url) return;
-      const who = deps.access.check(req, url, 'viewer');
-      if (!who.ok) return refuse(socket, who.code, who.error);
+      const who = deps.access.check(req, url, 'viewer', { urlToken: true });
+      if (!who.ok) return refuseUpgrade(socket, who.code, who.error);
       const key = parseKey(url.searchParams.get('subscriber'));
-      if (!key.ok) return refuse(socket, key.code, key.error);
-      if (deps.hub.size() >= deps.limits.maxSubscribers) return refuse(socket, 'too_many', 'the hub serves as many subscribers as it may');
+      if (!key.ok) return refuseUpgrade(socket, key.code, key.error);
+      if (deps.hub.size() >= deps.limits.maxSubscribers) return refuseUpgrade(socket, 'too_many', 'the hub serves as many subscribers as it may');
       wss.handleUpgrade(req, socket, head, (ws) => connect(ws, who.value, key.value));
     },
     async close(graceMs) {

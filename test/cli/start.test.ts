@@ -6,6 +6,7 @@ import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addUsers } from '../../auth/index.js';
 import { runCli, spawnCli } from '../support/cli.js';
+import { type RawConnection, parseAnswer, rawConnect } from '../support/raw-http.js';
 import { stopAll, tempDir, waitFor } from '../support/hub.js';
 
 afterAll(stopAll);
@@ -128,7 +129,51 @@ describe('fleetwire CLI', () => {
     }
   });
 
+  it('--allow-host names are answered by a hub without users, other names are refused', async () => {
+    const hub = await startCli(['--allow-host', 'Hub.Example,fleet.lan']);
+    try {
+      const { port } = new URL(hub.http);
+      for (const [host, status] of [[`hub.example:${port}`, 200], [`fleet.lan:${port}`, 200], [`evil.example:${port}`, 403], [`localhost:${port}`, 200]] as const) {
+        const res = await rawGet(hub.http, '/healthz', host);
+        expect([host, parseAnswer(res).status]).toEqual([host, status]);
+      }
+    } finally {
+      hub.child.kill('SIGKILL');
+    }
+  });
+
+  it('HTTP never takes the sockets MQTT devices need: under a 200-file limit, 180 idle HTTP connections leave MQTT working', async () => {
+    // Generous timeouts: the held connections must stay open while the test runs, however loaded the machine.
+    const hub = await startCli(['--http-headers-timeout', '120s', '--http-request-timeout', '120s'], {}, 200);
+    const held: RawConnection[] = [];
+    try {
+      const refused: unknown[] = [];
+      for (let i = 0; i < 180; i++) {
+        const c = await rawConnect(hub.http);
+        held.push(c);
+        // Over the cap (half of 200) the answer comes at once, before any request.
+        if (i >= 100) refused.push(parseAnswer(await c.closed));
+      }
+      expect(refused).toHaveLength(80);
+      for (const answer of refused) expect(answer).toMatchObject({ status: 503, body: { code: 'busy' } });
+      const device = await mqtt.connectAsync(hub.mqtt, { reconnectPeriod: 0, connectTimeout: 10_000 });
+      await device.subscribeAsync('devices/fd/telemetry');
+      const got = new Promise<string>((resolve) => device.once('message', (_t, payload: Buffer) => resolve(payload.toString())));
+      await device.publishAsync('devices/fd/telemetry', '{"v":1}');
+      expect(await got).toBe('{"v":1}');
+      await device.endAsync(true);
+      for (const c of held.splice(0)) c.socket.destroy();
+      await waitFor(async () => (await fetch(`${hub.http}/healthz`).catch(() => null))?.status === 200, 10_000, 'HTTP back once the idle connections are gone');
+    } finally {
+      for (const c of held) c.socket.destroy();
+      hub.child.kill('SIGKILL');
+    }
+  });
+
   it.each([
+    [['start', '--http-connections-per-address', 'many'], {}, /--http-connections-per-address.*whole number/],
+    [['start', '--http-headers-timeout', '1m'], {}, /--http-headers-timeout.*--http-request-timeout/],
+    [['start', '--allow-host', 'http://x.example'], {}, /--allow-host.*not a host name/],
     [['start', '--max-topic-levels', '500'], {}, /--max-topic-levels.*at most 100/],
     [['start'], { FLEETWIRE_PUBLISH_RATE: 'fast' }, /--publish-rate.*FLEETWIRE_PUBLISH_RATE.*whole number/],
     [['start', '--drain-timeout', 'soon'], {}, /--drain-timeout.*duration/],
@@ -147,9 +192,9 @@ interface CliHub {
 }
 
 /** `fleetwire start` on free ports and a temp database, resolved once it says where it listens. */
-async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliHub> {
+async function startCli(args: string[], env: NodeJS.ProcessEnv = {}, fdLimit?: number): Promise<CliHub> {
   const db = join(tempDir(), 'sub', 'fleetwire.db');
-  const child = spawnCli(['start', '--mqtt-port', '0', '--http-port', '0', '--db', db, ...args], env);
+  const child = spawnCli(['start', '--mqtt-port', '0', '--http-port', '0', '--db', db, ...args], env, fdLimit);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -163,4 +208,11 @@ async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cl
     child.kill('SIGKILL');
     throw err;
   }
+}
+
+/** A GET with any Host header, on a bare socket; resolves with the whole answer. */
+async function rawGet(base: string, path: string, host: string): Promise<string> {
+  const c = await rawConnect(base);
+  c.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  return c.closed;
 }

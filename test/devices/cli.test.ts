@@ -38,7 +38,7 @@ describe('fleetwire fleet', () => {
 
     const active = (await (await fetch(`${control}/faults`)).json()) as { active: Array<{ name: string; sample: string[] }> };
     expect(active.active).toEqual([expect.objectContaining({ name: 'stuck', sample: ['thermo-1'] })]);
-    const posted = await fetch(`${control}/faults`, { method: 'POST', body: JSON.stringify({ name: 'skew', target: 'all', params: { ms: 5000 } }) });
+    const posted = await fetch(`${control}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'skew', target: 'all', params: { ms: 5000 } }) });
     expect(posted.status).toBe(200);
     const cleared = await fetch(`${control}/faults/stuck`, { method: 'DELETE' });
     expect(await cleared.json()).toEqual({ cleared: 1 });

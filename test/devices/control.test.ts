@@ -10,7 +10,7 @@ async function control(fleet: Fleet): Promise<string> {
 }
 
 const call = async (url: string, method = 'GET', body?: string): Promise<{ status: number; body: Record<string, unknown> }> => {
-  const res = await fetch(url, { method, ...(body === undefined ? {} : { body }) });
+  const res = await fetch(url, { method, ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 

@@ -1,5 +1,6 @@
 /** Raw-reading retention per device and per model: a device's setting wins over its model's, which wins over the default; 0 keeps forever. */
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { retentionRoutes } from '../../bridge/history/index.js';
 import type { DeviceView } from '../../protocol/message.js';
@@ -46,7 +47,7 @@ describe('raw retention per device and model', () => {
   it('is read and set over HTTP, and bad settings get 400 with the reason', async () => {
     const { store } = fx.open(fx.file(), { now: () => NOW, retention: { rawMs: 7 * D } });
     store.saveDevice(device('d1', 'm1'));
-    const server = await startHttpServer({ host: '127.0.0.1', port: 0, tls: null, routes: retentionRoutes(store), upgrades: {}, logger: pino({ level: 'silent' }) });
+    const server = await startHttpServer({ host: '127.0.0.1', port: 0, tls: null, routes: retentionRoutes(store), upgrades: {}, allowOrigins: [], allowHosts: [], logger: pino({ level: 'silent' }), metrics: new Registry() });
     try {
       const put = (body: unknown) => fetch(`${server.url}/api/retention`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       expect(await (await put({ model: 'm1', raw: '30d' })).json()).toEqual({ defaultMs: 7 * D, devices: {}, models: { m1: 30 * D } });

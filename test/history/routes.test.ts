@@ -1,5 +1,6 @@
 /** GET /api/history (JSON and CSV) and GET /api/events over a real HTTP server on port 0. */
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SqliteHistoryStore, historyRoutes } from '../../bridge/history/index.js';
 import type { DeviceView, HistoryBody, HubMessage } from '../../protocol/message.js';
@@ -38,7 +39,7 @@ describe('history routes', () => {
       appends.push(store.append(ev));
     }
     await Promise.all(appends);
-    server = await startHttpServer({ host: '127.0.0.1', port: 0, tls: null, routes: historyRoutes(store, { now: () => NOW }), upgrades: {}, logger: pino({ level: 'silent' }) });
+    server = await startHttpServer({ host: '127.0.0.1', port: 0, tls: null, routes: historyRoutes(store, { now: () => NOW }), upgrades: {}, allowOrigins: [], allowHosts: [], logger: pino({ level: 'silent' }), metrics: new Registry() });
   });
   afterAll(async () => {
     await server?.close();

@@ -79,7 +79,7 @@ describe('the hub process', () => {
     const { port } = new URL(hub.httpUrl);
     const reply = await new Promise<string>((resolve) => {
       const socket = connect(Number(port), '127.0.0.1', () =>
-        socket.write('GET /nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
+        socket.write('GET /nope HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
       );
       let text = '';
       socket.on('data', (d) => (text += d.toString()));

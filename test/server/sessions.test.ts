@@ -64,11 +64,11 @@ describe('sessions', () => {
   it('expire, and keep at most the limit, oldest dropped first', async () => {
     const db = openDatabase(join(tempDir(), 's.db'));
     const users = { get: (name: string) => ({ name, role: 'viewer' as const }) };
-    const short = new Sessions(10, 30, { db, current: users.get });
+    const short = new Sessions({ max: 10, maxPerUser: 10, ttlMs: 30 }, { db, current: users.get });
     const t = short.create({ name: 'a', role: 'viewer' });
     expect(short.user(t)?.name).toBe('a');
     await waitFor(() => short.user(t) === undefined, 5_000, 'expiry');
-    const few = new Sessions(2, 60_000, { db, current: users.get });
+    const few = new Sessions({ max: 2, maxPerUser: 2, ttlMs: 60_000 }, { db, current: users.get });
     const [first, second, third] = [few.create({ name: 'x', role: 'viewer' }), few.create({ name: 'y', role: 'viewer' }), few.create({ name: 'z', role: 'viewer' })];
     expect([few.user(first), few.user(second)?.name, few.user(third)?.name]).toEqual([undefined, 'y', 'z']);
     db.close();

@@ -19,7 +19,7 @@ describe('shutdown', () => {
     socket.on('data', (d: Buffer) => (answer += d.toString()));
     const closing = hub.close();
     // Sent once close() has begun; the fleet and the broker close first, over the network, so HTTP is still there.
-    socket.write('GET /readyz HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n');
+    socket.write('GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
     await Promise.all([closing, once(socket, 'close')]);
     expect(answer).toMatch(/^HTTP\/1\.1 503 /);
     expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: 'not ready', checks: { running: false, broker: true } });

@@ -10,9 +10,12 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Starts the CLI; the caller owns the child (kill it by its PID when done). */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+/** Starts the CLI, under an open-file limit if `fdLimit` is given; the caller owns the child (kill it by its PID when done). */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, fdLimit?: number): ChildProcess {
+  const command = [process.execPath, '--import', 'tsx', CLI, ...args];
+  // `exec` keeps the PID: the child is node itself, not a shell around it.
+  const [file, ...argv] = fdLimit === undefined ? command : ['/bin/sh', '-c', `ulimit -n ${fdLimit} && exec "$@"`, 'sh', ...command];
+  return spawn(file as string, argv, {
     env: { ...process.env, FLEETWIRE_LOG_LEVEL: 'info', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -17,7 +17,8 @@ import type { User } from '../../../auth/index.js';
 import { sendError } from '../../../http/respond.js';
 import type { Route } from '../../../http/router.js';
 import { TRANSPORT_PATHS } from '../../../protocol/transports.js';
-import { refuse, upgradeUrl } from '../upgrade.js';
+import { refuseUpgrade } from '../../../http/respond.js';
+import { upgradeUrl } from '../upgrade.js';
 import { dispatch } from './stomp-dispatch.js';
 import type { StompDeps } from './stomp-deps.js';
 import { requestUser } from './stomp-endpoint.js';
@@ -117,9 +118,9 @@ export function createSockjsEndpoint(deps: StompDeps): SockjsEndpoint {
     handleUpgrade(req, socket, head) {
       const url = upgradeUrl(req, socket);
       if (!url) return;
-      if (!url.pathname.endsWith('/websocket') || sessionOf(url.pathname) === null) return refuse(socket, 'not_found', 'SockJS websockets are at /sockjs/{server}/{session}/websocket');
+      if (!url.pathname.endsWith('/websocket') || sessionOf(url.pathname) === null) return refuseUpgrade(socket, 'not_found', 'SockJS websockets are at /sockjs/{server}/{session}/websocket');
       const refused = admit(req, url);
-      if (refused) return refuse(socket, refused.code, refused.error);
+      if (refused) return refuseUpgrade(socket, refused.code, refused.error);
       handler(req, socket, head);
     },
     close() {

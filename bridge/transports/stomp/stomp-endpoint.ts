@@ -9,7 +9,8 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { User } from '../../../auth/index.js';
 import type { Access } from '../../access/access.js';
-import { refuse, upgradeUrl } from '../upgrade.js';
+import { refuseUpgrade } from '../../../http/respond.js';
+import { upgradeUrl } from '../upgrade.js';
 import { pickSubprotocol } from './negotiate.js';
 import { dispatch } from './stomp-dispatch.js';
 import type { StompDeps } from './stomp-deps.js';
@@ -23,7 +24,7 @@ export interface StompEndpoint {
 
 /** Who the request's own credentials show; null when it carries none that are live (CONNECT may still log in). */
 export function requestUser(access: Access, req: IncomingMessage, url: URL): User | null {
-  const who = access.check(req, url, 'viewer');
+  const who = access.check(req, url, 'viewer', { urlToken: true }); // a WebSocket upgrade: a browser API that cannot set headers
   return who.ok ? who.value : null;
 }
 
@@ -52,8 +53,8 @@ export function createStompEndpoint(deps: StompDeps): StompEndpoint {
       const url = upgradeUrl(req, socket);
       if (!url) return;
       const badOrigin = deps.access.originProblem(req);
-      if (badOrigin) return refuse(socket, 'forbidden', badOrigin);
-      if (deps.hub.size() >= deps.limits.maxSubscribers || open >= deps.limits.maxSubscribers) return refuse(socket, 'too_many', 'the hub serves as many subscribers as it may');
+      if (badOrigin) return refuseUpgrade(socket, 'forbidden', badOrigin);
+      if (deps.hub.size() >= deps.limits.maxSubscribers || open >= deps.limits.maxSubscribers) return refuseUpgrade(socket, 'too_many', 'the hub serves as many subscribers as it may');
       const user = requestUser(deps.access, req, url);
       wss.handleUpgrade(req, socket, head, (ws) => connect(ws, user, req.socket.remoteAddress ?? 'unknown'));
     },

@@ -9,6 +9,8 @@ import { sendJson } from '../../../http/respond.js';
 import type { Route } from '../../../http/router.js';
 import { waitFor } from '../../support/hub.js';
 import { type Rig, startRig, stopRigs } from '../support/bridge-rig.js';
+import { parseAnswer, rawConnect } from '../../support/raw-http.js';
+import { openRaw } from '../support/raw-stream.js';
 import { type Session, sseClient, wsClient } from '../support/transport-clients.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetwire-access-'));
@@ -83,7 +85,7 @@ describe('logging in', () => {
     expect((await login('vera', 'nope')).status).toBe(401);
     expect((await login('nobody', 'nope')).status).toBe(401);
     expect((await login('d1', 'd1-pass')).status).toBe(403);
-    const bad = await fetch(`${rig.url}/api/login`, { method: 'POST', body: '{"name":1}' });
+    const bad = await fetch(`${rig.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":1}' });
     expect(bad.status).toBe(400);
   });
 
@@ -101,11 +103,11 @@ describe('logging in', () => {
     expect(cookie).not.toMatch(/Secure/); // plain HTTP here
   });
 
-  it('accepts the session as cookie, bearer token, or access_token', async () => {
+  it('accepts the session as cookie, bearer token, or access_token on the streams', async () => {
     const t = await token('vera', 'vera-pass');
     expect((await fetch(`${rig.url}/api/devices`, { headers: { cookie: `other=1; fleetwire_session=${t}` } })).status).toBe(200);
     expect((await fetch(`${rig.url}/api/devices`, { headers: bearer(t) })).status).toBe(200);
-    expect(await (await fetch(`${rig.url}/api/session?access_token=${t}`)).json()).toEqual({ name: 'vera', role: 'viewer', open: false });
+    expect(await (await fetch(`${rig.url}/api/session`, { headers: bearer(t) })).json()).toEqual({ name: 'vera', role: 'viewer', open: false });
     const viaQuery = await sseClient.open(rig.url, { filters: ['a'], query: { access_token: t } });
     const viaCookie = await sseClient.open(rig.url, { filters: ['a'], headers: { cookie: `fleetwire_session=${t}` } });
     sessions.push(viaQuery, viaCookie);
@@ -187,10 +189,10 @@ describe('origins', () => {
 describe('login attempts', () => {
   it('are limited per address: after ten failures in a minute, even the right password gets 429', async () => {
     const limited = await startRig({ users: loadUsers(usersFile) });
-    const attempt = () => fetch(`${limited.url}/api/login`, { method: 'POST', body: '{"name":"vera","password":"wrong"}' });
+    const attempt = () => fetch(`${limited.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"vera","password":"wrong"}' });
     for (let i = 0; i < 10; i++) expect((await attempt()).status).toBe(401);
     expect((await attempt()).status).toBe(429);
-    const right = await fetch(`${limited.url}/api/login`, { method: 'POST', body: '{"name":"vera","password":"vera-pass"}' });
+    const right = await fetch(`${limited.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"vera","password":"vera-pass"}' });
     expect(right.status).toBe(429);
   });
 });
@@ -199,8 +201,80 @@ describe('open access (no users file)', () => {
   it('needs no login and says so', async () => {
     const open = await startRig();
     expect(await (await fetch(`${open.url}/api/session`)).json()).toEqual({ name: 'anonymous', role: 'admin', open: true });
-    const res = await fetch(`${open.url}/api/login`, { method: 'POST', body: '{"name":"a","password":"b"}' });
+    const res = await fetch(`${open.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"a","password":"b"}' });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: expect.stringContaining('open') });
+  });
+});
+
+describe('the URL token', () => {
+  it('opens only the streams a browser cannot send headers to: not JSON routes, not commands', async () => {
+    const admin = await token('ada', 'ada-pass');
+    const sent = rig.published.length;
+    const res = await fetch(`${rig.url}/api/devices/d1/commands?access_token=${admin}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"led"}' });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: expect.stringContaining('access_token') });
+    expect(rig.published.length).toBe(sent);
+    for (const path of ['/api/devices', '/api/session', '/api/other']) expect((await fetch(`${rig.url}${path}?access_token=${admin}`)).status).toBe(401);
+    const iframe = await openRaw(`${rig.url}/stream/iframe?topic=a&access_token=${admin}`);
+    iframe.close();
+    expect(iframe.status).toBe(200);
+    expect(await upgradeStatus({}, `?access_token=${admin}`)).toBe(101);
+  });
+});
+
+describe('JSON routes', () => {
+  it.each([
+    ['a text/plain', 'text/plain', '{"name":"led","args":{"state":"on"}}'],
+    ['a form', 'application/x-www-form-urlencoded', 'name=led'],
+    ['an untyped', '', '{"name":"led"}'],
+  ])('refuse %s body with 415 JSON and send nothing', async (_what, type, body) => {
+    const admin = await token('ada', 'ada-pass');
+    const sent = rig.published.length;
+    const res = await fetch(`${rig.url}/api/devices/d1/commands`, { method: 'POST', headers: { ...bearer(admin), 'content-type': type }, body });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toMatchObject({ code: 'unsupported_media_type', error: expect.stringContaining('application/json') });
+    expect(rig.published.length).toBe(sent);
+    const login = await fetch(`${rig.url}/api/login`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"name":"ada","password":"ada-pass"}' });
+    expect(login.status).toBe(415);
+  });
+});
+
+describe('the login limiter under concurrent attempts', () => {
+  it('gives 40 requests held open at once no more password checks than the limit', async () => {
+    const limited = await startRig({ users: loadUsers(usersFile) });
+    const body = '{"name":"vera","password":"wrong"}';
+    const held = await Promise.all(Array.from({ length: 40 }, () => rawConnect(limited.url)));
+    for (const c of held) c.write(`POST /api/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    // Every handler is now waiting for its body: send them all.
+    await new Promise((r) => setTimeout(r, 200));
+    for (const c of held) c.write(body);
+    const statuses = await Promise.all(held.map(async (c) => (await waitFor(() => parseAnswer(c.text()).status || null, 20_000, 'an answer')) as number));
+    for (const c of held) c.socket.destroy();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(30);
+  });
+});
+
+describe('sessions and logins per user', () => {
+  it('a user logging in over and over evicts only their own sessions', async () => {
+    const small = await startRig({ users: loadUsers(usersFile), limits: { maxSessions: 5, maxSessionsPerUser: 2, loginsPerUserPerMinute: 100 } });
+    const as = async (name: string, password: string) => ((await (await fetch(`${small.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) })).json()) as { token: string }).token;
+    const session = async (t: string) => (await fetch(`${small.url}/api/session`, { headers: bearer(t) })).status;
+    const admin = await as('ada', 'ada-pass');
+    const viewers: string[] = [];
+    for (let i = 0; i < 10; i++) viewers.push(await as('vera', 'vera-pass'));
+    expect(await session(admin)).toBe(200);
+    expect(await Promise.all(viewers.map(session))).toEqual([...Array(8).fill(401), 200, 200]);
+  });
+
+  it('limits successful logins per user with 429 JSON, leaving other users alone', async () => {
+    const small = await startRig({ users: loadUsers(usersFile), limits: { loginsPerUserPerMinute: 3 } });
+    const as = (name: string, password: string) => fetch(`${small.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+    for (let i = 0; i < 3; i++) expect((await as('vera', 'vera-pass')).status).toBe(200);
+    const refused = await as('vera', 'vera-pass');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ code: 'too_many', error: expect.stringContaining('vera') });
+    expect((await as('ada', 'ada-pass')).status).toBe(200);
   });
 });

@@ -91,7 +91,7 @@ describe('refusals', () => {
   });
 
   it('refuses a body that is not JSON and an unknown command id', async () => {
-    const res = await fetch(`${rig.url}/api/devices/k1/commands`, { method: 'POST', body: '{nope' });
+    const res = await fetch(`${rig.url}/api/devices/k1/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
     expect(res.status).toBe(400);
     expect((await fetch(`${rig.url}/api/commands/no-such-id`)).status).toBe(404);
   });
@@ -139,7 +139,7 @@ describe('bounds and restarts', () => {
   it('refuses commands past the pending limit with 429', async () => {
     const small = await startRig({ limits: { maxPendingCommands: 1 } });
     small.publish('devices/b1/status', '{"online":true}');
-    const post = () => fetch(`${small.url}/api/devices/b1/commands`, { method: 'POST', body: '{"name":"led"}' });
+    const post = () => fetch(`${small.url}/api/devices/b1/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"led"}' });
     expect((await post()).status).toBe(202);
     const refused = await post();
     expect(refused.status).toBe(429);
@@ -149,7 +149,7 @@ describe('bounds and restarts', () => {
   it('reads a command left pending by a restart as timeout once its time is up', async () => {
     const restarting = await startRig({ commandTimeoutMs: 1500 });
     restarting.publish('devices/b2/status', '{"online":true}');
-    const res = await fetch(`${restarting.url}/api/devices/b2/commands`, { method: 'POST', body: '{"name":"led"}' });
+    const res = await fetch(`${restarting.url}/api/devices/b2/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"led"}' });
     const { id } = (await res.json()) as { id: string };
     await restarting.restart();
     const read = async () => (await (await fetch(`${restarting.url}/api/commands/${id}`)).json()) as CommandView;

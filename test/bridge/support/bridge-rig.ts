@@ -13,6 +13,7 @@ import type { Route } from '../../../http/router.js';
 import { type Bridge, type BridgeLimits, createBridge } from '../../../bridge/index.js';
 import { createAlertStore } from '../../../bridge/alerts/index.js';
 import { type SqliteHistoryStore, createHistoryStore } from '../../../bridge/history/index.js';
+import type { HttpLimits } from '../../../server/http-limits.js';
 import { type HttpServer, startHttpServer } from '../../../server/http-server.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
 import { TempDirs } from '../../support/temp-dirs.js';
@@ -26,6 +27,7 @@ export interface RigOptions {
   routes?: Route[];
   /** Routes put behind the bridge's login and origin checks (bridge.guard), as other parts' are. */
   guarded?: Route[];
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface Rig {
@@ -93,7 +95,11 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       tls: null,
       routes: [...bridge.routes(), ...bridge.guard(opts.guarded ?? []), ...(opts.routes ?? [])],
       upgrades: bridge.upgrades(),
+      allowOrigins: opts.allowOrigins ?? [],
+      allowHosts: opts.users ? 'any' : [],
+      limits: opts.httpLimits,
       logger,
+      metrics,
     });
     return { db, store, bridge, http, metrics };
   };

@@ -4,6 +4,7 @@
  * also runs end to end: device → MQTT → broker → ingest → store → hub → browser.
  */
 import mqtt, { type MqttClient } from 'mqtt';
+import type { HubConfig } from '../../../server/config.js';
 import { type TestHub, startHub } from '../../support/hub.js';
 
 export interface HubRig {
@@ -16,8 +17,8 @@ export interface HubRig {
   close(): Promise<void>;
 }
 
-export async function startHubRig(): Promise<HubRig> {
-  let hub = await startHub();
+export async function startHubRig(config: Partial<HubConfig> = {}): Promise<HubRig> {
+  let hub = await startHub(config);
   const connect = (): Promise<MqttClient> => mqtt.connectAsync(hub.mqttUrl, { clientId: 'rig-device', reconnectPeriod: 0 });
   let device = await connect();
   const rig: HubRig = {
@@ -33,7 +34,7 @@ export async function startHubRig(): Promise<HubRig> {
     async restart() {
       await device.endAsync();
       await hub.close();
-      hub = await startHub({ dataDir: hub.dataDir });
+      hub = await startHub({ ...config, dataDir: hub.dataDir });
       device = await connect();
     },
     async close() {
