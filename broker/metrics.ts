@@ -19,7 +19,9 @@ export type RejectReason =
   | 'too_many_subscriptions'
   | 'queue_full'
   | 'login_rate'
-  | 'tls_handshake';
+  | 'tls_handshake'
+  | 'receive_maximum'
+  | 'over_client_maximum';
 
 export interface BrokerMetrics {
   connections: Gauge<'transport'>;
