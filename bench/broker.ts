@@ -1,9 +1,9 @@
 /**
- * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--no-mosquitto]`
+ * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--protocol 4|5] [--no-mosquitto]`
  *
  * Loads the fleetwire broker (a child process, default embedded setup: SQLite persistence, no
  * hook, publish rate limit off) and, when installed, a mosquitto started on a free loopback
- * port, with the same raw MQTT 3.1.1 clients, alternating between the two, and prints the
+ * port, with the same raw MQTT 3.1.1 (or, with --protocol 5, MQTT 5) clients, alternating between the two, and prints the
  * median of each figure over the runs and the ratio fleetwire / mosquitto. The clients run in
  * this process and write pre-encoded packets, so they cost little next to the broker.
  */
@@ -175,7 +175,7 @@ function flood(socket: Socket, packet: Buffer, window: Window, running: () => bo
 }
 
 /** Keeps up to `inflight` QoS 1 publishes unacknowledged on a connection, within the window. */
-async function qos1Publisher(port: number, id: string, topic: string, window: Window, running: () => boolean, inflight = 64): Promise<Socket> {
+async function qos1Publisher(port: number, version: Version, id: string, topic: string, window: Window, running: () => boolean, inflight = 64): Promise<Socket> {
   let unacked = 0;
   let nextId = 1;
   let socket: Socket | null = null;
@@ -188,7 +188,7 @@ async function qos1Publisher(port: number, id: string, topic: string, window: Wi
     }
     const out: Buffer[] = [];
     for (let i = 0; i < n; i++) {
-      out.push(publishPacket(topic, 'qos1-bench-payload', { qos: 1, messageId: nextId }));
+      out.push(publishPacket(topic, 'qos1-bench-payload', { qos: 1, messageId: nextId, version }));
       nextId = (nextId % 65535) + 1;
     }
     unacked += n;
@@ -196,6 +196,7 @@ async function qos1Publisher(port: number, id: string, topic: string, window: Wi
     socket.write(Buffer.concat(out));
   };
   socket = await rawClient(port, id, {
+    version,
     onPackets: (packets) => {
       unacked -= packets.filter((p) => p.type === PUBACK).length;
       refill();
@@ -221,14 +222,14 @@ async function rate(seconds: number, received: () => number, stop: () => void): 
 /** Outstanding deliveries the closed loop allows. */
 const WINDOW = 20_000;
 
-async function fanIn(port: number, qos: 0 | 1, seconds: number): Promise<number> {
+async function fanIn(port: number, version: Version, qos: 0 | 1, seconds: number): Promise<number> {
   const window = new Window(WINDOW);
   let on = true;
-  const sockets = [await rawSubscriber(port, 'in-sub', 'bench/in', qos, () => window.receive())];
-  const packet = publishPacket('bench/in', 'qos0-bench-payload');
+  const sockets = [await rawSubscriber(port, 'in-sub', 'bench/in', qos, () => window.receive(), version)];
+  const packet = publishPacket('bench/in', 'qos0-bench-payload', { version });
   for (let i = 0; i < 100; i++) {
-    if (qos === 1) sockets.push(await qos1Publisher(port, `in-pub-${i}`, 'bench/in', window, () => on));
-    else sockets.push(await rawClient(port, `in-pub-${i}`));
+    if (qos === 1) sockets.push(await qos1Publisher(port, version, `in-pub-${i}`, 'bench/in', window, () => on));
+    else sockets.push(await rawClient(port, `in-pub-${i}`, { version }));
   }
   if (qos === 0) for (const s of sockets.slice(1)) flood(s, packet, window, () => on);
   const result = await rate(seconds, () => window.received, () => (on = false));
@@ -236,15 +237,15 @@ async function fanIn(port: number, qos: 0 | 1, seconds: number): Promise<number>
   return result;
 }
 
-async function fanOut(port: number, seconds: number): Promise<number> {
+async function fanOut(port: number, version: Version, seconds: number): Promise<number> {
   const subscribers = 200;
   const window = new Window(WINDOW * 5, subscribers);
   let on = true;
   const sockets: Socket[] = [];
-  for (let i = 0; i < subscribers; i++) sockets.push(await rawSubscriber(port, `out-sub-${i}`, 'bench/out', 0, () => window.receive()));
-  const pub = await rawClient(port, 'out-pub');
+  for (let i = 0; i < subscribers; i++) sockets.push(await rawSubscriber(port, `out-sub-${i}`, 'bench/out', 0, () => window.receive(), version));
+  const pub = await rawClient(port, 'out-pub', { version });
   sockets.push(pub);
-  flood(pub, publishPacket('bench/out', 'fan-out-payload'), window, () => on);
+  flood(pub, publishPacket('bench/out', 'fan-out-payload', { version }), window, () => on);
   const result = await rate(seconds, () => window.received, () => (on = false));
   for (const s of sockets) s.destroy();
   return result;
@@ -252,13 +253,20 @@ async function fanOut(port: number, seconds: number): Promise<number> {
 
 
 /** Publishes at `perSecond` with the send time in each payload; latency is measured at the subscriber. */
-async function latency(port: number, perSecond: number, seconds: number): Promise<{ p50: number; p99: number; kept: number }> {
+async function latency(port: number, version: Version, perSecond: number, seconds: number): Promise<{ p50: number; p99: number; kept: number }> {
   const samples: number[] = [];
   let measuring = false;
-  const sub = await rawSubscriber(port, 'lat-sub', 'bench/lat', 0, (p) => {
-    if (measuring) samples.push(Number(process.hrtime.bigint() - publishPayload(p).readBigInt64BE(0)) / 1e6);
-  });
-  const pub = await rawClient(port, 'lat-pub');
+  const sub = await rawSubscriber(
+    port,
+    'lat-sub',
+    'bench/lat',
+    0,
+    (p) => {
+      if (measuring) samples.push(Number(process.hrtime.bigint() - publishPayload(p, version).readBigInt64BE(0)) / 1e6);
+    },
+    version,
+  );
+  const pub = await rawClient(port, 'lat-pub', { version });
   const start = performance.now();
   let sent = 0;
   let sentMeasured = 0;
@@ -268,7 +276,7 @@ async function latency(port: number, perSecond: number, seconds: number): Promis
     for (let i = 0; i < due; i++) {
       const stamp = Buffer.alloc(8);
       stamp.writeBigInt64BE(process.hrtime.bigint());
-      out.push(publishPacket('bench/lat', stamp));
+      out.push(publishPacket('bench/lat', stamp, { version }));
     }
     sent += due;
     if (measuring) sentMeasured += due;
@@ -285,11 +293,11 @@ async function latency(port: number, perSecond: number, seconds: number): Promis
 }
 
 /** Opens `count` idle connections (clean session, keepalive 600 s) and reports the broker's growth per connection. */
-async function idleMemory(target: Target, count: number): Promise<number> {
+async function idleMemory(target: Target, version: Version, count: number): Promise<number> {
   const before = await target.rss();
   const sockets: Socket[] = [];
   for (let i = 0; i < count; i += 250) {
-    const batch = Array.from({ length: Math.min(250, count - i) }, (_, j) => rawClient(target.port, `idle-${i + j}`, { keepalive: 600 }));
+    const batch = Array.from({ length: Math.min(250, count - i) }, (_, j) => rawClient(target.port, `idle-${i + j}`, { keepalive: 600, version }));
     sockets.push(...(await Promise.all(batch)));
   }
   await new Promise((r) => setTimeout(r, 1000));
@@ -300,10 +308,14 @@ async function idleMemory(target: Target, count: number): Promise<number> {
 
 // ---------- the run
 
+type Version = 4 | 5;
+
 interface Options {
   runs: number;
   seconds: number;
   connections: number;
+  /** MQTT protocol level of the load: 4 (3.1.1) or 5. */
+  protocol: Version;
   mosquitto: boolean;
 }
 
@@ -314,7 +326,9 @@ function parseArgs(args: string[]): Options {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number of at least 1`);
     return n;
   };
-  return { runs: value('--runs', 3), seconds: value('--seconds', 3), connections: value('--connections', 10_000), mosquitto: !args.includes('--no-mosquitto') };
+  const protocol = value('--protocol', 4);
+  if (protocol !== 4 && protocol !== 5) throw new Error('--protocol is 4 (MQTT 3.1.1) or 5');
+  return { runs: value('--runs', 3), seconds: value('--seconds', 3), connections: value('--connections', 10_000), protocol, mosquitto: !args.includes('--no-mosquitto') };
 }
 
 type Figures = Record<string, number>;
@@ -328,15 +342,16 @@ async function measure(start: () => Promise<Target>, o: Options): Promise<Figure
       await target.stop();
     }
   };
-  const lat = await fresh((t) => latency(t.port, 5000, o.seconds));
+  const v = o.protocol;
+  const lat = await fresh((t) => latency(t.port, v, 5000, o.seconds));
   return {
-    'QoS 0 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, 0, o.seconds)),
-    'QoS 0 fan-out 1→200, deliveries/s': await fresh((t) => fanOut(t.port, o.seconds)),
-    'QoS 1 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, 1, o.seconds)),
+    'QoS 0 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, v, 0, o.seconds)),
+    'QoS 0 fan-out 1→200, deliveries/s': await fresh((t) => fanOut(t.port, v, o.seconds)),
+    'QoS 1 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, v, 1, o.seconds)),
     'latency p50 at 5,000 msg/s, ms': lat.p50,
     'latency p99 at 5,000 msg/s, ms': lat.p99,
     'latency: share delivered': lat.kept,
-    [`memory per idle connection (${o.connections}), bytes`]: await fresh((t) => idleMemory(t, o.connections)),
+    [`memory per idle connection (${o.connections}), bytes`]: await fresh((t) => idleMemory(t, v, o.connections)),
   };
 }
 
@@ -366,7 +381,7 @@ export async function run(args: string[]): Promise<void> {
   const header = ['figure', 'fleetwire', 'mosquitto', 'ratio', 'fleetwire runs'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  console.log(`\nmedians of ${o.runs} runs, ${o.seconds} s each after ${WARMUP_MS} ms warm-up; ratio = fleetwire / mosquitto`);
+  console.log(`\nMQTT ${o.protocol === 5 ? '5' : '3.1.1'} clients; medians of ${o.runs} runs, ${o.seconds} s each after ${WARMUP_MS} ms warm-up; ratio = fleetwire / mosquitto`);
   console.log(line(header));
   for (const row of rows) console.log(line(row as string[]));
 }

@@ -88,7 +88,9 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     return length > MAX_CLIENT_ID_LENGTH ? refuse(IDENTIFIER_REJECTED, 'client_id', `client id of ${length} characters is over the ${MAX_CLIENT_ID_LENGTH}-character limit`) : null;
   }
 
+  /** 3.1.1 only: an MQTT 5 client is given the limit as Server Keep Alive instead (server-keep-alive.ts). */
   async function keepalive(a: Attempt): Promise<Refusal | null> {
+    if (a.packet?.protocolVersion === 5) return null;
     const asked = a.packet?.keepalive ?? 0;
     if (limits.maxKeepaliveSeconds > 0 && asked > limits.maxKeepaliveSeconds) {
       return refuse(IDENTIFIER_REJECTED, 'keepalive', `keepalive ${asked} s is over the ${limits.maxKeepaliveSeconds} s limit`);

@@ -1,6 +1,6 @@
 /**
- * The MQTT broker: Aedes 1.2 (MQTT 3.1 and 3.1.1, QoS 0/1/2, retained, wills, persistent
- * sessions) on TCP, TLS and WebSocket, with its state in the shared SQLite file, users and
+ * The MQTT broker: Aedes 2.0.0-beta.1 (MQTT 3.1, 3.1.1 and 5; QoS 0/1/2, retained, wills,
+ * persistent sessions) on TCP, TLS and WebSocket, with its state in the shared SQLite file, users and
  * roles from auth/, limits, metrics and a hook that hands every message to the hub.
  */
 import type { EventEmitter } from 'node:events';
@@ -14,16 +14,21 @@ import type { User, UserStore } from '../auth/index.js';
 import type { Db } from '../storage/database.js';
 import { createRedisBackends } from './cluster.js';
 import { MAX_CLIENT_ID_LENGTH, createConnectPolicy } from './connect-policy.js';
+import { createInboundWindow } from './inbound-window.js';
 import { type PublishHook, createPublishHook } from './publish-hook.js';
-import { type BrokerLimits, resolveLimits } from './limits.js';
+import { type BrokerLimits, PROTOCOL_MAX_PACKET, resolveLimits } from './limits.js';
 import { startListeners } from './listeners.js';
 import { isLoopback } from './loopback.js';
 import { createBrokerMetrics } from './metrics.js';
 import { PacketGuard, PacketGuardError } from './packet-guard.js';
+import { makeBrokerPrototypeSafe, makeClientPrototypeSafe } from './prototype-safe.js';
 import { SqlitePersistence } from './persistence/sqlite-persistence.js';
 import { AclRefusal, createPublishPolicy } from './publish-policy.js';
 import { createPublishThrottle } from './publish-throttle.js';
 import { reviewSessionsOnReload } from './session-reviewer.js';
+import { imposeServerKeepAlive } from './server-keep-alive.js';
+import { type SessionExpiry, createSessionExpiry } from './session-expiry.js';
+import { createSessionPresence } from './session-present.js';
 import { topicProblem } from './topic-rules.js';
 
 export { type BrokerLimits, BROKER_LIMITS } from './limits.js';
@@ -94,6 +99,10 @@ const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_HEARTBEAT_MS = 60_000;
 /** Aedes always beats and sweeps wills every 4 beats; "off" is the longest beat whose sweep timer does not overflow. */
 const HEARTBEAT_OFF_MS = Math.floor((2 ** 31 - 1) / 4);
+/** MQTT 5 topic aliases a client may set up per connection [MQTT-3.2.2-17]; each holds one topic name. */
+const TOPIC_ALIAS_MAXIMUM = 64;
+/** The error Aedes reports for a header over its maximumPacketSize. */
+const AEDES_PACKET_TOO_LARGE = 'packet too large';
 
 function describe(client: Client | null): { clientId: string | null; remote: string } {
   const conn = client?.conn;
@@ -134,7 +143,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const hook = createPublishHook({ hook: opts.onPublish, isStoredQos2, logger, onFailure: () => metrics.hookFailures.inc() });
   const throttle = createPublishThrottle(limits.publishesPerSecond, () => metrics.throttled.inc());
   const connectPolicy = createConnectPolicy({ users: opts.users, allowAnonymous: opts.allowAnonymous, limits, sessions, logger, metrics });
-  const publishPolicy = createPublishPolicy({ sessions, throttle, hook, maxSubscriptions: limits.maxSubscriptionsPerClient, logger, metrics });
+  const sessionPresence = createSessionPresence(sqlite);
+  const window = createInboundWindow(limits.maxInflightInbound, (client) => {
+    metrics.rejects.inc({ reason: 'receive_maximum' });
+    logger.warn({ ...describe(client), limit: limits.maxInflightInbound }, 'too many unacknowledged messages from the client: disconnected');
+  });
+  const publishPolicy = createPublishPolicy({ sessions, throttle, window, hook, maxSubscriptions: limits.maxSubscriptionsPerClient, logger, metrics });
 
   const aedes = new Aedes({
     persistence,
@@ -149,26 +163,53 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     connectTimeout: limits.connectTimeoutMs,
     drainTimeout: limits.drainTimeoutMs,
     maxTopicLevels: limits.maxTopicLevels,
-    maxInflightInbound: limits.maxInflightQos2,
     maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
-    preConnect: connectPolicy.preConnect,
-    authenticate: connectPolicy.authenticate,
+    receiveMaximum: limits.maxInflightInbound,
+    topicAliasMaximum: TOPIC_ALIAS_MAXIMUM,
+    // Advertised to MQTT 5 clients in CONNACK; Aedes answers an oversized header (which
+    // PacketGuard passes on alone) with DISCONNECT 0x95 to a v5 client and a close to others.
+    maximumPacketSize: limits.maxPacketSize < PROTOCOL_MAX_PACKET ? limits.maxPacketSize : 0,
+    preConnect(client, packet, done) {
+      if (packet.protocolVersion === 5 && client.conn instanceof PacketGuard) client.conn.flushBeforeClose();
+      sessionPresence.connecting(client, packet);
+      imposeServerKeepAlive(client, packet, limits.maxKeepaliveSeconds);
+      connectPolicy.preConnect(client, packet, done);
+    },
+    authenticate(client, username, password, done) {
+      connectPolicy.authenticate(client, username, password, (err, ok) => {
+        if (!err && ok) sessionPresence.accepted(client);
+        done(err, ok);
+      });
+    },
     authorizePublish: publishPolicy.authorizePublish,
     authorizeSubscribe: publishPolicy.authorizeSubscribe,
     authorizeForward: publishPolicy.authorizeForward,
   });
-  const dropped = (client: Client | null, err: Error): void => {
+  makeBrokerPrototypeSafe(aedes);
+  const dropped = (client: Client | null, err: Error & { size?: number }): void => {
     if (err instanceof AclRefusal) return;
+    let why = err.message;
     if (err instanceof PacketGuardError) metrics.rejects.inc({ reason: err.reason });
-    logger.warn({ ...describe(client), err: err.message }, 'client dropped');
+    else if (err.message === AEDES_PACKET_TOO_LARGE) {
+      metrics.rejects.inc({ reason: 'oversized' });
+      why = `packet of ${err.size ?? '?'} bytes is over the ${limits.maxPacketSize}-byte limit`;
+    }
+    logger.warn({ ...describe(client), err: why }, 'client dropped');
   };
   aedes.on('clientError', dropped);
   aedes.on('connectionError', dropped);
   // Aedes' typings omit 'error', which it emits on a persistence failure; unheard, it would end the process.
   const emitter: EventEmitter = aedes;
   emitter.on('error', (err: Error) => logger.error({ err }, 'broker error'));
-  aedes.on('clientReady', (client) => logger.debug(describe(client), 'client connected'));
-  aedes.on('clientDisconnect', (client) => logger.debug(describe(client), 'client disconnected'));
+  aedes.on('clientReady', (client) => {
+    sessionPresence.ready(client);
+    logger.debug(describe(client), 'client connected');
+  });
+  let sessionExpiry: SessionExpiry | null = null;
+  aedes.on('clientDisconnect', (client) => {
+    sessionExpiry?.disconnected(client);
+    logger.debug(describe(client), 'client disconnected');
+  });
   aedes.on('keepaliveTimeout', (client) => logger.info(describe(client), 'keepalive expired'));
   aedes.on('unsubscribe', (filters, client) => publishPolicy.unsubscribed(client, filters));
   const users = opts.users;
@@ -177,6 +218,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   let listeners;
   try {
     await aedes.listen();
+    if (sqlite) sessionExpiry = createSessionExpiry(sqlite, aedes, logger);
     listeners = await startListeners({
       host,
       port: opts.port,
@@ -186,10 +228,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       loopbackOnly: opts.users === null && !opts.allowAnonymous,
       logger,
       metrics,
-      accept: (conn, req) => aedes.handle(conn, req),
+      accept: (conn, req) => makeClientPrototypeSafe(aedes.handle(conn, req)),
     });
   } catch (err) {
     stopReviewing();
+    sessionExpiry?.close();
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     await cluster?.close();
     metrics.unregister();
@@ -232,6 +275,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         await hook.settled();
         await stopped;
+        sessionExpiry?.close();
         // Aedes stores what a settled hook let through in the microtasks that follow.
         await new Promise((resolve) => setImmediate(resolve));
         throttle.close();

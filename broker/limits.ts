@@ -23,8 +23,8 @@ export interface BrokerLimits {
   maxSubscriptionsPerClient: number;
   /** QoS 1/2 messages kept for each persistent session; newer ones are dropped beyond it (mosquitto's max_queued_messages). 0 = unlimited. */
   maxQueuedMessages: number;
-  /** Inbound QoS 2 messages a client may hold awaiting PUBREL; past it the client is disconnected. 0 = unlimited. */
-  maxInflightQos2: number;
+  /** Unacknowledged inbound messages per client: QoS 2 awaiting PUBREL, and for MQTT 5 clients also QoS 1 awaiting PUBACK (advertised to them as Receive Maximum). Past it the client is disconnected (MQTT 5: reason 0x93). 0 = unlimited. */
+  maxInflightInbound: number;
   /** Failed logins per remote address per minute; past it logins from there are refused without checking the password (each check costs a scrypt). 0 = unlimited. */
   authFailuresPerMinute: number;
 }
@@ -45,7 +45,7 @@ export const BROKER_LIMITS: Readonly<BrokerLimits> = {
   maxBufferedBytes: 8 * 1024 * 1024,
   maxSubscriptionsPerClient: 1_000,
   maxQueuedMessages: 1_000,
-  maxInflightQos2: 100,
+  maxInflightInbound: 100,
   authFailuresPerMinute: 10,
 };
 

@@ -21,7 +21,9 @@ export type RejectReason =
   | 'login_rate'
   | 'tls_handshake'
   | 'access_revoked'
-  | 'proxy_header';
+  | 'proxy_header'
+  | 'receive_maximum'
+  | 'over_client_maximum';
 
 export interface BrokerMetrics {
   connections: Gauge<'transport'>;

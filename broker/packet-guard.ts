@@ -1,15 +1,17 @@
 /**
  * Sits between a client's socket (TCP, TLS or a WebSocket stream) and Aedes. It follows the
  * MQTT framing ([MQTT-2.2]: one header byte, a 1-4 byte remaining length, the body) and drops
- * the connection as soon as a header announces a packet over the size limit, names a reserved
- * packet type, or carries a malformed length, before any of the body is buffered (Aedes'
- * parser would otherwise hold the whole announced packet in memory). It also drops a PUBLISH
- * whose topic is not well-formed UTF-8 [MQTT-1.5.3-1], which the parser would decode with
- * U+FFFD in place of the bad bytes. Going out, it cuts off a
- * client that lets too many bytes pile up: Aedes keeps writing to a subscriber that stopped
- * reading until drainTimeout, whatever the rate. It also counts bytes.
+ * the connection as soon as a header names a reserved packet type or carries a malformed length.
+ * A header announcing a packet over the size limit is passed on alone, so Aedes can tell an
+ * MQTT 5 client why (DISCONNECT 0x95 [MQTT-3.2.2-15]) before it closes; none of the body is
+ * passed or buffered (Aedes' parser would otherwise hold the whole announced packet in memory).
+ * It also drops a PUBLISH whose topic is not well-formed UTF-8 [MQTT-1.5.3-1], which the parser
+ * would decode with U+FFFD in place of the bad bytes. Going out, it cuts off a client that lets
+ * too many bytes pile up: Aedes keeps writing to a subscriber that stopped reading until
+ * drainTimeout, whatever the rate. It also counts bytes.
  */
 import { Duplex } from 'node:stream';
+import { UNSAFE_FILTER } from './prototype-safe.js';
 import { TopicCheck } from './topic-check.js';
 
 export type GuardReason = 'oversized' | 'malformed' | 'slow_consumer';
@@ -17,11 +19,19 @@ export type GuardReason = 'oversized' | 'malformed' | 'slow_consumer';
 type WriteCallback = (error: Error | null | undefined) => void;
 
 const PUBLISH = 3;
+const PUBREL = 6;
+const SUBSCRIBE = 8;
+/** How long a closing connection may take to flush what was written to it. */
+const FLUSH_GRACE_MS = 1_000;
+/** How long Aedes has to answer an oversized header before the guard closes the connection itself. */
+const OVERSIZED_GRACE_MS = 2_000;
 
 export class PacketGuardError extends Error {
   constructor(
     readonly reason: GuardReason,
     message: string,
+    /** Bytes of the chunk before the fault that may still be passed on. */
+    readonly validBytes = 0,
   ) {
     super(message);
   }
@@ -30,11 +40,16 @@ export class PacketGuardError extends Error {
 /** Scans packet boundaries across chunks; `scan` returns an error for the first bad header or PUBLISH topic. */
 export class FrameScanner {
   private state: 'type' | 'length' | 'body' = 'type';
+  private type = 0;
   private length = 0;
   private multiplier = 1;
   private lengthBytes = 0;
   private remaining = 0;
   private topic: TopicCheck | null = null;
+  /** Bytes of UNSAFE_FILTER matched so far in a SUBSCRIBE body. */
+  private matched = 0;
+  /** QoS 1 and QoS 2 PUBLISH headers, and PUBREL headers, seen so far: the inbound flow window. */
+  readonly received = { qos1: 0, qos2: 0, released: 0 };
 
   constructor(private readonly maxPacketSize: number) {}
 
@@ -45,6 +60,9 @@ export class FrameScanner {
         const take = Math.min(this.remaining, chunk.length - i);
         const badTopic = this.topic?.add(chunk.subarray(i, i + take));
         if (badTopic) return new PacketGuardError('malformed', badTopic);
+        if (this.type === SUBSCRIBE && this.namesUnsafeFilter(chunk, i, i + take)) {
+          return new PacketGuardError('malformed', 'SUBSCRIBE to the filter __proto__');
+        }
         this.remaining -= take;
         i += take;
         if (this.remaining === 0) this.state = 'type';
@@ -55,10 +73,17 @@ export class FrameScanner {
         const type = byte >> 4;
         if (type === 0 || type === 15) return new PacketGuardError('malformed', `reserved packet type ${type}`); // [MQTT-2.2.1]
         this.topic = type === PUBLISH ? new TopicCheck() : null;
+        if (type === PUBLISH) {
+          const qos = (byte >> 1) & 3;
+          if (qos === 1) this.received.qos1++;
+          else if (qos === 2) this.received.qos2++;
+        } else if (type === PUBREL) this.received.released++;
         this.state = 'length';
+        this.type = type;
         this.length = 0;
         this.multiplier = 1;
         this.lengthBytes = 0;
+        this.matched = 0;
         continue;
       }
       this.length += (byte & 0x7f) * this.multiplier;
@@ -69,11 +94,22 @@ export class FrameScanner {
         continue;
       }
       const total = 1 + this.lengthBytes + this.length;
-      if (total > this.maxPacketSize) return new PacketGuardError('oversized', `packet of ${total} bytes is over the ${this.maxPacketSize}-byte limit`);
+      if (total > this.maxPacketSize) return new PacketGuardError('oversized', `packet of ${total} bytes is over the ${this.maxPacketSize}-byte limit`, i);
       this.remaining = this.length;
       this.state = this.remaining === 0 ? 'type' : 'body';
     }
     return null;
+  }
+
+  /** Looks for the length-prefixed string '__proto__' in body bytes [from, to), across chunks. */
+  private namesUnsafeFilter(chunk: Buffer, from: number, to: number): boolean {
+    for (let j = from; j < to; j++) {
+      const byte = chunk[j];
+      if (byte === UNSAFE_FILTER[this.matched]) this.matched++;
+      else this.matched = byte === UNSAFE_FILTER[0] ? 1 : 0; // the pattern's first byte (0) occurs nowhere else in it
+      if (this.matched === UNSAFE_FILTER.length) return true;
+    }
+    return false;
   }
 }
 
@@ -89,11 +125,17 @@ export interface PacketGuardOptions {
 
 /**
  * A Duplex over `inner` that passes bytes through unchanged and destroys itself (and `inner`)
- * with a PacketGuardError on a bad header. Backpressure holds both ways.
+ * with a PacketGuardError on a bad header (after a grace for Aedes to answer an oversized one).
+ * Backpressure holds both ways.
  */
 export class PacketGuard extends Duplex {
-  private readonly scanner: FrameScanner;
+  readonly scanner: FrameScanner;
   private pendingWrite: ((err?: Error | null) => void) | null = null;
+  /** Set once an oversized header was passed on: nothing more is read from the client. */
+  private refusing = false;
+  /** Where the first packet out (CONNACK) stands while its Session Present bit is to be set. */
+  private connack: { at: 'header' | 'length' | 'flags' } | null = null;
+  private flushOnClose = false;
   readonly remote: string;
 
   constructor(
@@ -117,15 +159,57 @@ export class PacketGuard extends Duplex {
   private onData(chunk: Buffer): void {
     if (this.destroyed) return;
     this.opts.onBytesIn(chunk.length);
+    if (this.refusing) return;
     const err = this.scanner.scan(chunk);
-    if (err) {
+    if (!err) {
+      if (!this.push(chunk)) this.inner.pause();
+      return;
+    }
+    if (err.reason !== 'oversized') {
       this.destroy(err);
       return;
     }
-    if (!this.push(chunk)) this.inner.pause();
+    this.refusing = true;
+    this.push(chunk.subarray(0, err.validBytes));
+    setTimeout(() => this.destroy(err), OVERSIZED_GRACE_MS).unref();
+  }
+
+  /** The client speaks MQTT 5: its last packet (the reason for closing) is flushed before the close. */
+  flushBeforeClose(): void {
+    this.flushOnClose = true;
+  }
+
+  /** Sets Session Present [MQTT-3.2.2-2] on the CONNACK, which must not have been written yet. */
+  setSessionPresent(): void {
+    this.connack = { at: 'header' };
+  }
+
+  /** The chunk, with the CONNACK's acknowledge flags byte set to Session Present if it holds it. */
+  private markSessionPresent(chunk: Buffer): Buffer {
+    const c = this.connack;
+    if (!c) return chunk;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (c.at === 'header') {
+        if (byte >> 4 !== 2) {
+          this.connack = null; // not a CONNACK: nothing to mark
+          return chunk;
+        }
+        c.at = 'length';
+      } else if (c.at === 'length') {
+        if (!(byte & 0x80)) c.at = 'flags';
+      } else {
+        this.connack = null;
+        const marked = Buffer.from(chunk); // mqtt-packet writes shared constant buffers
+        marked[i] = byte | 0x01;
+        return marked;
+      }
+    }
+    return chunk;
   }
 
   override write(chunk: Buffer | string, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+    if (this.connack && Buffer.isBuffer(chunk)) chunk = this.markSessionPresent(chunk);
     const waiting = this.writableLength + this.inner.writableLength;
     if (this.opts.maxBufferedBytes > 0 && waiting > this.opts.maxBufferedBytes && !this.destroyed) {
       this.destroy(new PacketGuardError('slow_consumer', `${waiting} bytes wait to be sent, over the ${this.opts.maxBufferedBytes}-byte limit`));
@@ -164,9 +248,19 @@ export class PacketGuard extends Duplex {
     cb();
   }
 
+  /**
+   * Aedes closes a connection with destroy() right after writing its last packet; for an MQTT 5
+   * client that is a CONNACK or DISCONNECT carrying the reason, so bytes still queued are flushed
+   * first, within a grace (flushBeforeClose).
+   */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.pendingWrite = null;
-    this.inner.destroy();
+    const inner = this.inner;
+    if (err || !this.flushOnClose || inner.writableLength === 0 || inner.destroyed) inner.destroy();
+    else {
+      inner.end(() => inner.destroy());
+      setTimeout(() => inner.destroy(), FLUSH_GRACE_MS).unref();
+    }
     cb(err);
   }
 }

@@ -1,17 +1,23 @@
 /**
  * What a connected client may do, as Aedes' authorize handlers. A PUBLISH passes, in order:
- * the ACL (a refusal closes the connection, one of the two answers MQTT 3.1.1 allows
- * [MQTT-3.3.5-2]), the client's publish rate, and the publish hook (awaited for QoS 1/2, so
- * PUBACK/PUBREC follows it). A refused subscription gets the 0x80 failure code [MQTT-3.9.3].
+ * the inbound flow window (inbound-window.ts), the ACL, the client's publish rate, and the
+ * publish hook (awaited for QoS 1/2, so PUBACK/PUBREC follows it). An ACL refusal closes a
+ * 3.1.1 connection, one of the two answers it allows [MQTT-3.3.5-2]; an MQTT 5 client stays
+ * connected and Aedes answers a QoS 1/2 message with reason code 0x87 [MQTT-3.3.5-2 of v5].
+ * A refused subscription gets 0x80 (3.1.1 [MQTT-3.9.3]) or 0x87 (MQTT 5).
  */
 import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { type User, canPublish, canSubscribe } from '../auth/index.js';
+import type { InboundWindow } from './inbound-window.js';
+import { fitsClient } from './outbound-size.js';
 import type { PublishHookRunner } from './publish-hook.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { PublishThrottle } from './publish-throttle.js';
 
 const SYS_PREFIX = '$SYS/';
+/** MQTT 5 DISCONNECT reason code 0x89 [MQTT-3.14.2.1]: the message was not taken, send it again later. */
+const SERVER_BUSY = 0x89;
 
 /** A publish the ACL refused; already logged and counted when Aedes reports it. */
 export class AclRefusal extends Error {}
@@ -24,6 +30,7 @@ export function clientMayPublish(user: User | null, topic: string, clientId: str
 export interface PublishPolicyOptions {
   sessions: WeakMap<Client, User | null>;
   throttle: PublishThrottle;
+  window: InboundWindow;
   hook: PublishHookRunner;
   /** Distinct filters one client may hold; 0 = unlimited. */
   maxSubscriptions: number;
@@ -34,7 +41,7 @@ export interface PublishPolicyOptions {
 export interface PublishPolicy {
   authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void;
   authorizeSubscribe(client: Client, sub: Subscription, done: (error: Error | null, sub?: Subscription | null) => void): void;
-  authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket;
+  authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null;
   /** Frees the client's subscription slots for these filters (Aedes' 'unsubscribe' event). */
   unsubscribed(client: Client, filters: string[]): void;
   /** The filters the client holds. */
@@ -52,15 +59,24 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
   };
 
   return {
-    authorizePublish(client, packet, done) {
+    authorizePublish(client, packet, settled) {
       const user = client ? sessions.get(client) : null;
       const topic = packet.topic;
+      const live = client !== null && !client.closed;
+      if (live && packet.qos > 0 && opts.window.overflows(client)) return;
+      const done = (err?: Error | null): void => {
+        if (live && packet.qos === 1) opts.window.acknowledged(client);
+        settled(err);
+      };
       if (user === undefined || !clientMayPublish(user, topic, client?.id ?? '')) {
         metrics.rejects.inc({ reason: 'publish_forbidden' });
-        logger.warn({ clientId: client?.id, user: user?.name, topic }, 'publish refused by the ACL; closing the connection');
+        logger.warn({ clientId: client?.id, user: user?.name, topic }, client?.version === 5 ? 'publish refused by the ACL' : 'publish refused by the ACL; closing the connection');
         done(new AclRefusal(`not allowed to publish on '${topic}'`));
         return;
       }
+      // [MQTT-3.3.1-3] The DUP flag of the copies sent to subscribers is the broker's own; this
+      // one was the publisher's, about its own retransmission to the broker.
+      packet.dup = false;
       metrics.messagesIn.inc();
       const willOwner = (packet as { clientId?: unknown }).clientId;
       const msg = {
@@ -71,11 +87,24 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
         clientId: client?.id ?? (typeof willOwner === 'string' ? willOwner : null),
       };
       const pass = (): void => {
-        void opts.hook.fromClient(msg, packet.messageId).then((err) => done(err));
+        void opts.hook.fromClient(msg, packet.messageId).then((err) => {
+          // Aedes answers an MQTT 5 client's refused message with a negative PUBACK, which would
+          // tell it not to send again: it is disconnected unacknowledged instead, as a 3.1.1 one is.
+          if (err && live && client.version === 5) client.disconnect({ reasonCode: SERVER_BUSY });
+          else done(err);
+        });
       };
       // Aedes authorizes a last will with the closed client, or with null for a will left by a
-      // previous run: a will is not held back by the rate.
-      if (client === null || client.closed) pass();
+      // previous run: a will is not held back by the rate. Will Delay Interval is a property of
+      // the will only, not of the PUBLISH it becomes [MQTT-3.3.2.3] (Aedes passes it on).
+      if (client === null || client.closed) {
+        const properties = packet.properties as Record<string, unknown> | undefined;
+        if (properties?.willDelayInterval !== undefined) {
+          const { willDelayInterval: _delay, ...publishProperties } = properties;
+          packet.properties = publishProperties;
+        }
+        pass();
+      }
       else opts.throttle.admit(client, pass);
     },
 
@@ -104,7 +133,12 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
 
     heldFilters: (client) => filters.get(client) ?? [],
 
-    authorizeForward(_client, packet) {
+    authorizeForward(client, packet) {
+      if (!fitsClient(client, packet)) {
+        metrics.rejects.inc({ reason: 'over_client_maximum' });
+        logger.debug({ clientId: client.id, topic: packet.topic, max: client.maximumPacketSize }, "message over the client's Maximum Packet Size: not sent to it");
+        return null;
+      }
       metrics.messagesOut.inc();
       return packet;
     },

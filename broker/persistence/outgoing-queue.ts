@@ -47,6 +47,7 @@ export class OutgoingQueue {
       replace: db.prepare('UPDATE broker_outgoing SET broker_id = ?, broker_counter = ?, message_id = ?, packet = ? WHERE id = ?'),
       firstByMessage: db.prepare('SELECT id, message_id, packet FROM broker_outgoing WHERE client_id = ? AND message_id = ? ORDER BY id LIMIT 1'),
       delete: db.prepare('DELETE FROM broker_outgoing WHERE id = ?'),
+      deleteAll: db.prepare('DELETE FROM broker_outgoing WHERE client_id = ?'),
       lastId: db.prepare('SELECT MAX(id) FROM broker_outgoing WHERE client_id = ?').pluck(),
       page: db.prepare(`SELECT id, message_id, packet FROM broker_outgoing WHERE client_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ${PAGE_SIZE}`),
     };
@@ -91,6 +92,11 @@ export class OutgoingQueue {
     if (!row) return undefined;
     this.stmt.delete.run(row.id);
     return decodeRow(row);
+  }
+
+  /** Drops everything queued for the client (its session ended). */
+  drop(clientId: string): void {
+    this.stmt.deleteAll.run(clientId);
   }
 
   /** The entries queued when it is called, oldest first; later ones wait for the next stream. */

@@ -39,4 +39,11 @@ export const BROKER_MIGRATIONS: readonly string[] = [
 
   CREATE TABLE broker_wills (client_id TEXT PRIMARY KEY, broker_id TEXT NOT NULL, packet BLOB NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- Persistent sessions, with or without subscriptions: Session Present answers from here [MQTT-3.2.2-2].
+  -- expires_at (ms since epoch): when an MQTT 5 session whose client is away ends; NULL while the
+  -- client is connected or when the session never expires.
+  CREATE TABLE broker_sessions (client_id TEXT PRIMARY KEY, expires_at INTEGER) WITHOUT ROWID;
+  CREATE INDEX broker_sessions_by_expiry ON broker_sessions (expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];

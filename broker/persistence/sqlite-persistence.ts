@@ -60,6 +60,8 @@ export class SqlitePersistence {
   private destroyed = false;
   private readonly stmt;
 
+  private readonly endSessionsTx: (now: number) => string[];
+
   constructor(db: Db, opts: SqlitePersistenceOptions) {
     migrate(db, BROKER_PART, BROKER_MIGRATIONS);
     this.db = db;
@@ -77,8 +79,26 @@ export class SqlitePersistence {
       putWill: db.prepare('INSERT INTO broker_wills (client_id, broker_id, packet) VALUES (?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET broker_id = excluded.broker_id, packet = excluded.packet'),
       getWill: db.prepare('SELECT packet FROM broker_wills WHERE client_id = ?').pluck(),
       delWill: db.prepare('DELETE FROM broker_wills WHERE client_id = ?'),
+      keepSession: db.prepare('INSERT INTO broker_sessions (client_id, expires_at) VALUES (?, NULL) ON CONFLICT DO UPDATE SET expires_at = NULL'),
+      hasSession: db.prepare('SELECT 1 FROM broker_sessions WHERE client_id = ?').pluck(),
+      delSession: db.prepare('DELETE FROM broker_sessions WHERE client_id = ?'),
+      sessionExpiresAt: db.prepare('UPDATE broker_sessions SET expires_at = ? WHERE client_id = ?'),
+      nextExpiry: db.prepare('SELECT MIN(expires_at) FROM broker_sessions WHERE expires_at IS NOT NULL').pluck(),
+      expiredSessions: db.prepare(`SELECT client_id FROM broker_sessions WHERE expires_at <= ? LIMIT ${PAGE_SIZE}`).pluck(),
       willsAfter: db.prepare(`SELECT client_id, broker_id, packet FROM broker_wills WHERE client_id > ? ORDER BY client_id LIMIT ${PAGE_SIZE}`),
     };
+    // everything the session held [MQTT-4.1]: subscriptions, queued and inbound messages, its will
+    this.endSessionsTx = db.transaction((now: number) => {
+      const ended = this.stmt.expiredSessions.all(now) as string[];
+      for (const clientId of ended) {
+        this.subscriptions.clean(clientId);
+        this.outgoing.drop(clientId);
+        this.stmt.cleanIncoming.run(clientId);
+        this.stmt.delWill.run(clientId);
+        this.stmt.delSession.run(clientId);
+      }
+      return ended;
+    });
   }
 
   /** The broker this persistence serves (the abstract suite reads it). */
@@ -140,8 +160,36 @@ export class SqlitePersistence {
     return this.subscriptions.match(topic);
   }
 
+  /** Aedes calls this when a session ends: a clean start, or (MQTT 5) its expiry. */
   async cleanSubscriptions(client: ClientRef): Promise<void> {
     this.subscriptions.clean(client.id);
+    this.stmt.delSession.run(client.id);
+  }
+
+  // --- sessions (Aedes keeps none of its own: it takes "has subscriptions" for "exists")
+
+  hasSession(clientId: string): boolean {
+    return this.stmt.hasSession.get(clientId) !== undefined;
+  }
+
+  /** The session outlives the connection now open; it does not expire while the client is connected. */
+  keepSession(clientId: string): void {
+    this.stmt.keepSession.run(clientId);
+  }
+
+  /** The client left; its session ends at `at` (ms since epoch) unless it comes back first. */
+  sessionExpiresAt(clientId: string, at: number): void {
+    this.stmt.sessionExpiresAt.run(at, clientId);
+  }
+
+  /** When the next away session ends, or null when none will. */
+  nextSessionExpiry(): number | null {
+    return (this.stmt.nextExpiry.get() as number | null) ?? null;
+  }
+
+  /** Ends the sessions whose time has come (at most a page of them) and returns their client ids. */
+  endExpiredSessions(now: number): string[] {
+    return this.endSessionsTx(now);
   }
 
   getClientList(topic: string): Readable {

@@ -1,4 +1,4 @@
-/** MQTT over WebSocket (an HTTP upgrade on /mqtt) and over TLS with a throwaway certificate. */
+/** MQTT over WebSocket (an HTTP upgrade on /mqtt) and over TLS with a throwaway certificate, on 3.1.1 and MQTT 5. */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
@@ -32,11 +32,11 @@ async function serveUpgrades(tb: TestBroker): Promise<string> {
 }
 
 describe('MQTT over WebSocket', () => {
-  it('carries publishes both ways between WebSocket and TCP clients', async () => {
+  it.each([4, 5] as const)('carries publishes both ways between WebSocket and TCP clients on protocol %i', async (protocolVersion) => {
     const tb = await startBroker();
     const wsUrl = await serveUpgrades(tb);
-    const wsClient = await connectClient(wsUrl, { clientId: 'over-ws' });
-    const tcpClient = await connectClient(tb.url);
+    const wsClient = await connectClient(wsUrl, { clientId: 'over-ws', protocolVersion });
+    const tcpClient = await connectClient(tb.url, { protocolVersion });
     const wsGot = inbox(wsClient);
     const tcpGot = inbox(tcpClient);
     await wsClient.subscribeAsync('lab/to-ws', { qos: 1 });
@@ -76,11 +76,11 @@ describe('MQTT over TLS', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('serves clients that verify the certificate', async () => {
+  it.each([4, 5] as const)('serves clients that verify the certificate on protocol %i', async (protocolVersion) => {
     const tb = await startBroker({ tls: { port: 0, cert, key } });
     const port = tb.broker.tlsAddress?.port;
     expect(port).toBeGreaterThan(0);
-    const secure = await connectClient(`mqtts://127.0.0.1:${port}`, { ca: cert, rejectUnauthorized: true });
+    const secure = await connectClient(`mqtts://127.0.0.1:${port}`, { ca: cert, rejectUnauthorized: true, protocolVersion });
     const got = inbox(secure);
     await secure.subscribeAsync('lab/secure', { qos: 1 });
     const plain = await connectClient(tb.url);

@@ -19,7 +19,9 @@ interface NodeTestContext {
   assert: Record<string, (...args: unknown[]) => unknown>;
 }
 
-const require = createRequire(import.meta.url);
+// The suite of the aedes-persistence that Aedes itself depends on (2.0.0-beta.1 pins 10.x),
+// which is the contract Aedes calls the persistence with.
+const require = createRequire(createRequire(import.meta.url).resolve('aedes'));
 const abstractPath = require.resolve('aedes-persistence/abstract.js');
 const abstractSuite = require(abstractPath) as (opts: { test: (name: string, fn: NodeTestFn) => void; persistence: () => unknown; testAsync: boolean }) => void;
 

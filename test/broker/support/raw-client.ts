@@ -1,4 +1,4 @@
-/** MQTT 3.1.1 over a bare socket: for tests and the broker benchmark, which need bytes no client library would send, or a client that costs next to nothing. */
+/** MQTT 3.1.1 (or 5) over a bare socket: for tests and the broker benchmark, which need bytes no client library would send, or a client that costs next to nothing. */
 import { type Socket, connect as netConnect } from 'node:net';
 import { CONNACK, type ConnectOptions, PUBLISH, PacketReader, type RawPacket, SUBACK, connectPacket, pubackPacket, subscribePacket } from './raw-packets.js';
 
@@ -38,10 +38,11 @@ export function rawClient(port: number, clientId: string, opts: RawClientOptions
 }
 
 /** A raw subscriber that hands each PUBLISH to `onPublish` and acknowledges QoS 1 ones; resolves after SUBACK. */
-export async function rawSubscriber(port: number, clientId: string, filter: string, qos: 0 | 1, onPublish: (p: RawPacket) => void): Promise<Socket> {
+export async function rawSubscriber(port: number, clientId: string, filter: string, qos: 0 | 1, onPublish: (p: RawPacket) => void, version: 4 | 5 = 4): Promise<Socket> {
   let subscribed: () => void = () => undefined;
   const suback = new Promise<void>((resolve) => (subscribed = resolve));
   const socket = await rawClient(port, clientId, {
+    version,
     onPackets: (packets, s) => {
       const acks: Buffer[] = [];
       for (const p of packets) {
@@ -53,7 +54,7 @@ export async function rawSubscriber(port: number, clientId: string, filter: stri
       if (acks.length > 0) s.write(Buffer.concat(acks));
     },
   });
-  socket.write(subscribePacket(1, filter, qos));
+  socket.write(subscribePacket(1, filter, qos, version));
   await suback;
   return socket;
 }

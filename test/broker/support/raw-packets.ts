@@ -1,4 +1,4 @@
-/** MQTT 3.1.1 packets as bytes (§2-3), for tests that must send what no client library would. */
+/** MQTT 3.1.1 (and a few MQTT 5) packets as bytes (§2-3), for tests that must send what no client library would. */
 
 /** The remaining length, 1-4 bytes of 7 bits each [MQTT-2.2.3]. */
 export function remainingLength(n: number): Buffer {
@@ -23,6 +23,10 @@ export interface ConnectOptions {
   clean?: boolean;
   keepalive?: number;
   protocol?: string;
+  /** 4 (3.1.1, the default) or 5; an MQTT 5 CONNECT carries a Session Expiry Interval property. */
+  version?: 4 | 5;
+  /** MQTT 5 Session Expiry Interval, seconds; default 0. */
+  sessionExpiry?: number;
   /** A last will with that topic and QoS (any 2-bit value, 3 included). */
   will?: { topic: string; qos: number };
   /** User name and password flags and fields [MQTT-3.1.2-18..21]. */
@@ -32,22 +36,29 @@ export interface ConnectOptions {
 
 /** A CONNECT; its payload fields in the order of [MQTT-3.1.3]: client id, will, user name, password. */
 export function connectPacket(clientId: string, opts: ConnectOptions = {}): Buffer {
-  const will = opts.will ? Buffer.concat([str(opts.will.topic), str('{"online":false}')]) : Buffer.alloc(0);
   const login = opts.username === undefined ? 0 : 0x80 | (opts.password === undefined ? 0 : 0x40);
   const flags = (opts.clean === false ? 0 : 0x02) | (opts.will ? 0x04 | (opts.will.qos << 3) : 0) | login;
+  const version = opts.version ?? 4;
+  const expiry = Buffer.alloc(4);
+  expiry.writeUInt32BE(opts.sessionExpiry ?? 0);
+  const properties = version === 5 ? Buffer.concat([Buffer.from([5, 0x11]), expiry]) : Buffer.alloc(0); // [MQTT-3.1.2.11]
+  // An MQTT 5 will starts with its own (here empty) properties [MQTT-3.1.3.2].
+  const will = opts.will ? Buffer.concat([version === 5 ? Buffer.from([0]) : Buffer.alloc(0), str(opts.will.topic), str('{"online":false}')]) : Buffer.alloc(0);
   const credentials = [opts.username, opts.password].filter((s) => s !== undefined).map(str);
-  return packet(0x10, Buffer.concat([str(opts.protocol ?? 'MQTT'), Buffer.from([4, flags]), u16(opts.keepalive ?? 60), str(clientId), will, ...credentials]));
+  return packet(0x10, Buffer.concat([str(opts.protocol ?? 'MQTT'), Buffer.from([version, flags]), u16(opts.keepalive ?? 60), properties, str(clientId), will, ...credentials]));
 }
 
-export function publishPacket(topic: string | Buffer, payload: Buffer | string, opts: { qos?: 0 | 1 | 2; messageId?: number; dup?: boolean } = {}): Buffer {
+export function publishPacket(topic: string | Buffer, payload: Buffer | string, opts: { qos?: 0 | 1 | 2; messageId?: number; dup?: boolean; version?: 4 | 5 } = {}): Buffer {
   const qos = opts.qos ?? 0;
   const first = 0x30 | (opts.dup ? 0x08 : 0) | (qos << 1);
   const id = qos > 0 ? u16(opts.messageId ?? 1) : Buffer.alloc(0);
-  return packet(first, Buffer.concat([str(topic), id, Buffer.from(payload)]));
+  const properties = Buffer.alloc(opts.version === 5 ? 1 : 0); // MQTT 5: an empty property list [MQTT-3.3.2.3]
+  return packet(first, Buffer.concat([str(topic), id, properties, Buffer.from(payload)]));
 }
 
-export function subscribePacket(messageId: number, filter: string, qos: 0 | 1 | 2): Buffer {
-  return packet(0x82, Buffer.concat([u16(messageId), str(filter), Buffer.from([qos])]));
+export function subscribePacket(messageId: number, filter: string, qos: 0 | 1 | 2, version: 4 | 5 = 4): Buffer {
+  const properties = Buffer.alloc(version === 5 ? 1 : 0);
+  return packet(0x82, Buffer.concat([u16(messageId), properties, str(filter), Buffer.from([qos])]));
 }
 
 export const pubrelPacket = (messageId: number): Buffer => packet(0x62, u16(messageId));
@@ -95,11 +106,21 @@ export class PacketReader {
   }
 }
 
-/** The payload of a PUBLISH body (after the topic and, for QoS 1/2, the packet id). */
-export function publishPayload(p: RawPacket): Buffer {
+/** The payload of a PUBLISH body (after the topic, for QoS 1/2 the packet id, and for MQTT 5 the properties). */
+export function publishPayload(p: RawPacket, version: 4 | 5 = 4): Buffer {
   const topicLength = p.body.readUInt16BE(0);
   const qos = (p.flags >> 1) & 3;
-  return p.body.subarray(2 + topicLength + (qos > 0 ? 2 : 0));
+  let at = 2 + topicLength + (qos > 0 ? 2 : 0);
+  if (version === 5) {
+    let length = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = p.body[at++] as number;
+      length += (byte & 0x7f) << shift;
+      if (!(byte & 0x80)) break;
+    }
+    at += length;
+  }
+  return p.body.subarray(at);
 }
 
 export const CONNACK = 2;
