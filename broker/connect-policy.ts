@@ -103,16 +103,23 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     if (a.username === undefined) {
       return opts.allowAnonymous ? null : refuse(NOT_AUTHORIZED, 'anonymous', 'anonymous clients are not allowed when there is a users file');
     }
-    const failures = loginFailures && (await loginFailures.get(a.remote));
-    if (failures && failures.consumedPoints >= limits.authFailuresPerMinute) {
-      return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`);
+    // Charged before the password check (it runs on the thread pool, so many may be under way at
+    // once) and refunded when it passes: an address gets at most authFailuresPerMinute wrong
+    // guesses, and scrypts, a minute however many CONNECTs it holds open.
+    if (loginFailures) {
+      try {
+        await loginFailures.consume(a.remote);
+      } catch (res) {
+        if (!(res instanceof RateLimiterRes)) throw res;
+        return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`);
+      }
     }
     const user = await users.verify(a.username, a.password?.toString('utf8') ?? '');
     if (!user) {
-      await loginFailures?.penalty(a.remote);
       opts.metrics.authFailures.inc();
       return refuse(BAD_CREDENTIALS, 'auth', `bad user name or password for '${a.username}'`);
     }
+    await loginFailures?.reward(a.remote);
     a.user = user;
     return null;
   }

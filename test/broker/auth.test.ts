@@ -58,6 +58,20 @@ describe('logins with a users file', () => {
     expect(await refusedCode(tb.url, { username: 'alice', password: passwordOf('alice') })).toBe(SERVER_UNAVAILABLE);
     expect(await metric(tb, 'fleetwire_mqtt_rejects_total', { reason: 'login_rate' })).toBe(1);
   });
+
+  it('gives CONNECTs held open at once no more password checks than the limit', async () => {
+    const tb = await startBroker({ users: await makeUsers([['alice', 'viewer']]), limits: { authFailuresPerMinute: 3 } });
+    const codes = await Promise.all(Array.from({ length: 12 }, (_, i) => refusedCode(tb.url, { clientId: `guess-${i}`, username: 'alice', password: 'guess' })));
+    expect(codes.filter((c) => c === BAD_CREDENTIALS)).toHaveLength(3);
+    expect(codes.filter((c) => c === SERVER_UNAVAILABLE)).toHaveLength(9);
+    expect(await metric(tb, 'fleetwire_mqtt_auth_failures_total', {})).toBe(3);
+  });
+
+  it('does not count logins that pass against the address', async () => {
+    const tb = await startBroker({ users: await makeUsers([['alice', 'viewer']]), limits: { authFailuresPerMinute: 2 } });
+    for (let i = 0; i < 4; i++) (await connectClient(tb.url, { clientId: `ok-${i}`, username: 'alice', password: passwordOf('alice') })).end(true);
+    expect(await refusedCode(tb.url, { username: 'alice', password: 'guess' })).toBe(BAD_CREDENTIALS);
+  });
 });
 
 describe('binding beyond loopback', () => {
