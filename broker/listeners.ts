@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { refuseUpgrade } from '../http/respond.js';
 import type { BrokerLimits } from './limits.js';
 import { isLoopback } from './loopback.js';
 import type { BrokerMetrics, Transport } from './metrics.js';
@@ -57,11 +58,6 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-function refuseUpgrade(socket: Duplex, status: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  socket.destroy();
 }
 
 export async function startListeners(opts: ListenerOptions): Promise<Listeners> {
@@ -137,16 +133,16 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     tlsAddress,
     handleUpgrade(req, socket, head) {
       const remote = req.socket.remoteAddress ?? 'unknown';
-      if (closing) return refuseUpgrade(socket, '503 Service Unavailable');
+      if (closing) return refuseUpgrade(socket, 'not_ready', 'the broker is shutting down');
       if (opts.loopbackOnly && !isLoopback(req.socket.localAddress ?? '')) {
         metrics.rejects.inc({ reason: 'anonymous' });
         logger.warn({ remote, local: req.socket.localAddress }, 'MQTT over WebSocket refused: anonymous access is for loopback only and there is no users file');
-        return refuseUpgrade(socket, '403 Forbidden');
+        return refuseUpgrade(socket, 'forbidden', 'anonymous MQTT over WebSocket is for loopback only: this hub has no users file');
       }
       if (full()) {
         metrics.rejects.inc({ reason: 'max_connections' });
         logger.warn({ remote, transport: 'ws', limit: limits.maxConnections }, 'connection refused: maxConnections reached');
-        return refuseUpgrade(socket, '503 Service Unavailable');
+        return refuseUpgrade(socket, 'busy', `the broker serves as many MQTT connections as it may (${limits.maxConnections})`);
       }
       req.socket.setNoDelay(true);
       wss.handleUpgrade(req, socket, head, (ws) => admit(createWebSocketStream(ws), 'ws', remote, req));
