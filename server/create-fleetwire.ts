@@ -15,6 +15,7 @@ import { isLoopback } from '../broker/index.js';
 import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
+import { apiDescriptionRoutes } from './api-description.js';
 import type { HubConfig } from './config.js';
 import { watchFile } from './file-watch.js';
 import { healthRoutes } from './health.js';
@@ -39,6 +40,8 @@ export interface Fleetwire {
   readonly broker: Broker;
   readonly bridge: Bridge;
   readonly fleet: Fleet | null;
+  /** What the HTTP port serves: its routes and WebSocket upgrade paths (docs/openapi.yaml describes them). */
+  readonly endpoints: HttpServer['endpoints'];
   /** Lines telling a person where everything listens. */
   describe(): string[];
   /**
@@ -171,6 +174,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         ),
         ...bridge.routes(),
         ...bridge.guard([...historyRoutes(store), ...retentionRoutes(store), ...exportRoutes(store, { alertPages: (from, to, device) => alerts.store.pages(from, to, device) }), ...lab.routes(), ...(fleet?.routes() ?? [])]),
+        ...apiDescriptionRoutes(),
         ...staticRoutes(extras.webRoot ?? defaultWebRoot()),
       ],
       upgrades: {
@@ -226,6 +230,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       broker: startedBroker,
       bridge,
       fleet,
+      endpoints: http.endpoints,
       describe: () => [
         'fleetwire is running',
         `  dashboard       ${httpUrl}/`,
