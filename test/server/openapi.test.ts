@@ -17,14 +17,21 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /** The path the description gives for every file of the built dashboard (each is its own route). */
 const DASHBOARD_FILE = '/{file}';
 
+interface Parameter {
+  name?: string;
+  in?: string;
+  $ref?: string;
+}
 interface Operation {
+  operationId?: string;
+  parameters?: Parameter[];
   responses: Record<string, unknown>;
   'x-fleetwire-upgrade'?: string;
   'x-fleetwire-files'?: string;
 }
 interface Description {
   openapi: string;
-  paths: Record<string, Record<string, Operation>>;
+  paths: Record<string, Record<string, Operation> & { parameters?: Parameter[] }>;
   components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> };
 }
 
@@ -40,8 +47,9 @@ beforeAll(async () => {
 });
 afterAll(stopAll);
 
+/** [METHOD, path, operation] for every operation (a path item's other members, such as `parameters`, left out). */
 const operations = (doc: Description): [string, string, Operation][] =>
-  Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).filter(([method]) => METHODS.includes(method)).map(([method, op]): [string, string, Operation] => [method.toUpperCase(), path, op]));
+  Object.entries(doc.paths).flatMap(([path, item]) => METHODS.filter((method) => method in item).map((method): [string, string, Operation] => [method.toUpperCase(), path, item[method] as Operation]));
 
 /** What is in `a` and not in `b`, sorted, for a failure message that reads as a list. */
 const missing = (a: Set<string>, b: Set<string>): string[] => [...a].filter((x) => !b.has(x)).sort();
@@ -79,6 +87,25 @@ describe('docs/openapi.yaml', () => {
     const undescribed = hub.endpoints.upgrades.filter((registered) => !described.some((path) => covers(registered, path)));
     const unregistered = described.filter((path) => !hub.endpoints.upgrades.some((registered) => covers(registered, path)));
     expect({ undescribed, unregistered }, `upgrades: not described ${undescribed.join(', ') || 'none'}; described but not served ${unregistered.join(', ') || 'none'}`).toEqual({ undescribed: [], unregistered: [] });
+  });
+
+  it('is whole: every $ref resolves, operation ids are unique, every path parameter is declared', () => {
+    const resolve = (ref: string): unknown => ref.slice(2).split('/').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], served);
+    const refs = [...JSON.stringify(served).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1] as string);
+    expect(refs.filter((ref) => !ref.startsWith('#/') || resolve(ref) === undefined)).toEqual([]);
+
+    const ids = operations(served).map(([, , op]) => op.operationId).filter((id) => id !== undefined);
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([]);
+
+    const undeclared: string[] = [];
+    for (const [method, path, op] of operations(served)) {
+      const declared = [...(served.paths[path]?.parameters ?? []), ...(op.parameters ?? [])]
+        .map((p) => (p.$ref ? (resolve(p.$ref) as Parameter) : p))
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name);
+      for (const [, name] of path.matchAll(/\{(\w+)\}/g)) if (!declared.includes(name)) undeclared.push(`${method} ${path}: {${name}}`);
+    }
+    expect(undeclared).toEqual([]);
   });
 
   it('gives the error codes of protocol/errors.ts and the message kinds of protocol/message.ts', () => {
