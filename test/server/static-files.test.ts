@@ -134,4 +134,14 @@ describe('hashed names and caching', () => {
   it('the unhashed bundle names are not served', async () => {
     for (const path of ['/app.js', '/app.css', '/lab.js', '/uPlot.min.css']) expect((await get(path)).status, path).toBe(404);
   });
+
+  it('the licence notices a bundle links to are served as text', async () => {
+    const lab = await (await fetch(`${hub.httpUrl}/lab`)).text();
+    const bundle = /<script type="module" src="([^"]+)"/.exec(lab)?.[1] ?? 'no script in lab.html';
+    const notice = /see (\S+\.LEGAL\.txt)/.exec((await get(bundle)).body.toString())?.[1];
+    expect(notice, 'the lab bundle links its legal comments').toBeDefined();
+    const answer = await get(`/${notice}`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers['content-type']).toBe('text/plain; charset=utf-8');
+  });
 });
