@@ -12,6 +12,7 @@ import { type Bridge, createBridge } from '../bridge/index.js';
 import { createAlertStore } from '../bridge/alerts/index.js';
 import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
 import { isLoopback } from '../broker/index.js';
+import { type HomeAssistantPublisher, createHomeAssistant } from '../bridge/home-assistant/index.js';
 import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
@@ -21,7 +22,7 @@ import { watchFile } from './file-watch.js';
 import { healthRoutes } from './health.js';
 import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
-import { packageRoot } from './package-info.js';
+import { packageInfo, packageRoot } from './package-info.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { staticRoutes } from './static-files.js';
 import { readTlsFiles } from './tls-files.js';
@@ -119,6 +120,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     let closeHttp: () => Promise<void> = async () => {};
     cleanups.push(() => closeHttp());
 
+    // Built once the broker is up (it publishes at once); until then no HA publish can arrive.
+    let homeAssistant: HomeAssistantPublisher | null = null;
     const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey) : null;
     const startedBroker = await createBroker({
       host: config.host,
@@ -131,11 +134,25 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       limits: config.brokerLimits,
       logger,
       metrics,
-      onPublish: (msg) => bridge.ingest(msg),
+      onPublish: (msg) => {
+        homeAssistant?.take(msg);
+        return bridge.ingest(msg);
+      },
       redis: config.redis,
     });
     broker = startedBroker;
     cleanups.push(() => startedBroker.close());
+    if (config.haDiscovery) {
+      const publisher = createHomeAssistant({
+        devices: bridge.devices,
+        commands: bridge.commands,
+        deliver: (topic, payload) => startedBroker.deliver(topic, payload, { qos: 1, retain: true }),
+        sw: packageInfo().version,
+        logger,
+      });
+      homeAssistant = publisher;
+      cleanups.push(() => publisher.close());
+    }
 
     const host = urlHost(config.host);
     const mqttUrl = `mqtt://${host}:${startedBroker.mqttAddress.port}`;
