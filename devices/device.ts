@@ -5,7 +5,8 @@
  * commands on `cmd/{name}` acked on `ack`.
  */
 import { DEVICES_ROOT, parseDeviceTopic, topics } from '../protocol/names.js';
-import type { AckPayload, LedPayload } from '../protocol/payloads.js';
+import { ledOf } from '../protocol/device-view.js';
+import type { AckPayload } from '../protocol/payloads.js';
 import type { Json } from '../protocol/message.js';
 import type { FaultName, FaultParams } from './faults/catalogue.js';
 import { malformed, outOfRange } from './faults/distortion.js';
@@ -176,9 +177,8 @@ export function createDevice(o: DeviceOptions): SimDevice {
         fw: () => fw,
         readings: parts.flatMap((p) => p.readings ?? []),
         ports: Object.keys((status().ports ?? {}) as JsonObject),
-        led: ledCommand
-          ? { command: ledCommand, state: () => parts.flatMap((p) => p.retained?.() ?? []).find((r) => r.topic === topics.led(id))?.payload as unknown as LedPayload }
-          : null,
+        // The LED's state as its part retains it on devices/{id}/led.
+        led: ledCommand ? { command: ledCommand, state: () => ledOf(parts.flatMap((p) => p.retained?.() ?? []).find((r) => r.topic === topics.led(id))?.payload) } : null,
         onRefused: (why) => ignore('home assistant light', why),
       })
     : null;

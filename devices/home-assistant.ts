@@ -9,8 +9,7 @@
  */
 import { HA_STATUS_TOPIC, type HaDevice, discoveryConfig, haTopics, isHaSensorMetric } from '../protocol/home-assistant-discovery.js';
 import { ledArgsOfLightCommand, lightStateOf } from '../protocol/home-assistant-light.js';
-import type { Json } from '../protocol/message.js';
-import type { LedPayload } from '../protocol/payloads.js';
+import type { DeviceView, Json } from '../protocol/message.js';
 import type { CommandHandler } from './models/part.js';
 import type { Outgoing } from './outbox.js';
 
@@ -23,8 +22,8 @@ export interface DeviceHomeAssistantOptions {
   readings: readonly string[];
   /** Its hot-plug ports by name. */
   ports: string[];
-  /** Its LED: the `cmd/led` handler and the current state; null without one. */
-  led: { command: CommandHandler; state: () => LedPayload } | null;
+  /** Its LED: the `cmd/led` handler and the current state (null until known); null without one. */
+  led: { command: CommandHandler; state: () => DeviceView['led'] } | null;
   /** A light command that was not obeyed, and why. */
   onRefused(why: string): void;
 }
@@ -52,9 +51,12 @@ export function createDeviceHomeAssistant(o: DeviceHomeAssistantOptions): Device
     light: o.led !== null,
     ports: o.ports,
   });
-  const lightState = (led: LedPayload): Outgoing => retained(haTopics.lightState(o.id), lightStateOf(led));
+  const lightState = (): Outgoing[] => {
+    const led = o.led?.state();
+    return led ? [retained(haTopics.lightState(o.id), lightStateOf(led))] : [];
+  };
 
-  const announce = (): Outgoing[] => [retained(haTopics.discovery(o.id), discoveryConfig(device())), ...(o.led ? [lightState(o.led.state())] : [])];
+  const announce = (): Outgoing[] => [retained(haTopics.discovery(o.id), discoveryConfig(device())), ...lightState()];
 
   const obey = (payload: Buffer): Outgoing[] => {
     if (!o.led) return [];
@@ -69,7 +71,7 @@ export function createDeviceHomeAssistant(o: DeviceHomeAssistantOptions): Device
       o.onRefused(done.error);
       return [];
     }
-    return [lightState(o.led.state())];
+    return lightState();
   };
 
   return {
