@@ -42,6 +42,8 @@ export interface HomeAssistantPublisher {
 const REPUBLISH_BATCH = 200;
 /** Light commands whose ack is awaited for a log line; the oldest is forgotten past this. */
 const MAX_AWAITED_ACKS = 1000;
+/** Anyone allowed to publish on the command topics can send garbage fast: one warning per this many ms, the rest at debug. */
+const REFUSAL_WARN_INTERVAL_MS = 10_000;
 
 export function createHomeAssistant(opts: HomeAssistantOptions): HomeAssistantPublisher {
   const log = opts.logger.child({ part: 'home-assistant' });
@@ -49,6 +51,14 @@ export function createHomeAssistant(opts: HomeAssistantOptions): HomeAssistantPu
   const awaited = new Map<string, string>(); // command id → device
   let closed = false;
   let republish: NodeJS.Immediate | null = null;
+  let warnedAt = -Infinity;
+
+  const refused = (fields: Record<string, unknown>, what: string): void => {
+    const now = Date.now();
+    if (now - warnedAt < REFUSAL_WARN_INTERVAL_MS) return void log.debug(fields, what);
+    warnedAt = now;
+    log.warn(fields, what);
+  };
 
   const send = (topic: string, payload: string): void => {
     opts.deliver(topic, payload).catch((err: unknown) => log.warn({ err, topic }, 'Home Assistant publish failed'));
@@ -76,7 +86,7 @@ export function createHomeAssistant(opts: HomeAssistantOptions): HomeAssistantPu
   const settleAck = (device: string, ack: AckPayload): void => {
     if (awaited.get(ack.id) !== device) return;
     awaited.delete(ack.id);
-    if (!ack.ok) log.warn({ device, command: ack.id, error: ack.error }, 'device refused a Home Assistant light command');
+    if (!ack.ok) refused({ device, command: ack.id, error: ack.error }, 'device refused a Home Assistant light command');
   };
 
   const unwatch = opts.devices.watch((view: DeviceView, msg: HubMessage, topic: DeviceTopic) => {
@@ -105,9 +115,9 @@ export function createHomeAssistant(opts: HomeAssistantOptions): HomeAssistantPu
 
   const lightCommand = (device: string, payload: Buffer): void => {
     const args = ledArgsOfLightCommand(payload.toString('utf8'));
-    if (!args.ok) return void log.warn({ device, code: args.code, error: args.error }, 'Home Assistant light command refused');
+    if (!args.ok) return refused({ device, code: args.code, error: args.error }, 'Home Assistant light command refused');
     const sent = opts.commands.send({ device, name: 'led', args: { ...args.value }, sender: null });
-    if (!sent.ok) return void log.warn({ device, code: sent.code, error: sent.error }, 'Home Assistant light command not sent');
+    if (!sent.ok) return refused({ device, code: sent.code, error: sent.error }, 'Home Assistant light command not sent');
     awaited.set(sent.value.id, device);
     if (awaited.size > MAX_AWAITED_ACKS) awaited.delete(awaited.keys().next().value as string);
   };
