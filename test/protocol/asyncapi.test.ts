@@ -1,6 +1,7 @@
 /**
  * docs/asyncapi.yaml names every topic family of the contract: each topic builder of
- * protocol/names.ts and protocol/alerts.ts (and the lab's topic) is an MQTT channel there, and
+ * protocol/names.ts, protocol/alerts.ts and protocol/home-assistant-discovery.ts (and the lab's
+ * topic) is an MQTT channel there, and
  * every MQTT channel there is one of them. Addresses are compared with their parameters blanked,
  * so `devices/{id}/status` and `devices/{device}/status` are one family.
  */
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { alertTopic } from '../../protocol/alerts.js';
+import { HA_STATUS_TOPIC, haTopics } from '../../protocol/home-assistant-discovery.js';
 import { MESSAGE_KINDS } from '../../protocol/message.js';
 import { topics } from '../../protocol/names.js';
 import { LAB_TOPIC } from '../../server/lab.js';
@@ -36,7 +38,13 @@ const blank = (address: string): string => address.replace(/\{[^}]+\}/g, PARAM);
 
 /** Every topic family the code builds, with its parameters blank; filters (ending in `#`) are subscriptions, not topics. */
 const codeFamilies = new Set(
-  [...Object.values(topics).map((build) => build(PARAM, PARAM)), alertTopic(PARAM, PARAM), LAB_TOPIC].filter((topic) => !topic.endsWith('#')),
+  [
+    ...Object.values(topics).map((build) => build(PARAM, PARAM)),
+    alertTopic(PARAM, PARAM),
+    LAB_TOPIC,
+    ...[haTopics.discovery, haTopics.lightSet, haTopics.lightState].map((build) => build(PARAM)),
+    HA_STATUS_TOPIC,
+  ].filter((topic) => !topic.endsWith('#')),
 );
 
 /** A channel on an MQTT listener (the browser channels are on the HTTP port). */
