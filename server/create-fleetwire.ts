@@ -257,6 +257,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         `  STOMP           ${httpUrl.replace(/^http/, 'ws')}/stomp  (SockJS: ${httpUrl}/sockjs)`,
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,
+        ...(config.haDiscovery ? ['  Home Assistant  discovery on homeassistant/device/<id>/config, light commands on fleetwire/ha/<id>/light/set'] : []),
         'Press Ctrl-C to stop.',
       ],
       reload,
