@@ -128,12 +128,17 @@ export function createHomeAssistant(opts: HomeAssistantOptions): HomeAssistantPu
   return {
     take(msg) {
       if (closed) return;
-      if (msg.topic === HA_STATUS_TOPIC) {
-        if (msg.payload.toString('utf8') === 'online') publishAll();
-        return;
+      try {
+        if (msg.topic === HA_STATUS_TOPIC) {
+          if (msg.payload.toString('utf8') === 'online') publishAll();
+          return;
+        }
+        const device = lightSetDevice(msg.topic);
+        if (device !== null) lightCommand(device, msg.payload);
+      } catch (err) {
+        // It runs inside the broker's publish hook: a failure here must not refuse the client's publish.
+        log.error({ err, topic: msg.topic }, 'Home Assistant publish not handled');
       }
-      const device = lightSetDevice(msg.topic);
-      if (device !== null) lightCommand(device, msg.payload);
     },
     close() {
       closed = true;
