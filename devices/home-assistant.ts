@@ -50,6 +50,7 @@ export function createDeviceHomeAssistant(o: DeviceHomeAssistantOptions): Device
     sensors: o.readings.filter(isHaSensorMetric).map((metric) => ({ metric, form: 'json' })),
     light: o.led !== null,
     ports: o.ports,
+    status: true,
   });
   const lightState = (): Outgoing[] => {
     const led = o.led?.state();

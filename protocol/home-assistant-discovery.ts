@@ -59,6 +59,8 @@ export interface HaDevice {
   light: boolean;
   /** Its hot-plug ports, by name (`"1"`, `"2"`, …). */
   ports: string[];
+  /** It publishes a status: HA takes availability from it (without one HA would show it unavailable for ever). */
+  status: boolean;
 }
 
 type Config = { [key: string]: Json };
@@ -146,7 +148,7 @@ export function discoveryConfig(device: HaDevice, sw?: string): Config {
       ...(device.fw ? { sw_version: device.fw } : {}),
     },
     origin: { name: HA_ORIGIN_NAME, ...(sw ? { sw_version: sw } : {}) },
-    availability: availability(id),
+    ...(device.status ? { availability: availability(id) } : {}),
     components,
   };
 }

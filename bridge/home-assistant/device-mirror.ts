@@ -15,6 +15,8 @@ export interface DeviceMirror {
   config: string | null;
   /** The light state last published (its JSON), or null. */
   light: string | null;
+  /** It has published a status (availability comes from it). */
+  status: boolean;
 }
 
 const SENSOR_ORDER = Object.keys(HA_SENSORS) as HaSensorMetric[];
@@ -23,7 +25,8 @@ const SENSOR_ORDER = Object.keys(HA_SENSORS) as HaSensorMetric[];
 export function mirrorOf(view: DeviceView): DeviceMirror {
   const forms = new Map<HaSensorMetric, HaSensor['form']>();
   for (const metric of Object.keys(view.metrics)) if (isHaSensorMetric(metric)) forms.set(metric, 'json');
-  return { forms, config: null, light: null };
+  // Model, firmware and the port map only ever come from a status.
+  return { forms, config: null, light: null, status: view.model !== null || view.fw !== null || view.ports !== null };
 }
 
 /** Notes the telemetry form of each HA sensor metric in `msg`; true when one is new or changed form. */
@@ -53,6 +56,7 @@ export function haDeviceOf(view: DeviceView, mirror: DeviceMirror): HaDevice {
     }),
     light: view.led !== null,
     ports: Object.keys(view.ports ?? {}).sort((a, b) => Number(a) - Number(b)),
+    status: mirror.status,
   };
 }
 

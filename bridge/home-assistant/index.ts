@@ -92,6 +92,7 @@ export function createHomeAssistant(opts: HomeAssistantOptions): HomeAssistantPu
   const unwatch = opts.devices.watch((view: DeviceView, msg: HubMessage, topic: DeviceTopic) => {
     const m = mirror(view);
     if (msg.kind === 'ack') return settleAck(view.id, msg.data as unknown as AckPayload);
+    if (msg.kind === 'status') m.status = true;
     // Readings arrive all the time and change nothing for HA unless a sensor is new or moved topic.
     if (msg.kind === 'telemetry' && !noteTelemetry(m, msg, topic)) return;
     refresh(view, m);

@@ -48,10 +48,11 @@ describe('discovery topics and configs', () => {
   ])('the light command topic %s is for %s', (topic, device) => expect(lightSetDevice(topic)).toBe(device));
 
   it('takes only port names that are digits into its templates, and omits what is unknown', () => {
-    const config = discoveryConfig({ id: 'd1', model: null, fw: null, sensors: [{ metric: 'voltage', form: 'single' }], light: false, ports: ['1', "1'] }}{{ 7*7"] });
+    const config = discoveryConfig({ id: 'd1', model: null, fw: null, sensors: [{ metric: 'voltage', form: 'single' }], light: false, ports: ['1', "1'] }}{{ 7*7"], status: false });
     expect(Object.keys(config.components as object)).toEqual(['voltage', 'port_1', 'port_1_attached', 'port_1_detached']);
     expect(config.device).toEqual({ identifiers: ['fleetwire_d1'], name: 'd1', manufacturer: 'fleetwire' });
     expect(config.origin).toEqual({ name: 'fleetwire' });
+    expect(config).not.toHaveProperty('availability');
     // A reading on its own topic is one number as text: no template needed.
     expect((config.components as Record<string, object>).voltage).toEqual({
       platform: 'sensor',

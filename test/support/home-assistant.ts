@@ -73,13 +73,15 @@ export function componentsOf(c: Config, platform: string): Record<string, Config
   return Object.fromEntries(Object.entries(components(c)).filter(([, v]) => v.platform === platform));
 }
 
-/** Fails unless `c` is a device-based discovery config HA would take, with fleetwire's origin. */
-export function expectValidConfig(c: Config, device: string): void {
+/** Fails unless `c` is a device-based discovery config HA would take, with fleetwire's origin (and availability, unless `availability` is false). */
+export function expectValidConfig(c: Config, device: string, availability = true): void {
   expect(c.device).toMatchObject({ identifiers: [`fleetwire_${device}`], name: device });
   expect(c.origin).toMatchObject({ name: 'fleetwire' });
-  expect(c.availability).toEqual([
-    { topic: `devices/${device}/status`, value_template: "{{ 'online' if value_json.online else 'offline' }}", payload_available: 'online', payload_not_available: 'offline' },
-  ]);
+  if (availability) {
+    expect(c.availability).toEqual([
+      { topic: `devices/${device}/status`, value_template: "{{ 'online' if value_json.online else 'offline' }}", payload_available: 'online', payload_not_available: 'offline' },
+    ]);
+  } else expect(c).not.toHaveProperty('availability');
   const all = components(c);
   expect(Object.keys(all).length).toBeGreaterThan(0);
   const uniqueIds = new Set<string>();

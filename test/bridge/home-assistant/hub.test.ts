@@ -5,6 +5,7 @@
  * ack), sees the LED change in /api/devices and its state come back on the light's state topic,
  * and sees a dropped device go unavailable.
  */
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, type HomeAssistantPlayer, componentsOf, connectHomeAssistant, expectValidConfig } from '../../support/home-assistant.js';
 import { type TestHub, startHub, stopAll, waitFor } from '../../support/hub.js';
@@ -55,6 +56,30 @@ describe('Home Assistant discovery from the hub', () => {
       expect(JSON.parse(retained.text)).toEqual(ha.configs('edge-1').at(-1));
     } finally {
       await late.close();
+    }
+  });
+
+  it('points a real device\'s sensors at the telemetry form it uses, and moves them when it changes', async () => {
+    const porch = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'porch' });
+    try {
+      await porch.publishAsync('devices/porch/telemetry/temperature', '21.5', { qos: 1 });
+      const single = await ha.config('porch', (c) => names(c, 'sensor').length === 1, 'the config of porch');
+      // No status yet: no availability, or HA would show the device unavailable until one comes.
+      expectValidConfig(single, 'porch', false);
+      expect(componentsOf(single, 'sensor').temperature).toMatchObject({ state_topic: 'devices/porch/telemetry/temperature' });
+      expect(componentsOf(single, 'sensor').temperature).not.toHaveProperty('value_template');
+      // A reading HA has no sensor class for changes nothing; a known one in the JSON form moves it.
+      const count = ha.configs('porch').length;
+      await porch.publishAsync('devices/porch/telemetry', '{"humidity":40}', { qos: 1 });
+      await porch.publishAsync('devices/porch/telemetry', '{"temperature":21.7,"voltage":5.1}', { qos: 1 });
+      const json = await ha.config('porch', (c) => names(c, 'sensor').length === 2, 'the config of porch with JSON readings');
+      expect(ha.configs('porch')).toHaveLength(count + 1);
+      expect(componentsOf(json, 'sensor').temperature).toMatchObject({ state_topic: 'devices/porch/telemetry', value_template: "{{ value_json.temperature | default('') }}" });
+      expect(names(json, 'sensor')).toEqual(['temperature', 'voltage']);
+      await porch.publishAsync('devices/porch/status', '{"online":true}', { qos: 1, retain: true });
+      expectValidConfig(await ha.config('porch', (c) => 'availability' in c, 'the config of porch with availability'), 'porch');
+    } finally {
+      await porch.endAsync();
     }
   });
 
