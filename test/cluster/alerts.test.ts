@@ -3,7 +3,8 @@
  * listed and evaluated on both; traffic and the clock fire each change exactly once cluster-wide
  * (one alert message in every node's history, one webhook POST to a real local HTTP server);
  * with the node that made the rule down the other fires and resolves it; a node that was down
- * gets the rules made meanwhile; a removal on either node removes the rule on both.
+ * gets the rules made meanwhile; a removal on either node removes the rule on both; a Redis that
+ * lost its data gets the rules back from the nodes.
  */
 import { createHmac } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -133,5 +134,20 @@ describe('alert rules in a cluster', () => {
     expect((await fetch(`${a.httpUrl}/api/alert-rules/${late.id}`, { method: 'DELETE' })).status).toBe(204);
     await waitFor(async () => !(await ruleIds(b)).includes(late.id), 10_000, 'node b to drop the rule removed on node a');
     expect((await fetch(`${b.httpUrl}/api/alert-rules/${late.id}`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('puts the rules back into a Redis that lost its data, for a node that joins after', async () => {
+    const [a, b] = nodes();
+    const { redis } = rig();
+    const kept = await ruleIds(a);
+    expect(kept).toHaveLength(1); // "quiet"; the others were removed
+    await redis.stop();
+    await redis.start(); // no append-only file here: it comes back empty
+    for (const node of [a, b]) await waitFor(async () => (await fetch(`${node.httpUrl}/readyz`)).status === 200, 20_000, `node ${node.name} ready again`);
+    const c = await startNode('c', rig().dir, redis.url);
+    rig().nodes.push(c);
+    await waitFor(async () => (await ruleIds(c)).length === 1, 20_000, 'the new node to get the rule the others put back');
+    expect(await ruleIds(c)).toEqual(kept);
+    expect(a.output() + b.output()).toMatch(/alert rules this node had were missing in Redis: put back/);
   });
 });
