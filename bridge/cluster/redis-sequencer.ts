@@ -5,7 +5,10 @@
  * last seq and APPLYs each message. So every node's store is a full replica holding each
  * message once, every node fans out every message, and all agree on one seq order — a browser
  * may resume on any node. The origin's promise settles when its own APPLY has committed the
- * message, so a PUBACK means the message is in Redis and on this node's disk.
+ * message, so a PUBACK means the message is in Redis and on this node's disk. propose() runs a
+ * variant of the script that first checks and sets a guard (sequencer.ts Guard) in a hash beside
+ * the counter: check, seq and append are one atomic step, so two nodes proposing one change
+ * cannot both get it sequenced.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
