@@ -95,6 +95,25 @@ describe('alert rules in a cluster', () => {
     expect(hooks(quiet.id).map((h) => (JSON.parse(h.body) as { data: { state: string } }).data.state)).toEqual(['firing', 'resolved']);
   });
 
+  it('sends a firing and its resolution right behind it once each, in order', async () => {
+    const [a, b] = nodes();
+    const dev = await device(b, 'al3');
+    await dev.publishAsync('devices/al3/telemetry', '{"temperature":20}', { qos: 1 });
+    await waitFor(async () => {
+      const res = await fetch(`${a.httpUrl}/api/devices/al3`);
+      return res.ok && 'temperature' in ((await res.json()) as DeviceView).metrics;
+    }, 10_000, 'node a to know the device and its metric');
+    const flap = await api(a).rule({ name: 'flap', device: 'al3', metric: 'temperature', above: 50, webhook: receiver.url });
+    await waitFor(async () => (await ruleIds(b)).includes(flap.id), 10_000, 'node b to list the rule');
+    // Back below before the firing can have come back from Redis: the resolution waits for it.
+    await Promise.all([60, 10].map((t) => dev.publishAsync('devices/al3/telemetry', JSON.stringify({ temperature: t }), { qos: 1 })));
+    await waitFor(async () => (await states(a, flap.id)).length === 2, 10_000, 'firing and resolved');
+    await waitFor(() => hooks(flap.id).length >= 2, 10_000, 'both webhooks');
+    await pause(1_500);
+    for (const node of [a, b]) expect(await states(node, flap.id)).toEqual([['firing', 60], ['resolved', 10]]);
+    expect(hooks(flap.id).map((h) => (JSON.parse(h.body) as { data: { state: string } }).data.state)).toEqual(['firing', 'resolved']);
+  });
+
   it('resolves and fires the rule again with the node that made it down', async () => {
     const [a, b] = nodes();
     await a.stop();
@@ -140,13 +159,13 @@ describe('alert rules in a cluster', () => {
     const [a, b] = nodes();
     const { redis } = rig();
     const kept = await ruleIds(a);
-    expect(kept).toHaveLength(1); // "quiet"; the others were removed
+    expect(kept).toHaveLength(2); // "quiet" and "flap"; the others were removed
     await redis.stop();
     await redis.start(); // no append-only file here: it comes back empty
     for (const node of [a, b]) await waitFor(async () => (await fetch(`${node.httpUrl}/readyz`)).status === 200, 20_000, `node ${node.name} ready again`);
     const c = await startNode('c', rig().dir, redis.url);
     rig().nodes.push(c);
-    await waitFor(async () => (await ruleIds(c)).length === 1, 20_000, 'the new node to get the rule the others put back');
+    await waitFor(async () => (await ruleIds(c)).length === kept.length, 20_000, 'the new node to get the rules the others put back');
     expect(await ruleIds(c)).toEqual(kept);
     expect(a.output() + b.output()).toMatch(/alert rules this node had were missing in Redis: put back/);
   });
