@@ -80,6 +80,7 @@ export function createAlertEngine(o: AlertEngineOptions): AlertEngine {
   const proposing = new Set<string>();
   /** Pairs whose alert changed (an alert message applied) while their proposal was out. */
   const moved = new Set<string>();
+  /** The latest change the conditions wanted for a pair while its proposal was out. */
   const wanted = new Map<string, Wanted>();
 
   const covers = (rule: AlertRuleView, device: string): boolean => {

@@ -1,7 +1,8 @@
 /**
  * Alerts on the hub, as one part with a narrow interface: it consumes applied messages (APPLY's
- * `evaluate alerts` step) and submits alert messages for sequencing (`submit`); everything else —
- * rules, alerts, webhooks, routes — stays inside.
+ * `evaluate alerts` step) and has alert messages sequenced (`sequencer`: changes proposed, acks
+ * submitted); rules come and go through a rule book (`rules`, shared in a cluster); everything
+ * else — alerts, webhooks, routes — stays inside.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
