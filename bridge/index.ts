@@ -13,7 +13,7 @@ import type { UserStore } from '../auth/index.js';
 import type { Route } from '../http/router.js';
 import type { Db } from '../storage/database.js';
 import { createAccess } from './access/access.js';
-import { type AlertStore, createAlerts } from './alerts/index.js';
+import { type AlertStore, type RuleBookFactory, createAlerts } from './alerts/index.js';
 import { loginRoutes } from './access/login-routes.js';
 import { commandRoutes } from './commands/command-routes.js';
 import { type CommandTracker, createCommandTracker } from './commands/command-tracker.js';
@@ -54,8 +54,8 @@ export interface BridgeOptions {
   /** ms a command may stay pending before it times out; default 10 000. */
   commandTimeoutMs?: number;
   limits?: Partial<BridgeLimits>;
-  /** Where alert rules and alerts are kept (bridge/alerts), and whether webhooks may reach private addresses. */
-  alerts: { store: AlertStore; allowPrivateWebhooks: boolean };
+  /** Where alert rules and alerts are kept (bridge/alerts; `rules`: shared in a cluster), and whether webhooks may reach private addresses. */
+  alerts: { store: AlertStore; allowPrivateWebhooks: boolean; rules?: RuleBookFactory };
   /** Keeps login sessions in this database across restarts; none: in memory. */
   db?: Db;
   /** Where seqs come from; default: this process alone. bridge/cluster has the Redis one. */
@@ -112,8 +112,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     ...opts.alerts,
     registry,
     applied: pipeline,
-    submit: (entry) => sequencer.submit(entry, null),
-    evaluates: () => true,
+    sequencer,
     maxBodyBytes: limits.maxFrameBytes,
     metrics: opts.metrics,
     logger,

@@ -11,6 +11,7 @@ import { type Broker, createBroker } from '../broker/index.js';
 import { type Bridge, createBridge } from '../bridge/index.js';
 import { createAlertStore } from '../bridge/alerts/index.js';
 import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
+import { sharedRules } from '../bridge/cluster/shared-rules.js';
 import { isLoopback } from '../broker/index.js';
 import { type HomeAssistantPublisher, createHomeAssistant } from '../bridge/home-assistant/index.js';
 import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
@@ -112,7 +113,12 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     // In a cluster, Redis orders every node's messages and each node's store is a full replica.
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
     // A webhook must not become a way into the hub's network: inward targets only while the hub itself is local, or when told.
-    const alerts = { store: createAlertStore(db), allowPrivateWebhooks: isLoopback(config.host) || config.webhookAllowPrivate };
+    const alerts = {
+      store: createAlertStore(db),
+      allowPrivateWebhooks: isLoopback(config.host) || config.webhookAllowPrivate,
+      // In a cluster every node holds every alert rule, shared through Redis.
+      rules: config.redis ? sharedRules({ url: config.redis, logger }) : undefined,
+    };
     const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, alerts, db, logger, metrics });
     cleanups.push(() => bridge.close());
     // HTTP closes after the fleet and the broker (cleanups run in reverse): a load balancer sees

@@ -13,6 +13,7 @@ import { isDeviceId } from '../../protocol/names.js';
 import type { Access } from '../access/access.js';
 import type { AlertEngine } from './alert-engine.js';
 import type { AlertStore } from './alert-store.js';
+import type { RuleBook } from './rule-book.js';
 import { type RuleContext, parseRule } from './rule-parse.js';
 import type { WebhookSender } from './webhook-sender.js';
 
@@ -22,6 +23,8 @@ const MAX_ALERT_LIMIT = 1_000;
 
 export interface AlertRouteDeps {
   store: AlertStore;
+  /** Where rules are made and removed (on every node of a cluster). */
+  book: RuleBook;
   engine: AlertEngine;
   webhooks: WebhookSender;
   access: Access;
@@ -43,8 +46,11 @@ export function alertRoutes(d: AlertRouteDeps): Route[] {
         if (d.store.rules().length >= MAX_RULES) return sendError(res, 'too_many', `there are already ${MAX_RULES} rules; remove one first`);
         const rule: AlertRuleView = { id: `r-${randomBytes(6).toString('hex')}`, ...parsed.value, created: Date.now(), by: user.name };
         const secret = randomBytes(32).toString('hex');
-        d.store.addRule(rule, secret);
-        d.engine.addRule(rule);
+        try {
+          await d.book.add({ rule, secret });
+        } catch (err) {
+          return sendError(res, 'not_ready', `the rule was not made: ${err instanceof Error ? err.message : String(err)}`);
+        }
         sendJson(res, 201, { ...rule, secret });
       }),
     },
@@ -56,10 +62,15 @@ export function alertRoutes(d: AlertRouteDeps): Route[] {
     {
       method: 'DELETE',
       path: '/api/alert-rules/:id',
-      handler: access.guard('admin', (_req, res, params) => {
+      handler: access.guard('admin', async (_req, res, params) => {
         const id = params.id as string;
-        if (!d.store.removeRule(id)) return sendError(res, 'not_found', `no rule "${id.slice(0, 80)}"`);
-        d.engine.removeRule(id);
+        let removed: boolean;
+        try {
+          removed = await d.book.remove(id);
+        } catch (err) {
+          return sendError(res, 'not_ready', `the rule was not removed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        if (!removed) return sendError(res, 'not_found', `no rule "${id.slice(0, 80)}"`);
         res.writeHead(204).end();
       }),
     },

@@ -113,3 +113,20 @@ export function onTick(c: AlertCondition, t: Track, now: number): Transition {
       return null;
   }
 }
+
+/**
+ * Brings a track in line with the alert the cluster holds for it (`firing`, or null when none
+ * fires): an applied alert message, or the firing alerts a node starts with. A node that
+ * restarted or got the rule later than others has seen less; aligned, it does not resolve an
+ * alert the others still hold (a reading inside the hysteresis, the stuck value again). It only
+ * ever decides later than they do, never sooner.
+ */
+export function alignTrack(c: AlertCondition, t: Track, firing: { since: number; value: Json } | null): void {
+  t.firing = firing !== null;
+  if (firing === null) return;
+  if (c.type === 'threshold') t.since ??= firing.since;
+  else if (c.type === 'stuck' && t.value !== firing.value) {
+    t.value = firing.value;
+    t.repeats = 1;
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * Alerts on the hub, as one part with a narrow interface: it consumes applied messages (APPLY's
- * `evaluate alerts` step) and submits alert messages for sequencing (`submit`); everything else —
- * rules, alerts, webhooks, routes — stays inside.
+ * `evaluate alerts` step) and has alert messages sequenced (`sequencer`: changes proposed, acks
+ * submitted); rules come and go through a rule book (`rules`, shared in a cluster); everything
+ * else — alerts, webhooks, routes — stays inside.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -9,23 +10,26 @@ import type { AlertTarget } from '../../protocol/alerts.js';
 import type { Route } from '../../http/router.js';
 import type { Access } from '../access/access.js';
 import type { ApplyPipeline } from '../ingest/apply.js';
-import type { MessageEntry } from '../ingest/sequencer.js';
+import type { Sequencer } from '../ingest/sequencer.js';
 import type { DeviceRegistry } from '../registry/device-registry.js';
 import { createAlertEngine } from './alert-engine.js';
 import { alertRoutes } from './alert-routes.js';
 import type { AlertStore } from './alert-store.js';
+import { type LocalRules, type RuleBookFactory, localRuleBook } from './rule-book.js';
 import { createWebhookSender } from './webhook-sender.js';
 
 export { createAlertStore, type AlertStore } from './alert-store.js';
+export type { RuleBookFactory } from './rule-book.js';
 
 export interface AlertsOptions {
   store: AlertStore;
   registry: Pick<DeviceRegistry, 'get' | 'list'>;
   /** The part subscribes to APPLY's `evaluate alerts` step: every recorded message, alert messages included. */
   applied: Pick<ApplyPipeline, 'on'>;
-  submit(entry: MessageEntry): Promise<void>;
-  /** True on the one node that evaluates rules (see alert-engine.ts). */
-  evaluates(): boolean;
+  /** Alert messages are sequenced here: acknowledgements submitted, firings and resolutions proposed (alert-engine.ts). */
+  sequencer: Pick<Sequencer, 'submit' | 'propose' | 'lastSeq'>;
+  /** Where rules are made and removed; default: this node alone (localRuleBook). */
+  rules?: RuleBookFactory;
   /** Whether webhooks may reach loopback and private addresses. */
   allowPrivateWebhooks: boolean;
   maxBodyBytes: number;
@@ -45,12 +49,14 @@ const KEEP_MS = 30 * 86_400_000;
 
 export function createAlerts(o: AlertsOptions): Alerts {
   const webhooks = createWebhookSender({ allowInward: o.allowPrivateWebhooks, metrics: o.metrics, logger: o.logger });
+  const { sequencer } = o;
   const engine = createAlertEngine({
     store: o.store,
     registry: o.registry,
-    submit: o.submit,
-    evaluates: o.evaluates,
-    onChange(msg, rule) {
+    submit: (entry) => sequencer.submit(entry, null),
+    propose: (entry, guard) => sequencer.propose(entry, guard),
+    lastSeq: () => sequencer.lastSeq(),
+    onSequenced(msg, rule) {
       const secret = rule.webhook === null ? undefined : o.store.secret(rule.id);
       if (rule.webhook !== null && secret !== undefined) webhooks.send({ url: rule.webhook, secret, body: JSON.stringify(msg) });
     },
@@ -63,9 +69,25 @@ export function createAlerts(o: AlertsOptions): Alerts {
     return devices.some((d) => d !== undefined && metric in d.metrics);
   };
   o.applied.on('evaluate alerts', (msg) => engine.apply(msg));
+  const local: LocalRules = {
+    list: () => o.store.rules().map((rule) => ({ rule, secret: o.store.secret(rule.id) ?? '' })),
+    has: (id) => o.store.secret(id) !== undefined,
+    add({ rule, secret }) {
+      if (o.store.secret(rule.id) !== undefined) return;
+      o.store.addRule(rule, secret);
+      engine.addRule(rule);
+    },
+    remove(id) {
+      if (!o.store.removeRule(id)) return false;
+      engine.removeRule(id);
+      return true;
+    },
+  };
+  const book = (o.rules ?? localRuleBook)(local);
   return {
-    routes: (access) => alertRoutes({ store: o.store, engine, webhooks, access, context: { knownMetric, allowPrivateWebhooks: o.allowPrivateWebhooks }, maxBodyBytes: o.maxBodyBytes }),
+    routes: (access) => alertRoutes({ store: o.store, book, engine, webhooks, access, context: { knownMetric, allowPrivateWebhooks: o.allowPrivateWebhooks }, maxBodyBytes: o.maxBodyBytes }),
     close() {
+      book.close();
       engine.close();
       webhooks.close();
     },

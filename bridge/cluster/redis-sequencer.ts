@@ -5,16 +5,20 @@
  * last seq and APPLYs each message. So every node's store is a full replica holding each
  * message once, every node fans out every message, and all agree on one seq order — a browser
  * may resume on any node. The origin's promise settles when its own APPLY has committed the
- * message, so a PUBACK means the message is in Redis and on this node's disk.
+ * message, so a PUBACK means the message is in Redis and on this node's disk. propose() runs a
+ * variant of the script that first checks and sets a guard (sequencer.ts Guard) in a hash beside
+ * the counter: check, seq and append are one atomic step, so two nodes proposing one change
+ * cannot both get it sequenced.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Db } from '../../storage/database.js';
-import type { SequencerFactory } from '../ingest/sequencer.js';
+import type { HubMessage } from '../../protocol/message.js';
+import type { Guard, MessageEntry, SequencerFactory } from '../ingest/sequencer.js';
 import { createRedisLink } from './redis-link.js';
 import { highestStoredSeq, openReplicaFloor } from './replica-floor.js';
-import { DEFAULT_KEYS, type StreamKeys, decodeEntry, defineSeqCommands, encodeEntry, holdsBetween, trimmedThrough } from './seq-stream.js';
+import { DEFAULT_KEYS, type StreamKeys, decodeEntry, defineSeqCommands, encodeEntry, guardKey, holdsBetween, trimmedThrough } from './seq-stream.js';
 
 export interface ClusterOptions {
   /** redis:// or rediss:// */
@@ -41,7 +45,8 @@ const READ_BLOCK_MS = 5_000;
 const READ_RETRY_MS = 250;
 
 interface Waiter {
-  resolve(committed: Promise<void>): void;
+  /** The message applied here (its commit pending), or null: the guard refused it. */
+  resolve(applied: Promise<HubMessage> | null): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
 }
@@ -68,9 +73,9 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
     let crashChecked = false;
     link.onReaderReady(() => (check = true));
 
-    const refuse = (why: string): Promise<void> => {
+    const refuse = <T>(why: string): Promise<T> => {
       refused.inc();
-      const p = Promise.reject(new Error(why));
+      const p = Promise.reject<T>(new Error(why));
       p.catch(() => undefined); // a QoS 0 caller drops the promise
       return p;
     };
@@ -97,15 +102,16 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
       const entry = decodeEntry(id, fields);
       if (!(entry.seq > last)) return;
       last = entry.seq;
+      const { msg } = entry;
       let committed: Promise<void>;
-      if (entry.msg === null) {
+      if (msg === null) {
         floor.raise(entry.seq, 'a stream entry could not be read');
         committed = Promise.reject(new Error(`stream entry ${id} is not a message`));
       } else {
         try {
-          committed = apply(entry.msg, null);
+          committed = apply(msg, null);
         } catch (err) {
-          logger.error({ err, seq: entry.seq, topic: entry.msg.topic }, 'applying a cluster message failed');
+          logger.error({ err, seq: entry.seq, topic: msg.topic }, 'applying a cluster message failed');
           committed = Promise.reject(err instanceof Error ? err : new Error(String(err)));
         }
       }
@@ -114,7 +120,7 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
       if (!waiter) return;
       waiters.delete(entry.origin);
       clearTimeout(waiter.timer);
-      waiter.resolve(committed);
+      waiter.resolve(committed.then(() => msg as HubMessage));
     };
 
     const readLoop = async (): Promise<void> => {
@@ -138,6 +144,52 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
       }
     };
 
+    /** A promise a caller may drop without an unhandled rejection (a QoS 0 caller does). */
+    const droppable = <T>(p: Promise<T>): Promise<T> => {
+      p.catch(() => undefined);
+      return p;
+    };
+
+    /** Runs the submit script (or, with a guard, the propose script) and waits for this node to apply the message. */
+    const sequence = (entry: MessageEntry, guard: Guard | null): Promise<HubMessage | null> => {
+      if (closed) return refuse('the cluster sequencer is closed');
+      if (!link.up()) return refuse('Redis is unreachable: the message was not sequenced');
+      if (waiters.size >= maxWaiting) return refuse(`${waiters.size} messages already wait to be applied`);
+      const origin = `${node}.${++tokens}`;
+      const applied = droppable(
+        new Promise<HubMessage | null>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            waiters.delete(origin);
+            refused.inc();
+            reject(new Error(`the message was not applied on this node within ${applyWaitMs} ms`));
+          }, applyWaitMs);
+          waiters.set(origin, { resolve, reject, timer });
+        }),
+      );
+      const settle = (fn: (waiter: Waiter) => void): void => {
+        const waiter = waiters.get(origin);
+        if (!waiter) return;
+        waiters.delete(origin);
+        clearTimeout(waiter.timer);
+        fn(waiter);
+      };
+      const body = encodeEntry(entry, Date.now());
+      const run = guard
+        ? seq.fleetwirePropose(keys.counter, keys.stream, guardKey(keys, guard.scope), last, streamLength, origin, body, guard.field, guard.from, guard.to, guard.basis)
+        : seq.fleetwireSubmit(keys.counter, keys.stream, last, streamLength, origin, body);
+      run.then(
+        (sequenced) => {
+          if (sequenced === 0) settle((waiter) => waiter.resolve(null)); // the guard refused: nothing to wait for
+        },
+        (err: unknown) =>
+          settle((waiter) => {
+            refused.inc();
+            waiter.reject(err instanceof Error ? err : new Error(String(err)));
+          }),
+      );
+      return applied;
+    };
+
     if (await link.whenUp(o.connectWaitMs ?? 10_000)) {
       // Before the first submit: the counter must be above this node's seqs from the start.
       await findHoles();
@@ -148,30 +200,8 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
     return {
       lastSeq: () => last,
       firstSeq: () => Math.max(store.firstSeq(), floor.get() + 1),
-      submit(entry) {
-        if (closed) return refuse('the cluster sequencer is closed');
-        if (!link.up()) return refuse('Redis is unreachable: the message was not sequenced');
-        if (waiters.size >= maxWaiting) return refuse(`${waiters.size} messages already wait to be applied`);
-        const origin = `${node}.${++tokens}`;
-        const applied = new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => {
-            waiters.delete(origin);
-            refused.inc();
-            reject(new Error(`the message was not applied on this node within ${applyWaitMs} ms`));
-          }, applyWaitMs);
-          waiters.set(origin, { resolve, reject, timer });
-        });
-        applied.catch(() => undefined); // a QoS 0 caller drops the promise
-        seq.fleetwireSubmit(keys.counter, keys.stream, last, streamLength, origin, encodeEntry(entry, Date.now())).catch((err: unknown) => {
-          const waiter = waiters.get(origin);
-          if (!waiter) return;
-          waiters.delete(origin);
-          clearTimeout(waiter.timer);
-          refused.inc();
-          waiter.reject(err instanceof Error ? err : new Error(String(err)));
-        });
-        return applied;
-      },
+      submit: (entry) => droppable(sequence(entry, null).then(() => undefined)),
+      propose: (entry, guard) => sequence(entry, guard),
       ready: () => link.up(),
       async close() {
         if (closed) return;

@@ -18,15 +18,33 @@ export const DEFAULT_KEYS: StreamKeys = { counter: 'fleetwire:seq', stream: 'fle
 // KEYS: counter, stream. ARGV: the caller's last applied seq, the stream's length bound, the
 // origin token, the entry (JSON, with ts). The counter never ends up below the caller's last
 // seq: a node that ran alone before joining, or a Redis that lost its data, reuses no seq.
-const SUBMIT = `
+const APPEND = `
 local seq = redis.call('INCR', KEYS[1])
 local floor = tonumber(ARGV[1])
 if seq <= floor then
   seq = floor + 1
   redis.call('SET', KEYS[1], seq)
 end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'o', ARGV[3], 'm', ARGV[4])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'o', ARGV[3], 'm', ARGV[4])`;
+const SUBMIT = `${APPEND}
 return seq`;
+
+// KEYS: counter, stream, the guard's hash. ARGV: as SUBMIT's, then the field, from, to, basis.
+// The guard (sequencer.ts Guard, guardPasses) is checked and set in the same script that takes
+// the seq, so two nodes proposing one change cannot both pass. A field is "<seq> <state>".
+// Returns the seq, or 0 when the guard refused.
+const PROPOSE = `
+local current = redis.call('HGET', KEYS[3], ARGV[5])
+if current then
+  local at, state = string.match(current, '^(%d+) (.*)$')
+  if state ~= ARGV[6] or tonumber(at) > tonumber(ARGV[8]) then return 0 end
+end
+${APPEND}
+redis.call('HSET', KEYS[3], ARGV[5], seq .. ' ' .. ARGV[7])
+return seq`;
+
+/** The hash holding one guard scope's fields, beside the sequencer's keys. */
+export const guardKey = (keys: StreamKeys, scope: string): string => `${keys.counter}:guard:${scope}`;
 
 // KEYS: counter, stream. ARGV: the node's last seq. Run when a node starts and after every
 // reconnect: lifts the counter to at least the node's last seq (it may have run alone before
@@ -43,12 +61,14 @@ return top`;
 interface SeqCommands {
   fleetwireSubmit(counter: string, stream: string, floor: number, maxLen: number, origin: string, entry: string): Promise<number>;
   fleetwireLift(counter: string, stream: string, last: number): Promise<number>;
+  fleetwirePropose(counter: string, stream: string, guard: string, floor: number, maxLen: number, origin: string, entry: string, field: string, from: string, to: string, basis: number): Promise<number>;
 }
 
 /** Registers the scripts on a connection (ioredis sends them by SHA, loading them when missing). */
 export function defineSeqCommands(conn: Redis): SeqCommands {
   conn.defineCommand('fleetwireSubmit', { numberOfKeys: 2, lua: SUBMIT });
   conn.defineCommand('fleetwireLift', { numberOfKeys: 2, lua: LIFT });
+  conn.defineCommand('fleetwirePropose', { numberOfKeys: 3, lua: PROPOSE });
   return conn as unknown as SeqCommands;
 }
 

@@ -30,11 +30,35 @@ export interface Sequencer {
    * and a dropped promise never becomes an unhandled rejection.
    */
   submit(entry: MessageEntry, topic: DeviceTopic | null): Promise<void>;
+  /**
+   * Sequences `entry` only if `guard` passes, checked atomically with taking the seq, so of
+   * several nodes proposing one change at most one gets it sequenced. Resolves with the message
+   * once applied here, or null when refused (another proposal got there first, or this node had
+   * not applied the last change yet). Never throws; rejects as submit does.
+   */
+  propose(entry: MessageEntry, guard: Guard): Promise<HubMessage | null>;
   /** False while new messages cannot be sequenced (for /readyz). */
   ready(): boolean;
   /** Stops sequencing; later submits reject. */
   close(): Promise<void>;
 }
+
+/**
+ * A compare-and-set beside the seq: `field` of `scope` holds a state and the seq of the message
+ * that set it. A proposal passes when the field is unset, or holds `from` and was set at or
+ * below `basis` (the proposer's last applied seq when it decided: it had seen that change).
+ * On passing, the field holds `to` at the proposal's own seq.
+ */
+export interface Guard {
+  scope: string;
+  field: string;
+  from: string;
+  to: string;
+  basis: number;
+}
+
+/** Whether a guard passes over its field's value (null: never set). The Redis sequencer does the same in Lua (seq-stream.ts). */
+export const guardPasses = (current: { at: number; state: string } | null, g: Guard): boolean => current === null || (current.state === g.from && current.at <= g.basis);
 
 export interface SequencerOptions {
   store: Pick<HistoryStore, 'lastSeq' | 'firstSeq' | 'messagesAfter'>;
@@ -54,38 +78,59 @@ export function createLocalSequencer(opts: SequencerOptions): Sequencer {
   let last = opts.store.lastSeq();
   let closed = false;
   let applying = false;
-  const waiting: { entry: MessageEntry; topic: DeviceTopic | null; done(committed: Promise<void>): void }[] = [];
-  const refuse = (err: unknown): Promise<void> => {
+  interface Job {
+    entry: MessageEntry;
+    topic: DeviceTopic | null;
+    guard: Guard | null;
+    done(applied: Promise<HubMessage | null>): void;
+  }
+  const waiting: Job[] = [];
+  /** The guards' fields. One process: memory is enough (after a restart every field is unset, and passes). */
+  const guards = new Map<string, { at: number; state: string }>();
+  const refuse = <T>(err: unknown): Promise<T> => {
     const failed = Promise.reject(err instanceof Error ? err : new Error(String(err)));
     failed.catch(() => undefined); // the caller reports it; a QoS 0 caller drops the promise
     return failed;
   };
-  const applyNext = (entry: MessageEntry, topic: DeviceTopic | null): Promise<void> => {
+  const applyNext = ({ entry, topic, guard }: Omit<Job, 'done'>): Promise<HubMessage | null> => {
+    const field = guard && `${guard.scope}\u0000${guard.field}`;
+    if (guard && field) {
+      if (!guardPasses(guards.get(field) ?? null, guard)) return Promise.resolve(null);
+      guards.set(field, { at: last + 1, state: guard.to });
+    }
+    const msg: HubMessage = { seq: ++last, ts: Date.now(), ...entry };
     try {
-      return opts.apply({ seq: ++last, ts: Date.now(), ...entry }, topic);
+      return opts.apply(msg, topic).then(() => msg);
     } catch (err) {
       return refuse(err);
+    }
+  };
+  /** A promise a caller may drop without an unhandled rejection. */
+  const droppable = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  const sequence = (job: Omit<Job, 'done'>): Promise<HubMessage | null> => {
+    if (closed) return refuse(new Error('the sequencer is closed'));
+    if (applying) {
+      const queued = new Promise<HubMessage | null>((done) => waiting.push({ ...job, done }));
+      queued.catch(() => undefined); // as for refuse()
+      return queued;
+    }
+    applying = true;
+    try {
+      const committed = applyNext(job);
+      for (let next = waiting.shift(); next; next = waiting.shift()) next.done(applyNext(next));
+      return committed;
+    } finally {
+      applying = false;
     }
   };
   return {
     lastSeq: () => last,
     firstSeq: () => opts.store.firstSeq(),
-    submit(entry, topic) {
-      if (closed) return refuse(new Error('the sequencer is closed'));
-      if (applying) {
-        const queued = new Promise<void>((done) => waiting.push({ entry, topic, done }));
-        queued.catch(() => undefined); // as for refuse()
-        return queued;
-      }
-      applying = true;
-      try {
-        const committed = applyNext(entry, topic);
-        for (let next = waiting.shift(); next; next = waiting.shift()) next.done(applyNext(next.entry, next.topic));
-        return committed;
-      } finally {
-        applying = false;
-      }
-    },
+    submit: (entry, topic) => droppable(sequence({ entry, topic, guard: null }).then(() => undefined)),
+    propose: (entry, guard) => sequence({ entry, topic: null, guard }),
     ready: () => !closed,
     close() {
       closed = true;

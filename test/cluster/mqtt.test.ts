@@ -11,10 +11,21 @@ const { rig, track } = useCluster(['a', 'b']);
 const a = (): TestNode => rig().nodes[0] as TestNode;
 const b = (): TestNode => rig().nodes[1] as TestNode;
 
+/**
+ * A connected client that records every message from the first. The listener is on before the
+ * CONNECT: MQTT.js handles a PUBLISH that arrives in the same read as the CONNACK on a
+ * process.nextTick, before connectAsync's promise lets its caller run (a session's queued
+ * messages follow the CONNACK at once), so a listener added after `await` can miss it.
+ */
 async function client(url: string, opts: mqtt.IClientOptions = {}): Promise<MqttClient & { got: { topic: string; payload: string; retain: boolean }[] }> {
-  const c = track(await mqtt.connectAsync(url, { reconnectPeriod: 0, ...opts }));
+  const c = track(mqtt.connect(url, { reconnectPeriod: 0, ...opts }));
   const got: { topic: string; payload: string; retain: boolean }[] = [];
   c.on('message', (topic, payload, packet) => got.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', () => resolve());
+    c.once('error', reject);
+    c.once('close', () => reject(new Error(`the connection to ${url} closed before CONNACK`)));
+  });
   return Object.assign(c, { got });
 }
 
@@ -45,20 +56,14 @@ describe('MQTT across nodes', () => {
     expect(browser.got[0]).toEqual({ topic: 'devices/r1/status', payload: '{"online":true,"model":"m"}', retain: true });
   });
 
-  // Retried: on aedes 2.0.0-beta.1 a persistent session handed from one node to the other loses its
-  // queued message now and then (about one run in four here; never on Aedes 1.2). Each try uses its
-  // own session and topics, so a retry cannot pass on what an earlier try left behind. README
-  // "Running a cluster" says so.
-  let attempt = 0;
-  it('shares persistent sessions: messages queued while away are delivered on reconnecting to the other node', { retry: 2 }, async () => {
-    attempt++;
-    const id = `sess${attempt}`;
+  it('shares persistent sessions: messages queued while away are delivered on reconnecting to the other node', async () => {
+    const id = 'sess1';
     const first = await client(a().mqttUrl, { clientId: id, clean: false });
     await first.subscribeAsync(`alerts/${id}/#`, { qos: 1 });
     // The SUBACK says node A stored the subscription; node B learns of it from A's broadcast on Redis.
     // A marker A publishes after it reaches B after it (Redis delivers in order): then B knows too.
     const observer = await client(b().mqttUrl);
-    await observer.subscribeAsync([`sync/${id}`, '$SYS/+/disconnect/clients'], { qos: 1 });
+    await observer.subscribeAsync([`sync/${id}`, '$SYS/+/disconnect/clients', `alerts/${id}/#`], { qos: 1 });
     await first.publishAsync(`sync/${id}`, 'after the subscription', { qos: 1 });
     await waitFor(() => observer.got.some((m) => m.topic === `sync/${id}`), 8_000, 'the marker on node B');
     await first.endAsync();
@@ -67,12 +72,17 @@ describe('MQTT across nodes', () => {
     await waitFor(() => observer.got.some((m) => m.topic.endsWith('/disconnect/clients') && m.payload === id), 8_000, 'node A to let the session go');
     const publisher = await client(b().mqttUrl);
     await publisher.publishAsync(`alerts/${id}/fire`, 'queued', { qos: 1 });
+    // Aedes answers a QoS 1 PUBLISH before it queues it for offline sessions and then emits it
+    // (lib/handlers/publish.js writes the PUBACK, then broker.publish runs enqueueOffline, then
+    // emitPacket). A session resumed inside that window gets the message twice, from its queue
+    // and live — at least once, as QoS 1 allows [MQTT-4.3.2], on one node too. Once the observer
+    // has it, it is queued and no longer on its way live: it must arrive exactly once.
+    await waitFor(() => observer.got.some((m) => m.topic === `alerts/${id}/fire`), 8_000, 'the message emitted, so queued');
     const again = await client(b().mqttUrl, { clientId: id, clean: false });
-    await waitFor(() => again.got.length === 1, 8_000, 'the queued message');
-    expect(again.got[0]?.payload).toBe('queued');
-    // The session itself lives on: later publishes reach it live.
+    await waitFor(() => again.got.length >= 1, 8_000, 'the queued message');
+    // The session itself lives on: later publishes reach it live; the queued one came once.
     await publisher.publishAsync(`alerts/${id}/flood`, 'live', { qos: 1 });
-    await waitFor(() => again.got.length === 2, 8_000, 'the live message');
+    await waitFor(() => again.got.some((m) => m.payload === 'live'), 8_000, 'the live message');
     expect(again.got.map((m) => m.payload)).toEqual(['queued', 'live']);
   });
 });

@@ -133,6 +133,26 @@ export function sequencerSuite(name: string, make: MakeSequencer): void {
       expect((applied[1] as HubMessage).seq).toBeGreaterThan((applied[0] as HubMessage).seq);
     });
 
+    it('sequences a guarded proposal only from the state it names, and only after the last change was applied', async () => {
+      const { sequencer, applied } = await node();
+      const guard = (from: string, to: string, basis: number) => ({ scope: 'suite', field: 'd1', from, to, basis });
+      const first = await sequencer.propose(entry(0), guard('none', 'on', 0)); // the field is unset: it passes
+      expect(first).toEqual(applied[0]);
+      const seq = (first as HubMessage).seq;
+      // Two proposals of one change: the first passes, the second finds the field moved on.
+      const [won, lost] = await Promise.all([sequencer.propose(entry(1), guard('on', 'off', seq)), sequencer.propose(entry(2), guard('on', 'off', seq))]);
+      expect(won).not.toBeNull();
+      expect(lost).toBeNull();
+      const off = (won as HubMessage).seq;
+      // From the right state but decided before the last change (basis below its seq): refused.
+      expect(await sequencer.propose(entry(3), guard('off', 'on', off - 1))).toBeNull();
+      expect(await sequencer.propose(entry(4), guard('off', 'on', off))).not.toBeNull();
+      // Another field is its own.
+      expect(await sequencer.propose(entry(5), { ...guard('whatever', 'on', 0), field: 'd2' })).not.toBeNull();
+      expect(applied.map((m) => (m.data as { n: number }).n)).toEqual([0, 1, 4, 5]);
+      expect(applied.every((m, i) => i === 0 || m.seq > (applied[i - 1] as HubMessage).seq)).toBe(true);
+    });
+
     it('refuses messages once closed, without throwing', async () => {
       const { sequencer, applied } = await node();
       await sequencer.close();
