@@ -23,6 +23,8 @@ import { createApplyPipeline } from './ingest/apply.js';
 import type { Publish } from '../protocol/publish.js';
 import { TRANSPORT_PATHS } from '../protocol/transports.js';
 import { createIngest } from './ingest/ingest.js';
+import { createMapper } from './mapping/mapper.js';
+import type { MappingRule } from './mapping/rule.js';
 import { type SequencerFactory, createLocalSequencer } from './ingest/sequencer.js';
 import { type BridgeLimits, resolveLimits } from './limits.js';
 import { createBridgeMetrics } from './metrics.js';
@@ -56,6 +58,8 @@ export interface BridgeOptions {
   alerts: { store: AlertStore; allowPrivateWebhooks: boolean };
   /** Keeps login sessions in this database across restarts; none: in memory. */
   db?: Db;
+  /** Rules that turn foreign firmware's topics into devices (bridge/mapping); none: those topics stay plain messages. */
+  mapping?: MappingRule[];
   /** Where seqs come from; default: this process alone. bridge/cluster has the Redis one. */
   sequencer?: SequencerFactory;
   logger: Logger;
@@ -112,7 +116,8 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     metrics: opts.metrics,
     logger,
   });
-  const ingest = createIngest({ sequencer, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });
+  const mapper = opts.mapping && opts.mapping.length > 0 ? createMapper(opts.mapping) : undefined;
+  const ingest = createIngest({ sequencer, maxPayloadBytes: limits.maxPayloadBytes, mapper, metrics, logger });
   const allowOrigins = opts.allowOrigins ?? [];
   const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, maxSessionsPerUser: limits.maxSessionsPerUser, sessionTtlMs: limits.sessionTtlMs, db: opts.db });
   const deps: TransportDeps = { hub, commands, access, limits, metrics, logger };

@@ -6,7 +6,7 @@ import { applyConfigFile } from './config-file.js';
 import { showFleetProgress } from './fleet-progress.js';
 import { addLimitOptions, httpLimitsFrom, limitsFrom } from './limit-options.js';
 import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
-import { parseCount, parseDuration, parseHostNames, parseOrigin, parsePort } from './parse.js';
+import { parseCount, parseDuration, parseHostNames, parseList, parseOrigin, parsePort } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -40,6 +40,7 @@ function options(): Option[] {
       new Option('--db <file>', 'SQLite file for history and broker state').env('FLEETWIRE_DB').default(d.dbFile),
       new Option('--retention <duration>', 'how long raw readings are kept (0: forever); minute rollups stay 90 days, hour rollups forever').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
       new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
+      new Option('--map <list>', 'map foreign firmware to devices: presets (tasmota, shelly-gen2, zigbee2mqtt, esphome) and rule files, comma-separated').env('FLEETWIRE_MAP').argParser(parseList).default([]),
       new Option('--redis <url>', 'join a cluster: share broker state and message order through this Redis (redis:// or rediss://)').env('FLEETWIRE_REDIS').argParser(parseRedisUrl),
     ),
     ...group(
@@ -89,6 +90,7 @@ interface StartFlags {
   commandTimeout: number;
   retention: number;
   webhookAllowPrivate: boolean;
+  map: string[];
   redis?: string;
   logLevel: HubConfig['logLevel'];
   logFormat: LogFormat;
@@ -138,6 +140,7 @@ export function toConfig(f: StartFlags): HubConfig {
     commandTimeoutMs: f.commandTimeout,
     retentionRawMs: f.retention,
     webhookAllowPrivate: f.webhookAllowPrivate,
+    map: f.map,
     redis: f.redis ?? null,
     logLevel: f.logLevel,
   };

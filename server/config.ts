@@ -46,6 +46,8 @@ export interface HubConfig {
   retentionRawMs: number;
   /** Alert webhooks may reach loopback and private addresses even when the hub listens beyond loopback (on loopback they always may). */
   webhookAllowPrivate: boolean;
+  /** Mapping presets by name and rule files by path (bridge/mapping): foreign firmware's topics become devices; empty: none. */
+  map: string[];
   /** redis:// or rediss:// URL: run as one node of a cluster sharing this Redis (broker state, seq order); null: one process. */
   redis: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -73,6 +75,7 @@ export const HUB_DEFAULTS: HubConfig = {
   commandTimeoutMs: 10_000,
   retentionRawMs: 7 * 86_400_000,
   webhookAllowPrivate: false,
+  map: [],
   redis: null,
   logLevel: 'info',
 };

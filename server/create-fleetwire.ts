@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { type UserStore, loadUsers } from '../auth/index.js';
 import { type Broker, createBroker } from '../broker/index.js';
 import { type Bridge, createBridge } from '../bridge/index.js';
+import { loadMappingRules } from '../bridge/mapping/load-rules.js';
 import { createAlertStore } from '../bridge/alerts/index.js';
 import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
 import { isLoopback } from '../broker/index.js';
@@ -90,6 +91,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
   };
 
   try {
+    // A bad rule stops start-up before anything is opened or listens.
+    const mapping = loadMappingRules(config.map);
     const db = openDatabase(config.dbFile);
     cleanups.push(() => db.close());
     const users: UserStore | null = config.usersFile ? loadUsers(config.usersFile) : null;
@@ -109,7 +112,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
     // A webhook must not become a way into the hub's network: inward targets only while the hub itself is local, or when told.
     const alerts = { store: createAlertStore(db), allowPrivateWebhooks: isLoopback(config.host) || config.webhookAllowPrivate };
-    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, alerts, db, logger, metrics });
+    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, alerts, mapping, db, logger, metrics });
     cleanups.push(() => bridge.close());
     // HTTP closes after the fleet and the broker (cleanups run in reverse): a load balancer sees
     // /readyz turn 503 first, and browsers still get the devices' offline statuses.

@@ -1,0 +1,138 @@
+/**
+ * The mapper: the one place a foreign publish becomes contract meanings. For a topic some rule
+ * matches it returns the entries a native device would have published — `devices/{id}/status`,
+ * `telemetry`, `led`, `events` — so the registry, history, rollups, charts and alerts treat a
+ * mapped device exactly like a native one; ingest still carries the raw publish as `message`.
+ * A payload a rule cannot read becomes a `reject` naming the rule and why.
+ *
+ * A mapped device's status also carries where it came from (`source`), the units of its
+ * readings and its mapping problems; they are sent again only when they change, so the
+ * registry (and every node of a cluster, which all apply the same messages) keeps them.
+ */
+import type { Json, RejectData } from '../../protocol/message.js';
+import { DEVICE_ID_PATTERN, isDeviceId, topics } from '../../protocol/names.js';
+import type { MessageEntry } from '../ingest/sequencer.js';
+import type { MappingRule } from './rule.js';
+import { type Meanings, applyRule, noMeanings } from './rule-apply.js';
+import { matchTopic } from './topic-pattern.js';
+
+/** Problems kept per device, newest last. */
+export const MAX_PROBLEMS = 8;
+/** Devices whose announced source, units and problems the mapper remembers (oldest forgotten first). */
+const MAX_TRACKED = 10_000;
+/** Characters of a payload quoted in a reject. */
+const REJECT_PREVIEW = 200;
+
+export interface Mapper {
+  /** The entries `topic`'s payload (`data`, as ingest decoded it) means; none when no rule matches. */
+  map(topic: string, data: Json, preview: string): MessageEntry[];
+  /** Keeps `rules` under `key` beside the static ones (HA discovery: one key per config topic); null removes them. */
+  setRules(key: string, rules: MappingRule[] | null): void;
+  /** Sets (or, with null, clears) a problem of `device` that no payload causes (a skipped template); returns the status entry to send when it changed. */
+  setProblem(device: string, key: string, problem: string | null, source: string): MessageEntry | null;
+  /** Rules in force, static and dynamic. */
+  size(): number;
+}
+
+interface Tracked {
+  source: string;
+  units: Record<string, string>;
+  problems: Map<string, string>;
+  /** What the registry was last told: source, units and problems as JSON. */
+  announced: string;
+}
+
+export function createMapper(staticRules: readonly MappingRule[]): Mapper {
+  const dynamic = new Map<string, MappingRule[]>();
+  let all: readonly MappingRule[] = staticRules;
+  const tracked = new Map<string, Tracked>();
+
+  const track = (device: string, source: string): Tracked => {
+    let t = tracked.get(device);
+    if (!t) {
+      if (tracked.size >= MAX_TRACKED) tracked.delete(tracked.keys().next().value as string);
+      t = { source, units: {}, problems: new Map(), announced: '' };
+      tracked.set(device, t);
+    }
+    t.source = source;
+    return t;
+  };
+  const setProblem = (t: Tracked, key: string, problem: string | null): void => {
+    t.problems.delete(key);
+    if (problem === null) return;
+    t.problems.set(key, problem);
+    if (t.problems.size > MAX_PROBLEMS) t.problems.delete(t.problems.keys().next().value as string);
+  };
+  /** The status a device's meanings and announcement make, or null when there is nothing new. */
+  const statusOf = (device: string, t: Tracked, m: Meanings): MessageEntry | null => {
+    const announcement = { source: t.source, units: { ...t.units }, problems: [...t.problems.values()] };
+    const text = JSON.stringify(announcement);
+    const changed = text !== t.announced;
+    if (!changed && m.online === null && m.model === null && m.fw === null) return null;
+    t.announced = text;
+    const data: { [key: string]: Json } = { online: m.online ?? true, ...announcement };
+    if (m.model !== null) data.model = m.model;
+    if (m.fw !== null) data.fw = m.fw;
+    return { topic: topics.status(device), device, kind: 'status', data };
+  };
+
+  return {
+    map(topic, data, preview) {
+      const found = new Map<string, { t: Tracked; m: Meanings; rejects: MessageEntry[] }>();
+      const rejects: MessageEntry[] = [];
+      const reject = (device: string | null, code: RejectData['code'], reason: string): MessageEntry => ({
+        topic,
+        device,
+        kind: 'reject',
+        data: { code, reason, topic, payload: preview.slice(0, REJECT_PREVIEW) },
+      });
+      for (const rule of all) {
+        const captures = matchTopic(rule.topic, topic);
+        if (!captures) continue;
+        if (!isDeviceId(captures.id)) {
+          rejects.push(reject(null, 'bad_device_id', `mapping rule ${rule.name}: device id "${captures.id.slice(0, 64)}" must match ${DEVICE_ID_PATTERN.source}`));
+          continue;
+        }
+        const known = found.get(captures.id);
+        const meanings = known?.m ?? noMeanings();
+        const outcome = applyRule(rule, captures, data, meanings);
+        if (outcome.ok && outcome.skipped) continue;
+        const device = known ?? { t: track(captures.id, rule.source), m: meanings, rejects: [] };
+        found.set(captures.id, device);
+        device.t.source = rule.source;
+        if (outcome.ok) {
+          setProblem(device.t, rule.name, null);
+          for (const metric of Object.keys(device.m.readings)) {
+            const unit = rule.units[metric];
+            if (unit !== undefined) device.t.units[metric] = unit;
+          }
+        } else {
+          const reason = `mapping rule ${rule.name}: ${outcome.reason}`;
+          setProblem(device.t, rule.name, reason);
+          device.rejects.push(reject(captures.id, 'bad_payload', reason));
+        }
+      }
+      const entries: MessageEntry[] = [];
+      for (const [id, { t, m, rejects: own }] of found) {
+        const status = statusOf(id, t, m);
+        if (status) entries.push(status);
+        if (Object.keys(m.readings).length > 0) entries.push({ topic: topics.telemetry(id), device: id, kind: 'telemetry', data: m.readings });
+        if (m.led !== null) entries.push({ topic: topics.led(id), device: id, kind: 'led', data: { state: m.led } });
+        for (const event of m.events) entries.push({ topic: topics.events(id), device: id, kind: 'event', data: event });
+        entries.push(...own);
+      }
+      return entries.concat(rejects);
+    },
+    setRules(key, rules) {
+      if (rules === null) dynamic.delete(key);
+      else dynamic.set(key, rules);
+      all = [...staticRules, ...[...dynamic.values()].flat()];
+    },
+    setProblem(device, key, problem, source) {
+      const t = track(device, source);
+      setProblem(t, key, problem);
+      return statusOf(device, t, noMeanings());
+    },
+    size: () => all.length,
+  };
+}
