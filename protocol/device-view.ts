@@ -15,7 +15,9 @@ const MAX_PORTS = 64;
 const MAX_PROBLEMS = 8;
 const MAX_UNITS = 64;
 const MAX_TEXT = 300;
+/** The `source` of a device on the contract's own topics, and of one found by Home Assistant discovery (bridge/mapping). */
 export const NATIVE_SOURCE = 'native';
+export const HA_DISCOVERY_SOURCE = 'ha-discovery';
 const PORT_PATTERN = /^\d{1,4}$/;
 
 type JsonObject = { [key: string]: Json };
