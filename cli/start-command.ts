@@ -41,6 +41,7 @@ function options(): Option[] {
       new Option('--retention <duration>', 'how long raw readings are kept (0: forever); minute rollups stay 90 days, hour rollups forever').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
       new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
       new Option('--map <list>', 'map foreign firmware to devices: presets (tasmota, shelly-gen2, zigbee2mqtt, esphome) and rule files, comma-separated').env('FLEETWIRE_MAP').argParser(parseList).default([]),
+      new Option('--ha-discovery <on|off>', 'devices announcing themselves by Home Assistant MQTT discovery appear as devices').env('FLEETWIRE_HA_DISCOVERY').choices(['on', 'off']).default('on'),
       new Option('--redis <url>', 'join a cluster: share broker state and message order through this Redis (redis:// or rediss://)').env('FLEETWIRE_REDIS').argParser(parseRedisUrl),
     ),
     ...group(
@@ -91,6 +92,7 @@ interface StartFlags {
   retention: number;
   webhookAllowPrivate: boolean;
   map: string[];
+  haDiscovery: 'on' | 'off';
   redis?: string;
   logLevel: HubConfig['logLevel'];
   logFormat: LogFormat;
@@ -141,6 +143,7 @@ export function toConfig(f: StartFlags): HubConfig {
     retentionRawMs: f.retention,
     webhookAllowPrivate: f.webhookAllowPrivate,
     map: f.map,
+    haDiscovery: f.haDiscovery === 'on',
     redis: f.redis ?? null,
     logLevel: f.logLevel,
   };

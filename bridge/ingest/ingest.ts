@@ -9,7 +9,7 @@ import type { Publish } from '../../protocol/publish.js';
 import { type Result, fail } from '../../protocol/errors.js';
 import type { RejectData } from '../../protocol/message.js';
 import { DEVICES_ROOT, DEVICE_ID_PATTERN, type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
-import type { Mapper } from '../mapping/mapper.js';
+import type { ForeignMapping } from '../mapping/foreign-mapping.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { type Decoded, decodePayload } from './payload.js';
 import type { MessageEntry, Sequencer } from './sequencer.js';
@@ -17,8 +17,8 @@ import type { MessageEntry, Sequencer } from './sequencer.js';
 export interface IngestOptions {
   sequencer: Pick<Sequencer, 'submit'>;
   maxPayloadBytes: number;
-  /** Turns foreign topics (Tasmota, Zigbee2MQTT, …) into contract entries; none: they stay plain messages. */
-  mapper?: Mapper;
+  /** Turns foreign topics (Tasmota, Zigbee2MQTT, HA discovery, …) into contract entries; none: they stay plain messages. */
+  mapping?: ForeignMapping;
   metrics: BridgeMetrics;
   logger: Logger;
 }
@@ -98,7 +98,7 @@ export function admit(input: Publish<Buffer>, maxPayloadBytes: number): MessageE
  * message on disk.
  */
 export function createIngest(opts: IngestOptions): (input: Publish<Buffer>) => void | Promise<void> {
-  const { mapper } = opts;
+  const { mapping } = opts;
   const countReject = (entry: MessageEntry): void => {
     if (entry.kind === 'reject') opts.metrics.rejects.inc({ code: (entry.data as unknown as RejectData).code });
   };
@@ -109,9 +109,7 @@ export function createIngest(opts: IngestOptions): (input: Publish<Buffer>) => v
       (ctx) => {
         // Native topics are never mapped; a payload refused by the bounds is not read further.
         const entry = ctx.entry as MessageEntry;
-        if (mapper && entry.kind === 'message' && ctx.input.topic.split('/', 1)[0] !== DEVICES_ROOT) {
-          ctx.mapped = mapper.map(ctx.input.topic, entry.data, ctx.input.payload.subarray(0, REJECT_PREVIEW).toString('utf8'));
-        }
+        if (mapping && entry.kind === 'message' && ctx.input.topic.split('/', 1)[0] !== DEVICES_ROOT) ctx.mapped = mapping.map(ctx.input, entry.data);
         return true;
       },
     ],

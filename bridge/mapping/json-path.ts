@@ -15,6 +15,11 @@ export type PathSegment = string | number;
 export type JsonPath = { readonly text: string; readonly alternatives: readonly (readonly PathSegment[])[] };
 
 const MAX_PATH_LENGTH = 200;
+
+/** `$`: the whole payload. */
+export const WHOLE_PAYLOAD: JsonPath = { text: '$', alternatives: [[]] };
+/** One top-level key. */
+export const keyPath = (key: string): JsonPath => ({ text: key, alternatives: [[key]] });
 const NAME = /^[A-Za-z_$][\w$-]*|^\*/;
 
 /** Parses one path or a list of alternatives; returns the reason when one is not a path. */

@@ -14,7 +14,7 @@ import { DEVICE_ID_PATTERN, isDeviceId, topics } from '../../protocol/names.js';
 import type { MessageEntry } from '../ingest/sequencer.js';
 import type { MappingRule } from './rule.js';
 import { type Meanings, applyRule, noMeanings } from './rule-apply.js';
-import { matchTopic } from './topic-pattern.js';
+import { matchLevels } from './topic-pattern.js';
 
 /** Problems kept per device, newest last. */
 export const MAX_PROBLEMS = 8;
@@ -26,12 +26,23 @@ const REJECT_PREVIEW = 200;
 export interface Mapper {
   /** The entries `topic`'s payload (`data`, as ingest decoded it) means; none when no rule matches. */
   map(topic: string, data: Json, preview: string): MessageEntry[];
-  /** Keeps `rules` under `key` beside the static ones (HA discovery: one key per config topic); null removes them. */
+  /** Keeps `rules`, each for one device, under `key` beside the static ones (HA discovery: one key per config topic); null removes them. */
   setRules(key: string, rules: MappingRule[] | null): void;
-  /** Sets (or, with null, clears) a problem of `device` that no payload causes (a skipped template); returns the status entry to send when it changed. */
-  setProblem(device: string, key: string, problem: string | null, source: string): MessageEntry | null;
+  /**
+   * What a device says of itself outside its payloads (an HA discovery config): model, firmware,
+   * units, and problems by key (null clears one, such as a skipped template). Returns the status
+   * entry to send when anything changed.
+   */
+  describe(device: string, source: string, facts: DeviceFacts): MessageEntry | null;
   /** Rules in force, static and dynamic. */
   size(): number;
+}
+
+export interface DeviceFacts {
+  model: string | null;
+  fw: string | null;
+  units: Record<string, string>;
+  problems: [key: string, problem: string | null][];
 }
 
 interface Tracked {
@@ -44,7 +55,11 @@ interface Tracked {
 
 export function createMapper(staticRules: readonly MappingRule[]): Mapper {
   const dynamic = new Map<string, MappingRule[]>();
-  let all: readonly MappingRule[] = staticRules;
+  // Rules for one known device listen on one exact topic (HA discovery, thousands of them): looked up, not scanned.
+  const byTopic = new Map<string, MappingRule[]>();
+  const patterned = staticRules.filter((r) => r.device === undefined);
+  for (const rule of staticRules.filter((r) => r.device !== undefined)) byTopic.set(rule.topic.text, [...(byTopic.get(rule.topic.text) ?? []), rule]);
+  let count = staticRules.length;
   const tracked = new Map<string, Tracked>();
 
   const track = (device: string, source: string): Tracked => {
@@ -86,9 +101,11 @@ export function createMapper(staticRules: readonly MappingRule[]): Mapper {
         kind: 'reject',
         data: { code, reason, topic, payload: preview.slice(0, REJECT_PREVIEW) },
       });
-      for (const rule of all) {
-        const captures = matchTopic(rule.topic, topic);
+      const levels = topic.split('/');
+      for (const rule of [...(byTopic.get(topic) ?? []), ...patterned]) {
+        const captures = matchLevels(rule.topic, levels);
         if (!captures) continue;
+        if (rule.device !== undefined) captures.id = rule.device;
         if (!isDeviceId(captures.id)) {
           rejects.push(reject(null, 'bad_device_id', `mapping rule ${rule.name}: device id "${captures.id.slice(0, 64)}" must match ${DEVICE_ID_PATTERN.source}`));
           continue;
@@ -124,15 +141,27 @@ export function createMapper(staticRules: readonly MappingRule[]): Mapper {
       return entries.concat(rejects);
     },
     setRules(key, rules) {
-      if (rules === null) dynamic.delete(key);
-      else dynamic.set(key, rules);
-      all = [...staticRules, ...[...dynamic.values()].flat()];
+      for (const old of dynamic.get(key) ?? []) {
+        const left = (byTopic.get(old.topic.text) ?? []).filter((r) => r !== old);
+        if (left.length > 0) byTopic.set(old.topic.text, left);
+        else byTopic.delete(old.topic.text);
+        count--;
+      }
+      dynamic.delete(key);
+      if (rules === null) return;
+      dynamic.set(key, rules);
+      for (const rule of rules) {
+        if (rule.device === undefined) throw new Error(`dynamic rule ${rule.name} names no device`);
+        byTopic.set(rule.topic.text, [...(byTopic.get(rule.topic.text) ?? []), rule]);
+        count++;
+      }
     },
-    setProblem(device, key, problem, source) {
+    describe(device, source, facts) {
       const t = track(device, source);
-      setProblem(t, key, problem);
-      return statusOf(device, t, noMeanings());
+      Object.assign(t.units, facts.units);
+      for (const [key, problem] of facts.problems) setProblem(t, key, problem);
+      return statusOf(device, t, { ...noMeanings(), model: facts.model, fw: facts.fw });
     },
-    size: () => all.length,
+    size: () => count,
   };
 }

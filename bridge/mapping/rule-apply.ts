@@ -51,9 +51,14 @@ const shown = (value: Json): string => JSON.stringify(value).slice(0, 60);
 const same = (a: Json, b: Json): boolean => a === b || (typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase());
 
 /** Reads `source` from `data`: undefined when absent, else the number or why it is not one. */
-function reading(data: Json, source: ValueSource): number | string | undefined {
+function reading(data: Json, source: ValueSource, states?: { yes: readonly Json[]; no: readonly Json[] }): number | string | undefined {
   const value = valueAt(data, source.path);
   if (value === undefined || value === null) return undefined;
+  if (states) {
+    if (states.yes.some((v) => same(v, value))) return 1;
+    if (states.no.some((v) => same(v, value))) return 0;
+    return `${source.path.text} is ${shown(value)}; the rule knows ${[...states.yes, ...states.no].map(shown).join(', ')}`;
+  }
   const n = numberOf(value);
   return n === null ? `${source.path.text} is ${shown(value)}, not a number` : filtered(n, source.filters);
 }
@@ -92,10 +97,10 @@ export function applyRule(rule: MappingRule, captures: TopicCaptures, data: Json
       } else if (value !== null) found++; // a state, an action: other parts of the rule may use it
     }
   } else if (rule.readings) {
-    for (const { metric, value } of rule.readings) {
+    for (const { metric, value, states } of rule.readings) {
       const name = metric === TOPIC_METRIC ? (captures.metric ?? '') : metric;
       if (!isMetricName(name)) return bad(`the topic names metric "${name.slice(0, 40)}", which is not lower_snake_case`);
-      const got = reading(data, value);
+      const got = reading(data, value, states);
       if (typeof got === 'string') return bad(got);
       if (got !== undefined) {
         into.readings[name] = got;

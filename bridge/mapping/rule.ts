@@ -7,7 +7,7 @@ import type { Json } from '../../protocol/message.js';
 import type { JsonPath } from './json-path.js';
 import type { TopicPattern } from './topic-pattern.js';
 
-/** What a value becomes on its way to a reading: HA's `| float`, `| int`, `| round(n)`. */
+/** What a value becomes on its way to a reading: HA's `| float`, `| int`, `| round(n)`. A `states` reading (HA binary_sensor) is 1 or 0 instead. */
 export type ValueFilter = { kind: 'float' } | { kind: 'int' } | { kind: 'round'; digits: number };
 
 export interface ValueSource {
@@ -28,10 +28,12 @@ export interface MappingRule {
   /** Where the device came from, kept in the registry: a preset name, a file's source, `ha-discovery`. */
   source: string;
   topic: TopicPattern;
+  /** The device, when the rule is for one (HA discovery: its state topic names no id); else the topic's {id}. */
+  device?: string;
   /** The rule applies only to payloads with one of `values` at the path (Shelly's `events/rpc` carries several methods); others are not its business. */
   when: { source: ValueSource; values: readonly Json[] } | null;
   /** Metric (or `{metric}`: the topic's level) → value; `numbers`: every top-level number of an object payload. */
-  readings: { metric: string; value: ValueSource }[] | 'numbers' | null;
+  readings: { metric: string; value: ValueSource; states?: { yes: readonly Json[]; no: readonly Json[] } }[] | 'numbers' | null;
   /** Metric → unit, carried to the registry as it is. */
   units: Readonly<Record<string, string>>;
   status: TwoStates | null;

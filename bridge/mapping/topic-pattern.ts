@@ -41,8 +41,10 @@ export function parseTopicPattern(text: string): TopicPattern | string {
 }
 
 /** The named levels of `topic` when it matches, else null. */
-export function matchTopic(pattern: TopicPattern, topic: string): TopicCaptures | null {
-  const levels = topic.split('/');
+export const matchTopic = (pattern: TopicPattern, topic: string): TopicCaptures | null => matchLevels(pattern, topic.split('/'));
+
+/** matchTopic for a topic already split into levels. */
+export function matchLevels(pattern: TopicPattern, levels: readonly string[]): TopicCaptures | null {
   const captures: TopicCaptures = { id: '' };
   const p = pattern.levels;
   for (let i = 0; i < p.length; i++) {
@@ -56,3 +58,6 @@ export function matchTopic(pattern: TopicPattern, topic: string): TopicCaptures 
   }
   return levels.length === p.length ? captures : null;
 }
+
+/** A pattern matching exactly `topic` (a topic name, checked by the caller), for a rule whose device is known. */
+export const literalPattern = (topic: string): TopicPattern => ({ text: topic, levels: topic.split('/'), filter: topic });
