@@ -2,7 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HUB_DEFAULTS, configProblem, type HubConfig } from '../server/config.js';
 import { type Fleetwire, createFleetwire } from '../server/create-fleetwire.js';
-import { applyConfigFile } from './config-file.js';
+import { loadMappingRules } from '../bridge/mapping/load-rules.js';
+import { MAPPING_RULES_KEY, applyConfigFile, readConfigFile } from './config-file.js';
 import { showFleetProgress } from './fleet-progress.js';
 import { addLimitOptions, httpLimitsFrom, limitsFrom } from './limit-options.js';
 import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
@@ -143,6 +144,7 @@ export function toConfig(f: StartFlags): HubConfig {
     retentionRawMs: f.retention,
     webhookAllowPrivate: f.webhookAllowPrivate,
     map: f.map,
+    mapRules: null,
     haDiscovery: f.haDiscovery === 'on',
     redis: f.redis ?? null,
     logLevel: f.logLevel,
@@ -172,8 +174,12 @@ export function resolveStartConfig(cmd: Command, env: NodeJS.ProcessEnv, given?:
   const file = cmd.getOptionValue('config') as string | undefined;
   if (file !== undefined) for (const [name, text] of applyConfigFile(cmd, file)) given?.set(name, text);
   const config = toConfig(cmd.opts<StartFlags>());
+  const inline = file === undefined ? undefined : readConfigFile(file)[MAPPING_RULES_KEY];
+  if (file !== undefined && inline !== undefined) config.mapRules = { where: `${file}: ${MAPPING_RULES_KEY}`, rules: inline };
   const problem = configProblem(config);
   if (problem) throw new Error(problem);
+  // Rules are checked here too, so `config check` finds what `start` would refuse.
+  loadMappingRules(config.map, config.mapRules);
   return config;
 }
 

@@ -48,6 +48,8 @@ export interface HubConfig {
   webhookAllowPrivate: boolean;
   /** Mapping presets by name and rule files by path (bridge/mapping): foreign firmware's topics become devices; empty: none. */
   map: string[];
+  /** A rule set written in the config file (its `mapping-rules` key), with where it was read for error lines; null: none. */
+  mapRules: { where: string; rules: unknown } | null;
   /** Devices announcing themselves by Home Assistant MQTT discovery appear as devices (README "Home Assistant"). */
   haDiscovery: boolean;
   /** redis:// or rediss:// URL: run as one node of a cluster sharing this Redis (broker state, seq order); null: one process. */
@@ -78,6 +80,7 @@ export const HUB_DEFAULTS: HubConfig = {
   retentionRawMs: 7 * 86_400_000,
   webhookAllowPrivate: false,
   map: [],
+  mapRules: null,
   haDiscovery: true,
   redis: null,
   logLevel: 'info',

@@ -92,7 +92,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
 
   try {
     // A bad rule stops start-up before anything is opened or listens.
-    const mapping = loadMappingRules(config.map);
+    const mapping = loadMappingRules(config.map, config.mapRules);
     const db = openDatabase(config.dbFile);
     cleanups.push(() => db.close());
     const users: UserStore | null = config.usersFile ? loadUsers(config.usersFile) : null;

@@ -30,19 +30,23 @@ function readRuleFile(file: string): unknown {
   }
 }
 
-/** The rules of every preset and file in `entries`, in order. Throws one line on the first problem. */
-export function loadMappingRules(entries: readonly string[]): MappingRule[] {
+/**
+ * The rules of every preset and file in `entries`, in order, then those written in the config
+ * file (`inline`, its source `config` unless it names one). Throws one line on the first problem.
+ */
+export function loadMappingRules(entries: readonly string[], inline: { where: string; rules: unknown } | null = null): MappingRule[] {
   const rules: MappingRule[] = [];
   const sources = new Set<string>();
-  for (const entry of entries) {
-    const preset = PRESETS[entry];
+  for (const entry of inline ? [...entries, inline] : entries) {
+    const preset = typeof entry === 'string' ? PRESETS[entry] : undefined;
     let parsed;
-    if (preset) parsed = parseRuleSet(preset, `--map preset ${entry}`, preset.source);
+    if (typeof entry !== 'string') parsed = parseRuleSet(entry.rules, entry.where, 'config');
+    else if (preset) parsed = parseRuleSet(preset, `--map preset ${entry}`, preset.source);
     else if (isFile(entry)) parsed = parseRuleSet(readRuleFile(entry), `--map ${entry}`, basename(entry, extname(entry)).replace(/[^\w.-]/g, '-'));
     else throw new Error(`--map: '${entry}' is neither a preset (${Object.keys(PRESETS).join(', ')}) nor a rule file (.yaml, .yml, .json or a path with /).`);
     if (!parsed.ok) throw new Error(parsed.error);
     const source = parsed.value[0]?.source;
-    if (source !== undefined && sources.has(source)) throw new Error(`--map ${entry}: source "${source}" is given twice; give each preset or file once.`);
+    if (source !== undefined && sources.has(source)) throw new Error(`${typeof entry === 'string' ? `--map ${entry}` : entry.where}: source "${source}" is given twice; give each preset or file once.`);
     if (source !== undefined) sources.add(source);
     rules.push(...parsed.value);
   }

@@ -22,8 +22,17 @@ describe('fleetwire start --map', () => {
     const file = join(dir, 'rules.yaml');
     writeFileSync(file, BAD_RULES);
     const run = await runCli(['start', '--map', `tasmota,${file}`, '--mqtt-port', '0', '--http-port', '0', '--db', join(dir, 'f.db')]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual([`error: --map ${file}: rule "plug-power": readings: metric "Power" must match ^[a-z][a-z0-9_]{0,31}$`]);
+  });
+
+  it('so do rules written in the config file under mapping-rules', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'fleetwire.yaml');
+    writeFileSync(config, `mqtt-port: 0\nhttp-port: 0\nmapping-rules:\n  rules:\n    - name: meter\n      topic: meters/{id}\n      led: { on: 1 }\n`);
+    const run = await runCli(['config', 'check', '--config', config]);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr.trim().split('\n')).toEqual([`error: ${config}: mapping-rules: rule "meter": led.off must be a value or a list of 1 to 8 values (text, number, true/false)`]);
   });
 
   it('so does an unknown preset named in the config file', async () => {
@@ -31,7 +40,7 @@ describe('fleetwire start --map', () => {
     const config = join(dir, 'fleetwire.yaml');
     writeFileSync(config, `map: [tasmota, tasmotta]\nmqtt-port: 0\nhttp-port: 0\ndb: ${join(dir, 'f.db')}\n`);
     const run = await runCli(['start', '--config', config]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toEqual(["error: --map: 'tasmotta' is neither a preset (tasmota, shelly-gen2, zigbee2mqtt, esphome) nor a rule file (.yaml, .yml, .json or a path with /)."]);
   });
 });

@@ -11,12 +11,30 @@ import { AlertApi } from '../alerts/support.js';
 import { type Session, sseClient } from '../support/transport-clients.js';
 import { type TestHub, startHub, stopAll, waitFor } from '../../support/hub.js';
 
+/** Rules as a config file's `mapping-rules` holds them, for a plug with firmware of its own. */
+const OWN_RULES = {
+  source: 'my-plugs',
+  rules: [
+    {
+      name: 'plug',
+      topic: 'plugs/{id}/state',
+      when: { path: 'type', is: 'report' },
+      readings: { power: 'meter.watts', voltage: "meter['V']" },
+      units: { power: 'W', voltage: 'V' },
+      status: { path: 'link', online: 'up', offline: 'down' },
+      info: { model: 'hw.model', fw: 'hw.version' },
+      led: { path: 'relay', on: [true, 'ON'], off: [false, 'OFF'] },
+      event: { type: 'button', path: 'press' },
+    },
+  ],
+};
+
 let hub: TestHub;
 let watcher: Session;
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  hub = await startHub({ map: ['tasmota', 'shelly-gen2', 'zigbee2mqtt', 'esphome'] });
+  hub = await startHub({ map: ['tasmota', 'shelly-gen2', 'zigbee2mqtt', 'esphome'], mapRules: { where: 'test config: mapping-rules', rules: OWN_RULES } });
   watcher = await sseClient.open(hub.httpUrl, { filters: ['#'] });
 });
 afterAll(async () => {
@@ -103,6 +121,19 @@ describe('the Tasmota preset', () => {
     const d = await device('tasmota_D4E5F6');
     expect(d.problems).toEqual([]);
     expect(d.metrics).toMatchObject({ temperature: { value: 21.4 }, humidity: { value: 48.2 } });
+  });
+});
+
+describe('rules of its own (a config file\'s mapping-rules)', () => {
+  it('maps readings with units, status, model and firmware, the relay and a button, only for payloads its `when` takes', async () => {
+    const plug = await connect('porch-plug');
+    await publish(plug, 'plugs/porch-plug/state', '{"type":"hello","link":"bogus"}');
+    await publish(plug, 'plugs/porch-plug/state', JSON.stringify({ type: 'report', link: 'up', hw: { model: 'PX-2', version: '0.9' }, meter: { watts: 61.5, V: 229.9 }, relay: true, press: 'long' }));
+    const d = await device('porch-plug');
+    expect(d).toMatchObject({ source: 'my-plugs', online: true, model: 'PX-2', fw: '0.9', led: { state: 'on' }, units: { power: 'W', voltage: 'V' }, metrics: { power: { value: 61.5 }, voltage: { value: 229.9 } }, problems: [] });
+    expect(watcher.messages.filter((m) => m.device === 'porch-plug' && m.kind === 'event').map((m) => m.data)).toEqual([{ type: 'button', value: 'long' }]);
+    await publish(plug, 'plugs/porch-plug/state', '{"type":"report","link":"down"}');
+    expect((await device('porch-plug')).online).toBe(false);
   });
 });
 
