@@ -10,9 +10,10 @@ import { openPage, screenshot, withBrowserHub } from './browser.js';
 const PLUG = 'tasmota_B1C2D3';
 const NATIVE = 'native-src-1';
 const HOSTILE = '<img src=x onerror="window.__pwned=1">';
+const HA_NODE = 'attic-node';
 
 describe('device source on the dashboard', () => {
-  const t = withBrowserHub({ hub: { map: ['tasmota'] }, devices: [PLUG, NATIVE] });
+  const t = withBrowserHub({ hub: { map: ['tasmota'] }, devices: [PLUG, NATIVE, HA_NODE] });
   const publish = (id: string, topic: string, payload: string): Promise<unknown> => (t.devices[id] as MqttClient).publishAsync(topic, payload, { qos: 1 });
 
   it('shows the source and mapping problems in the fleet table and on the device page, as text', async () => {
@@ -46,6 +47,20 @@ describe('device source on the dashboard', () => {
       await page.locator('.panel-source .problem').waitFor({ state: 'detached' });
       await page.goto(`${t.hub.httpUrl}/#/device/${NATIVE}`);
       await page.locator('.source-sentence', { hasText: 'Native' }).waitFor();
+
+      // A device found by Home Assistant discovery, one of whose templates is skipped.
+      await publish(HA_NODE, `homeassistant/sensor/${HA_NODE}/attic_temp/config`, JSON.stringify({ stat_t: `${HA_NODE}/sensor/attic_temp/state`, unit_of_meas: '°C', dev: { ids: 'aa11', mdl: 'esp32dev' } }));
+      await publish(HA_NODE, `homeassistant/sensor/${HA_NODE}/odd/config`, JSON.stringify({ stat_t: `${HA_NODE}/odd`, val_tpl: `{{ value_json.x ~ '${HOSTILE}' }}`, dev: { ids: 'aa11' } }));
+      await publish(HA_NODE, `${HA_NODE}/sensor/attic_temp/state`, '31.5');
+      await page.goto(`${t.hub.httpUrl}/#/`);
+      const haRow = page.locator('.fleet-row', { has: page.locator('.device-link', { hasText: HA_NODE }) });
+      await haRow.locator('.source-badge.is-shown', { hasText: 'HA' }).waitFor();
+      await haRow.locator('.device-link').click();
+      await page.locator('.source-sentence', { hasText: 'Home Assistant MQTT discovery' }).waitFor();
+      await page.locator('.source-units', { hasText: 'attic_temp °C' }).waitFor();
+      await page.locator('.panel-source .problem', { hasText: 'sensor odd: value_template' }).waitFor();
+      expect(await page.evaluate(`'__pwned' in window || document.querySelector('img[src="x"]') !== null`)).toBe(false);
+      await screenshot(page, 'device-source-ha');
       expect(problems).toEqual([]);
     } finally {
       await close();
