@@ -2,7 +2,9 @@
  * Ingest: every MQTT publish the broker accepts becomes one contract message. The steps run in
  * the order listed; the list is the documentation. A payload that breaks the contract is never
  * recorded as data: it becomes a `reject` message on the same topic, so whoever watches the
- * device sees what is wrong.
+ * device sees what is wrong. A foreign publish (outside `devices/`) that a mapping rule or a
+ * Home Assistant discovery config names is also turned into the entries a native device would
+ * publish (`map foreign topic`, bridge/mapping), sequenced after the raw message.
  */
 import type { Logger } from 'pino';
 import type { Publish } from '../../protocol/publish.js';

@@ -1,6 +1,7 @@
 /** Rule sets, presets and the pure parts of mapping (topic patterns, JSON paths, one rule on one payload), table-driven. */
 import { describe, expect, it } from 'vitest';
 import { parseJsonPath, valueAt } from '../../../bridge/mapping/json-path.js';
+import { createMapper } from '../../../bridge/mapping/mapper.js';
 import { PRESETS } from '../../../bridge/mapping/presets/index.js';
 import { applyRule, noMeanings } from '../../../bridge/mapping/rule-apply.js';
 import { parseRuleSet } from '../../../bridge/mapping/rule-parse.js';
@@ -89,5 +90,25 @@ describe('one rule on one payload', () => {
     const into = noMeanings();
     expect(applyRule(rule(raw), { id: 'd' }, payload as Json, into)).toEqual(outcome);
     expect(into.readings).toEqual(readings);
+  });
+});
+
+describe('hostile payloads on mapped topics', () => {
+  const rules = Object.entries(PRESETS).flatMap(([name, preset]) => {
+    const parsed = parseRuleSet(preset, name, name);
+    return parsed.ok ? parsed.value : [];
+  });
+  const mapper = createMapper(rules);
+  const deep = JSON.parse('['.repeat(30) + ']'.repeat(30)) as Json;
+  const payloads: Json[] = [null, true, 0, -1e308, '', 'x'.repeat(10_000), [], {}, deep, { __proto__: { Voltage: 1 } } as unknown as Json, JSON.parse('{"__proto__":{"POWER":"ON"},"constructor":{"prototype":1}}') as Json, { ENERGY: null }, { ENERGY: [1, 2] }, { state: { nested: true } }, { action: { a: 1 } }, { params: { events: 'x' }, method: 'NotifyEvent' }];
+  const topics = ['tele/t1/SENSOR', 'tele/t1/STATE', 'tele/t1/LWT', 'tele/t1/INFO1', 'stat/t1/POWER', 's1/online', 's1/status/switch:0', 's1/events/rpc', 'zigbee2mqtt/z1', 'zigbee2mqtt/z1/availability', 'n1/status', 'n1/sensor/x/state', 'n1/light/l/state'];
+  it('never throw: each becomes contract entries or rejects', () => {
+    for (const topic of topics) {
+      for (const data of payloads) {
+        const entries = mapper.map(topic, data, 'preview');
+        for (const e of entries) expect(['status', 'telemetry', 'led', 'event', 'reject']).toContain(e.kind);
+      }
+    }
+    expect(Object.prototype).not.toHaveProperty('POWER');
   });
 });
