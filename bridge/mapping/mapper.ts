@@ -13,7 +13,7 @@ import type { Json, RejectData } from '../../protocol/message.js';
 import { DEVICE_ID_PATTERN, isDeviceId, topics } from '../../protocol/names.js';
 import type { MessageEntry } from '../ingest/sequencer.js';
 import type { MappingRule } from './rule.js';
-import { type Meanings, applyRule, noMeanings } from './rule-apply.js';
+import { type Meanings, applyRule, mergeMeanings, noMeanings } from './rule-apply.js';
 import { matchLevels } from './topic-pattern.js';
 
 /** Problems kept per device, newest last. */
@@ -110,16 +110,17 @@ export function createMapper(staticRules: readonly MappingRule[]): Mapper {
           rejects.push(reject(null, 'bad_device_id', `mapping rule ${rule.name}: device id "${captures.id.slice(0, 64)}" must match ${DEVICE_ID_PATTERN.source}`));
           continue;
         }
-        const known = found.get(captures.id);
-        const meanings = known?.m ?? noMeanings();
+        // A rule reads a payload whole or not at all: a failing one adds nothing.
+        const meanings = noMeanings();
         const outcome = applyRule(rule, captures, data, meanings);
         if (outcome.ok && outcome.skipped) continue;
-        const device = known ?? { t: track(captures.id, rule.source), m: meanings, rejects: [] };
+        const device = found.get(captures.id) ?? { t: track(captures.id, rule.source), m: noMeanings(), rejects: [] };
         found.set(captures.id, device);
         device.t.source = rule.source;
         if (outcome.ok) {
+          mergeMeanings(device.m, meanings);
           setProblem(device.t, rule.name, null);
-          for (const metric of Object.keys(device.m.readings)) {
+          for (const metric of Object.keys(meanings.readings)) {
             const unit = rule.units[metric];
             if (unit !== undefined) device.t.units[metric] = unit;
           }

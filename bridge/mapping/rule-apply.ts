@@ -21,6 +21,16 @@ export interface Meanings {
 
 export const noMeanings = (): Meanings => ({ readings: {}, online: null, model: null, fw: null, events: [], led: null });
 
+/** Adds what `from` says to `into`; a later rule's value wins. */
+export function mergeMeanings(into: Meanings, from: Meanings): void {
+  Object.assign(into.readings, from.readings);
+  into.online = from.online ?? into.online;
+  into.model = from.model ?? into.model;
+  into.fw = from.fw ?? into.fw;
+  into.led = from.led ?? into.led;
+  into.events.push(...from.events);
+}
+
 /** `skipped`: the payload is not this rule's business (its `when` does not hold). */
 export type RuleOutcome = { ok: true; skipped?: true } | { ok: false; reason: string };
 
@@ -78,8 +88,9 @@ function text(data: Json, at: JsonPath | null): string | null {
 }
 
 /**
- * Adds what `rule` finds in `data` (the payload as JSON, or its text) to `into`. Fails when a
- * value the rule names is there but unusable, or when the payload has none of them.
+ * Writes what `rule` finds in `data` (the payload as JSON, or its text) to `into`, a fresh
+ * Meanings. Fails when a value the rule names is there but unusable, or when the payload has
+ * none of them; `into` then holds a part and is to be dropped.
  */
 export function applyRule(rule: MappingRule, captures: TopicCaptures, data: Json, into: Meanings): RuleOutcome {
   let found = 0;

@@ -112,3 +112,17 @@ describe('hostile payloads on mapped topics', () => {
     expect(Object.prototype).not.toHaveProperty('POWER');
   });
 });
+
+describe('the mapper', () => {
+  it('takes nothing from a rule that fails half-way, and keeps what other rules read', () => {
+    const parsed = parseRuleSet({ rules: [{ name: 'a', topic: 'm/{id}', readings: { v: 'a', w: 'b' } }, { name: 'b', topic: 'm/{id}', led: { path: 'relay', on: 'ON', off: 'OFF' } }] }, 't', 'mine');
+    if (!parsed.ok) throw new Error(parsed.error);
+    const entries = createMapper(parsed.value).map('m/d1', { a: 1, b: 'x', relay: 'ON' }, '{}');
+    expect(entries.map((e) => [e.kind, e.topic])).toEqual([
+      ['status', 'devices/d1/status'],
+      ['led', 'devices/d1/led'],
+      ['reject', 'm/d1'],
+    ]);
+    expect(entries[0]?.data).toEqual({ online: true, source: 'mine', units: {}, problems: ['mapping rule mine/a: b is "x", not a number'] });
+  });
+});
