@@ -23,6 +23,7 @@ import { createApplyPipeline } from './ingest/apply.js';
 import type { Publish } from '../protocol/publish.js';
 import { TRANSPORT_PATHS } from '../protocol/transports.js';
 import { createIngest } from './ingest/ingest.js';
+import { NATIVE_SOURCE } from '../protocol/device-view.js';
 import { createForeignMapping } from './mapping/foreign-mapping.js';
 import { createMapper } from './mapping/mapper.js';
 import type { MappingRule } from './mapping/rule.js';
@@ -124,7 +125,7 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
   const mapping =
     (opts.mapping?.length ?? 0) > 0 || haDiscovery
       ? createForeignMapping({
-          mapper: createMapper(opts.mapping ?? []),
+          mapper: createMapper(opts.mapping ?? [], (device) => registry.get(device)?.source === NATIVE_SOURCE),
           haDiscovery,
           // With a users file a discovery's sender is the user named like its client id (README "Home Assistant").
           mayPublish: (clientId, topic) => {

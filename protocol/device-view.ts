@@ -80,8 +80,9 @@ function applyStatus(view: DeviceView, data: JsonObject): void {
   // The retained status is the whole truth after a reconnect; hot-plug events only patch it.
   const ports = portsOf(data.ports);
   if (ports) view.ports = ports;
-  // Sent by the mapper (bridge/mapping) when they change; a native status leaves them alone.
-  if (isText(data.source)) view.source = data.source.slice(0, 64);
+  // The mapper's statuses (bridge/mapping) always name their source; one without is the device's
+  // own on its contract topic, so it is native from then on, and mapping no longer writes into it.
+  view.source = isText(data.source) ? data.source.slice(0, 64) : NATIVE_SOURCE;
   if (Array.isArray(data.problems)) view.problems = data.problems.filter(isText).slice(0, MAX_PROBLEMS);
   if (isObject(data.units)) {
     view.units = Object.fromEntries(Object.entries(data.units).filter((e): e is [string, string] => isText(e[1]) && e[1].length <= 32).slice(0, MAX_UNITS));

@@ -62,6 +62,7 @@ export function createForeignMapping(opts: ForeignMappingOptions): ForeignMappin
     }
     if (read.kind === 'refused') return refuse(input, 'bad_payload', read.reason);
     const found = read.value;
+    if (mapper.isNative(found.device)) return refuse(input, 'forbidden', `device "${found.device}" publishes on its own devices/ topics; discovery does not write into it`);
     const forbidden = found.topics.find((t) => !opts.mayPublish(input.clientId, t));
     if (forbidden !== undefined) return refuse(input, 'forbidden', `it names ${JSON.stringify(forbidden.slice(0, 80))}, where its sender may not publish`);
     if (!configs.has(topic) && configs.size >= MAX_DISCOVERY_CONFIGS) return refuse(input, 'too_many', `the hub keeps at most ${MAX_DISCOVERY_CONFIGS} discovery configs`);

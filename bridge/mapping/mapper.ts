@@ -36,6 +36,8 @@ export interface Mapper {
   describe(device: string, source: string, facts: DeviceFacts): MessageEntry | null;
   /** Rules in force, static and dynamic. */
   size(): number;
+  /** True when `device` publishes natively, so no rule may write into it. */
+  isNative(device: string): boolean;
 }
 
 export interface DeviceFacts {
@@ -53,7 +55,11 @@ interface Tracked {
   announced: string;
 }
 
-export function createMapper(staticRules: readonly MappingRule[]): Mapper {
+/**
+ * `isNative` tells a device that publishes on its own contract topics: mapping never writes into
+ * one (a foreign topic someone may publish on must not become another device's readings).
+ */
+export function createMapper(staticRules: readonly MappingRule[], isNative: (device: string) => boolean = () => false): Mapper {
   const dynamic = new Map<string, MappingRule[]>();
   // Rules for one known device listen on one exact topic (HA discovery, thousands of them): looked up, not scanned.
   const byTopic = new Map<string, MappingRule[]>();
@@ -110,6 +116,10 @@ export function createMapper(staticRules: readonly MappingRule[]): Mapper {
           rejects.push(reject(null, 'bad_device_id', `mapping rule ${rule.name}: device id "${captures.id.slice(0, 64)}" must match ${DEVICE_ID_PATTERN.source}`));
           continue;
         }
+        if (isNative(captures.id)) {
+          rejects.push(reject(null, 'forbidden', `mapping rule ${rule.name}: device "${captures.id}" publishes on its own devices/ topics; mapping does not write into it`));
+          continue;
+        }
         // A rule reads a payload whole or not at all: a failing one adds nothing.
         const meanings = noMeanings();
         const outcome = applyRule(rule, captures, data, meanings);
@@ -164,5 +174,6 @@ export function createMapper(staticRules: readonly MappingRule[]): Mapper {
       return statusOf(device, t, { ...noMeanings(), model: facts.model, fw: facts.fw });
     },
     size: () => count,
+    isNative,
   };
 }

@@ -124,14 +124,19 @@ describe('Home Assistant discovery', () => {
     expect(await counted('ignored')).toBe(2);
   });
 
-  it('refuses and counts configs that are not JSON, huge, or name native topics; the hub goes on', async () => {
+  it('refuses and counts configs that are not JSON, huge, name native topics or a native device; the hub goes on', async () => {
     const bad = await connect(hub.mqttUrl, 'bad-sender');
     const refusedBefore = await counted('refused');
     await publish(bad, 'homeassistant/sensor/bad1/x/config', '{not json');
     await publish(bad, 'homeassistant/sensor/bad2/x/config', { stat_t: 'bad2/x', name: 'x'.repeat(40_000) });
     await publish(bad, 'homeassistant/sensor/bad3/x/config', { stat_t: 'devices/victim/telemetry/temperature' });
     await publish(bad, 'homeassistant/sensor/bad4/x/config', '[1,2,3]');
-    await waitFor(async () => ((await counted('refused')) === refusedBefore + 4 ? true : null), 10_000, 'four refusals');
+    // A device that publishes natively is not discovery's to write into.
+    await publish(bad, 'devices/native-ha/status', '{"online":true,"model":"own"}');
+    await publish(bad, 'homeassistant/sensor/native-ha/x/config', { stat_t: 'elsewhere/x' });
+    await waitFor(async () => ((await counted('refused')) === refusedBefore + 5 ? true : null), 10_000, 'five refusals');
+    expect(rejectsOn('homeassistant/sensor/native-ha/x/config')[0]?.data).toMatchObject({ code: 'forbidden' });
+    expect(await device('native-ha')).toMatchObject({ source: 'native', model: 'own' });
     expect(rejectsOn('homeassistant/sensor/bad1/x/config')[0]?.data).toMatchObject({ code: 'bad_json' });
     expect(rejectsOn('homeassistant/sensor/bad2/x/config')[0]?.data).toMatchObject({ code: 'too_large' });
     expect((rejectsOn('homeassistant/sensor/bad3/x/config')[0]?.data as { reason: string }).reason).toContain('is under devices/');

@@ -214,4 +214,14 @@ describe('the ESPHome preset', () => {
     expect(raw.kind).toBe('message');
     expect((await fetch(`${hub.httpUrl}/api/devices/something`)).status).toBe(404);
   });
+
+  it('never writes into a device that publishes natively: its id on a foreign topic is refused', async () => {
+    const native = await connect('tasmota_NATIVE');
+    await publish(native, 'devices/tasmota_NATIVE/telemetry', '{"voltage":230}');
+    const intruder = await connect('intruder');
+    await publish(intruder, 'tele/tasmota_NATIVE/SENSOR', '{"ENERGY":{"Voltage":1}}');
+    const refused = await seen((m) => m.kind === 'reject' && m.topic === 'tele/tasmota_NATIVE/SENSOR', 'the refusal');
+    expect(refused.data).toMatchObject({ code: 'forbidden' });
+    expect(await device('tasmota_NATIVE')).toMatchObject({ source: 'native', metrics: { voltage: { value: 230 } } });
+  });
 });
