@@ -63,7 +63,7 @@ export interface BridgeOptions {
   /** Rules that turn foreign firmware's topics into devices (bridge/mapping); none: those topics stay plain messages. */
   mapping?: MappingRule[];
   /** Home Assistant discovery configs make devices too (bridge/mapping/ha-config.ts); default on. */
-  haDiscovery?: boolean;
+  haInbound?: boolean;
   /** Where seqs come from; default: this process alone. bridge/cluster has the Redis one. */
   sequencer?: SequencerFactory;
   logger: Logger;
@@ -121,12 +121,12 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     logger,
   });
   const { users } = opts;
-  const haDiscovery = opts.haDiscovery ?? true;
+  const haInbound = opts.haInbound ?? true;
   const mapping =
-    (opts.mapping?.length ?? 0) > 0 || haDiscovery
+    (opts.mapping?.length ?? 0) > 0 || haInbound
       ? createForeignMapping({
           mapper: createMapper(opts.mapping ?? [], (device) => registry.get(device)?.source === NATIVE_SOURCE),
-          haDiscovery,
+          haInbound,
           // With a users file a discovery's sender is the user named like its client id (README "Home Assistant").
           mayPublish: (clientId, topic) => {
             if (clientId === null || users === null) return true;

@@ -42,7 +42,7 @@ function options(): Option[] {
       new Option('--retention <duration>', 'how long raw readings are kept (0: forever); minute rollups stay 90 days, hour rollups forever').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
       new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
       new Option('--map <list>', 'map foreign firmware to devices: presets (tasmota, shelly-gen2, zigbee2mqtt, esphome) and rule files, comma-separated').env('FLEETWIRE_MAP').argParser(parseList).default([]),
-      new Option('--ha-discovery <on|off>', 'devices announcing themselves by Home Assistant MQTT discovery appear as devices').env('FLEETWIRE_HA_DISCOVERY').choices(['on', 'off']).default('on'),
+      new Option('--ha-inbound <on|off>', 'devices announcing themselves by Home Assistant MQTT discovery appear as devices').env('FLEETWIRE_HA_INBOUND').choices(['on', 'off']).default('on'),
       new Option('--redis <url>', 'join a cluster: share broker state and message order through this Redis (redis:// or rediss://)').env('FLEETWIRE_REDIS').argParser(parseRedisUrl),
     ),
     ...group(
@@ -93,7 +93,7 @@ interface StartFlags {
   retention: number;
   webhookAllowPrivate: boolean;
   map: string[];
-  haDiscovery: 'on' | 'off';
+  haInbound: 'on' | 'off';
   redis?: string;
   logLevel: HubConfig['logLevel'];
   logFormat: LogFormat;
@@ -145,7 +145,7 @@ export function toConfig(f: StartFlags): HubConfig {
     webhookAllowPrivate: f.webhookAllowPrivate,
     map: f.map,
     mapRules: null,
-    haDiscovery: f.haDiscovery === 'on',
+    haInbound: f.haInbound === 'on',
     redis: f.redis ?? null,
     logLevel: f.logLevel,
   };

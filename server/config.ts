@@ -51,7 +51,7 @@ export interface HubConfig {
   /** A rule set written in the config file (its `mapping-rules` key), with where it was read for error lines; null: none. */
   mapRules: { where: string; rules: unknown } | null;
   /** Devices announcing themselves by Home Assistant MQTT discovery appear as devices (README "Home Assistant"). */
-  haDiscovery: boolean;
+  haInbound: boolean;
   /** redis:// or rediss:// URL: run as one node of a cluster sharing this Redis (broker state, seq order); null: one process. */
   redis: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -81,7 +81,7 @@ export const HUB_DEFAULTS: HubConfig = {
   webhookAllowPrivate: false,
   map: [],
   mapRules: null,
-  haDiscovery: true,
+  haInbound: true,
   redis: null,
   logLevel: 'info',
 };

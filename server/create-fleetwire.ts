@@ -112,7 +112,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;
     // A webhook must not become a way into the hub's network: inward targets only while the hub itself is local, or when told.
     const alerts = { store: createAlertStore(db), allowPrivateWebhooks: isLoopback(config.host) || config.webhookAllowPrivate };
-    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, alerts, mapping, haDiscovery: config.haDiscovery, db, logger, metrics });
+    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, alerts, mapping, haInbound: config.haInbound, db, logger, metrics });
     cleanups.push(() => bridge.close());
     // HTTP closes after the fleet and the broker (cleanups run in reverse): a load balancer sees
     // /readyz turn 503 first, and browsers still get the devices' offline statuses.

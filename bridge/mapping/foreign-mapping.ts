@@ -28,7 +28,7 @@ export interface ForeignMapping {
 export interface ForeignMappingOptions {
   mapper: Mapper;
   /** Home Assistant discovery on; off: `homeassistant/…` topics are plain messages. */
-  haDiscovery: boolean;
+  haInbound: boolean;
   /** True when the client that sent a discovery config may itself publish on `topic` (null: the hub's own publish). */
   mayPublish(clientId: string | null, topic: string): boolean;
   metrics: Registry;
@@ -75,7 +75,7 @@ export function createForeignMapping(opts: ForeignMappingOptions): ForeignMappin
 
   return {
     map(input, data) {
-      if (opts.haDiscovery && discoveryTopic(input.topic)) return discover(input, data);
+      if (opts.haInbound && discoveryTopic(input.topic)) return discover(input, data);
       return mapper.map(input.topic, data, input.payload.subarray(0, REJECT_PREVIEW).toString('utf8'));
     },
   };
