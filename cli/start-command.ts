@@ -43,6 +43,7 @@ function options(): Option[] {
       new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
       new Option('--map <list>', 'map foreign firmware to devices: presets (tasmota, shelly-gen2, zigbee2mqtt, esphome) and rule files, comma-separated').env('FLEETWIRE_MAP').argParser(parseList).default([]),
       new Option('--ha-inbound <on|off>', 'devices announcing themselves by Home Assistant MQTT discovery appear as devices').env('FLEETWIRE_HA_INBOUND').choices(['on', 'off']).default('on'),
+      new Option('--ha-discovery', 'publish the devices to Home Assistant (MQTT discovery) and obey its light commands (env FLEETWIRE_HA_DISCOVERY=1)').default(false),
       new Option('--redis <url>', 'join a cluster: share broker state and message order through this Redis (redis:// or rediss://)').env('FLEETWIRE_REDIS').argParser(parseRedisUrl),
     ),
     ...group(
@@ -94,6 +95,7 @@ interface StartFlags {
   webhookAllowPrivate: boolean;
   map: string[];
   haInbound: 'on' | 'off';
+  haDiscovery: boolean;
   redis?: string;
   logLevel: HubConfig['logLevel'];
   logFormat: LogFormat;
@@ -146,6 +148,7 @@ export function toConfig(f: StartFlags): HubConfig {
     map: f.map,
     mapRules: null,
     haInbound: f.haInbound === 'on',
+    haDiscovery: f.haDiscovery,
     redis: f.redis ?? null,
     logLevel: f.logLevel,
   };

@@ -52,6 +52,8 @@ export interface HubConfig {
   mapRules: { where: string; rules: unknown } | null;
   /** Devices announcing themselves by Home Assistant MQTT discovery appear as devices (README "Home Assistant"). */
   haInbound: boolean;
+  /** Publish the registry's devices to Home Assistant (retained discovery configs) and obey HA's light commands (bridge/home-assistant). */
+  haDiscovery: boolean;
   /** redis:// or rediss:// URL: run as one node of a cluster sharing this Redis (broker state, seq order); null: one process. */
   redis: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -82,6 +84,7 @@ export const HUB_DEFAULTS: HubConfig = {
   map: [],
   mapRules: null,
   haInbound: true,
+  haDiscovery: false,
   redis: null,
   logLevel: 'info',
 };

@@ -13,15 +13,17 @@ import { loadMappingRules } from '../bridge/mapping/load-rules.js';
 import { createAlertStore } from '../bridge/alerts/index.js';
 import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
 import { isLoopback } from '../broker/index.js';
+import { type HomeAssistantPublisher, createHomeAssistant } from '../bridge/home-assistant/index.js';
 import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
+import { apiDescriptionRoutes } from './api-description.js';
 import type { HubConfig } from './config.js';
 import { watchFile } from './file-watch.js';
 import { healthRoutes } from './health.js';
 import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
-import { packageRoot } from './package-info.js';
+import { packageInfo, packageRoot } from './package-info.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { staticRoutes } from './static-files.js';
 import { readTlsFiles } from './tls-files.js';
@@ -40,6 +42,8 @@ export interface Fleetwire {
   readonly broker: Broker;
   readonly bridge: Bridge;
   readonly fleet: Fleet | null;
+  /** What the HTTP port serves: its routes and WebSocket upgrade paths (docs/openapi.yaml describes them). */
+  readonly endpoints: HttpServer['endpoints'];
   /** Lines telling a person where everything listens. */
   describe(): string[];
   /**
@@ -119,6 +123,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     let closeHttp: () => Promise<void> = async () => {};
     cleanups.push(() => closeHttp());
 
+    // Built once the broker is up (it publishes at once); until then no HA publish can arrive.
+    let homeAssistant: HomeAssistantPublisher | null = null;
     const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey) : null;
     const startedBroker = await createBroker({
       host: config.host,
@@ -131,11 +137,25 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       limits: config.brokerLimits,
       logger,
       metrics,
-      onPublish: (msg) => bridge.ingest(msg),
+      onPublish: (msg) => {
+        homeAssistant?.take(msg);
+        return bridge.ingest(msg);
+      },
       redis: config.redis,
     });
     broker = startedBroker;
     cleanups.push(() => startedBroker.close());
+    if (config.haDiscovery) {
+      const publisher = createHomeAssistant({
+        devices: bridge.devices,
+        commands: bridge.commands,
+        deliver: (topic, payload) => startedBroker.deliver(topic, payload, { qos: 1, retain: true }),
+        sw: packageInfo().version,
+        logger,
+      });
+      homeAssistant = publisher;
+      cleanups.push(() => publisher.close());
+    }
 
     const host = urlHost(config.host);
     const mqttUrl = `mqtt://${host}:${startedBroker.mqttAddress.port}`;
@@ -174,6 +194,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         ),
         ...bridge.routes(),
         ...bridge.guard([...historyRoutes(store), ...retentionRoutes(store), ...exportRoutes(store, { alertPages: (from, to, device) => alerts.store.pages(from, to, device) }), ...lab.routes(), ...(fleet?.routes() ?? [])]),
+        ...apiDescriptionRoutes(),
         ...staticRoutes(extras.webRoot ?? defaultWebRoot()),
       ],
       upgrades: {
@@ -229,6 +250,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       broker: startedBroker,
       bridge,
       fleet,
+      endpoints: http.endpoints,
       describe: () => [
         'fleetwire is running',
         `  dashboard       ${httpUrl}/`,
@@ -238,6 +260,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         `  STOMP           ${httpUrl.replace(/^http/, 'ws')}/stomp  (SockJS: ${httpUrl}/sockjs)`,
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,
+        ...(config.haDiscovery ? ['  Home Assistant  discovery on homeassistant/device/<id>/config, light commands on fleetwire/ha/<id>/light/set'] : []),
         'Press Ctrl-C to stop.',
       ],
       reload,

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { type RequestCheck, hostCheck, originCheck } from '../http/request-origin.js';
 import { rawError, refuseUpgrade, sendError } from '../http/respond.js';
-import { type Route, Router } from '../http/router.js';
+import { type Endpoint, type Route, Router } from '../http/router.js';
 import type { ErrorCode } from '../protocol/errors.js';
 import { createConnectionGate } from './connection-gate.js';
 import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
@@ -40,6 +40,8 @@ export interface HttpServerOptions {
 
 export interface HttpServer {
   readonly address: AddressInfo;
+  /** The routes served and the WebSocket upgrade paths (as given in `upgrades`), in registration order. */
+  readonly endpoints: { routes: Endpoint[]; upgrades: string[] };
   readonly url: string;
   /** Swaps the HTTPS certificate and key for new connections (a reload); no-op over plain HTTP. */
   setTls(files: { cert: Buffer; key: Buffer }): void;
@@ -170,6 +172,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const stopAccepting = (): Promise<void> => (closing ??= new Promise<void>((resolve) => server.close(() => resolve())));
   return {
     address,
+    endpoints: { routes: router.endpoints(), upgrades: Object.keys(opts.upgrades) },
     url: `${opts.tls ? 'https' : 'http'}://${host}:${address.port}`,
     setTls: (files) => https?.setSecureContext(files),
     stopAccepting: () => void stopAccepting(),

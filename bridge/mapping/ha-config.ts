@@ -8,13 +8,13 @@
  */
 import type { Json } from '../../protocol/message.js';
 import { HA_DISCOVERY_SOURCE } from '../../protocol/device-view.js';
+import { HA_DISCOVERY_PREFIX, HA_ORIGIN_NAME } from '../../protocol/home-assistant-discovery.js';
 import { DEVICES_ROOT, isDeviceId } from '../../protocol/names.js';
 import { WHOLE_PAYLOAD, keyPath } from './json-path.js';
 import { parseValueTemplate } from './ha-template.js';
 import type { MappingRule, TwoStates, ValueSource } from './rule.js';
 import { literalPattern } from './topic-pattern.js';
 
-export const DISCOVERY_PREFIX = 'homeassistant';
 /** Most components one device config may list. */
 export const MAX_COMPONENTS = 64;
 const MAX_TOPIC = 256;
@@ -51,7 +51,7 @@ const scalar = (x: Json | undefined, fallback: Json): Json => (typeof x === 'str
 /** The parts of a discovery topic, or null when it is none. */
 export function discoveryTopic(topic: string): { component: string; node: string | null; object: string } | null {
   const levels = topic.split('/');
-  if (levels[0] !== DISCOVERY_PREFIX || levels[levels.length - 1] !== 'config' || levels.length < 4 || levels.length > 5) return null;
+  if (levels[0] !== HA_DISCOVERY_PREFIX || levels[levels.length - 1] !== 'config' || levels.length < 4 || levels.length > 5) return null;
   const component = levels[1] as string;
   if (component === 'device' && levels.length !== 4) return null;
   return { component, node: levels.length === 5 ? (levels[2] as string) : null, object: levels[levels.length - 2] as string };
@@ -86,7 +86,7 @@ function metricOf(raw: string): string {
 function topicProblem(topic: string): string | null {
   if (topic.length === 0 || topic.length > MAX_TOPIC || /[+#]/.test(topic) || topic.includes('\u0000') || topic.startsWith('$')) return `"${topic.slice(0, 60)}" is not a topic name`;
   const first = topic.split('/', 1)[0];
-  if (first === DEVICES_ROOT || first === DISCOVERY_PREFIX) return `"${topic.slice(0, 60)}" is under ${first}/, which discovery may not map`;
+  if (first === DEVICES_ROOT || first === HA_DISCOVERY_PREFIX) return `"${topic.slice(0, 60)}" is under ${first}/, which discovery may not map`;
   return null;
 }
 
@@ -135,7 +135,7 @@ export function readDiscovery(topic: string, config: Json): Discovery {
   if (!isObj(config)) return { kind: 'refused', reason: 'a discovery config must be a JSON object' };
   const origin = get(config, 'origin');
   // The hub announces its own native devices (outbound discovery): never discover them again.
-  if (isObj(origin) && text(origin.name) === 'fleetwire') return { kind: 'ignored', reason: 'published by fleetwire itself' };
+  if (isObj(origin) && text(origin.name) === HA_ORIGIN_NAME) return { kind: 'ignored', reason: 'published by fleetwire itself' };
   const dev = isObj(get(config, 'device')) ? (get(config, 'device') as Obj) : {};
   const ids = get(dev, 'identifiers');
   const firstId = text(Array.isArray(ids) ? ids[0] : ids);
