@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUsers } from '../../../auth/index.js';
+import { discoveryConfig, haTopics } from '../../../protocol/home-assistant-discovery.js';
 import type { DeviceView, HubMessage } from '../../../protocol/message.js';
 import { type Session, sseClient } from '../support/transport-clients.js';
 import { type TestHub, startHub, stopAll, tempDir, waitFor } from '../../support/hub.js';
@@ -159,5 +160,22 @@ describe('Home Assistant discovery with a users file', () => {
     expect(metrics).toMatch(/^fleetwire_ha_discovery_configs_total\{outcome="refused"\} 1$/m);
     expect(metrics).toMatch(/^fleetwire_ha_discovery_configs_total\{outcome="mapped"\} 1$/m);
     expect(metrics).toMatch(/^fleetwire_bridge_rejects_total\{code="forbidden"\} 1$/m);
+  });
+});
+
+describe('inbound and outbound discovery on one hub', () => {
+  it('neither the hub nor a fleetwire fleet is discovered from the configs fleetwire publishes', async () => {
+    const both = await startHub({ haDiscovery: true, haInbound: true, fleet: 2, fleetIntervalMs: 200 });
+    await both.fleet?.ready();
+    // What `fleetwire fleet --ha-discovery` (or another hub) publishes over MQTT, built by the shared builder.
+    const fleetDevice = await connect(both.mqttUrl, 'sim-7');
+    const config = discoveryConfig({ id: 'sim-7', model: 'thermo-1', fw: '1.0.0', sensors: [{ metric: 'temperature', form: 'json' }], light: true, ports: [], status: true }, '0.1.0');
+    await publish(fleetDevice, haTopics.discovery('sim-7'), config, true);
+    const metrics = async (): Promise<string> => (await fetch(`${both.httpUrl}/metrics`)).text();
+    await waitFor(async () => (/^fleetwire_ha_discovery_configs_total\{outcome="ignored"\} 1$/m.test(await metrics()) ? true : null), 10_000, 'its config ignored');
+    expect((await fetch(`${both.httpUrl}/api/devices/sim-7`)).status).toBe(404);
+    const listed = (await (await fetch(`${both.httpUrl}/api/devices`)).json()) as { devices: DeviceView[] };
+    expect(listed.devices.map((d) => d.source)).toEqual(['native', 'native']);
+    expect(await metrics()).not.toMatch(/^fleetwire_ha_discovery_configs_total\{outcome="(mapped|refused)"\}/m);
   });
 });
