@@ -261,6 +261,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,
         ...(config.haDiscovery ? ['  Home Assistant  discovery on homeassistant/device/<id>/config, light commands on fleetwire/ha/<id>/light/set'] : []),
+        ...(mapping.length > 0 ? [`  mapping         ${[...config.map, ...(config.mapRules ? ['mapping-rules'] : [])].join(', ')} (${mapping.length} rules)`] : []),
+        ...(config.haInbound ? ['  HA inbound      devices announced on homeassistant/…/config are mapped'] : []),
         'Press Ctrl-C to stop.',
       ],
       reload,
