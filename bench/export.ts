@@ -37,7 +37,7 @@ function rss(pid: number): number {
 async function fill(dbFile: string, from: number, count: number): Promise<void> {
   const db = openDatabase(dbFile);
   const store = createHistoryStore({ db, logger: pino({ level: 'silent' }), metrics: new Registry(), pruneIntervalMs: 0, retention: { rawMs: 0, messagesMs: 0 } });
-  const view: DeviceView = { id: DEVICE, firstSeen: from, lastSeen: from + count * 1000, online: true, model: 'thermo-1', fw: null, metrics: {}, led: null, ports: null };
+  const view: DeviceView = { id: DEVICE, firstSeen: from, lastSeen: from + count * 1000, online: true, model: 'thermo-1', fw: null, metrics: {}, led: null, ports: null, source: 'native', units: {}, problems: [] };
   store.saveDevice(view);
   let pending: Promise<void> = Promise.resolve();
   for (let i = 0; i < count; i++) {

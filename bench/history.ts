@@ -159,7 +159,7 @@ async function queries(days: number): Promise<void> {
   const store = openStore(dir);
   try {
     const end = Math.floor(Date.now() / DAY) * DAY;
-    const view: DeviceView = { id: 'q1', firstSeen: end, lastSeen: end, online: true, model: null, fw: null, metrics: {}, led: null, ports: null };
+    const view: DeviceView = { id: 'q1', firstSeen: end, lastSeen: end, online: true, model: null, fw: null, metrics: {}, led: null, ports: null, source: 'native', units: {}, problems: [] };
     store.saveDevice(view);
     const t0 = performance.now();
     await fill(store, 'q1', end - days * DAY, (days * DAY) / 1_000);

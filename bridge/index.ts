@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { UserStore } from '../auth/index.js';
+import { type UserStore, canPublish } from '../auth/index.js';
 import type { Route } from '../http/router.js';
 import type { Db } from '../storage/database.js';
 import { createAccess } from './access/access.js';
@@ -23,6 +23,10 @@ import { createApplyPipeline } from './ingest/apply.js';
 import type { Publish } from '../protocol/publish.js';
 import { TRANSPORT_PATHS } from '../protocol/transports.js';
 import { createIngest } from './ingest/ingest.js';
+import { NATIVE_SOURCE } from '../protocol/device-view.js';
+import { createForeignMapping } from './mapping/foreign-mapping.js';
+import { createMapper } from './mapping/mapper.js';
+import type { MappingRule } from './mapping/rule.js';
 import { type SequencerFactory, createLocalSequencer } from './ingest/sequencer.js';
 import { type BridgeLimits, resolveLimits } from './limits.js';
 import { createBridgeMetrics } from './metrics.js';
@@ -58,6 +62,10 @@ export interface BridgeOptions {
   alerts: { store: AlertStore; allowPrivateWebhooks: boolean; rules?: RuleBookFactory };
   /** Keeps login sessions in this database across restarts; none: in memory. */
   db?: Db;
+  /** Rules that turn foreign firmware's topics into devices (bridge/mapping); none: those topics stay plain messages. */
+  mapping?: MappingRule[];
+  /** Home Assistant discovery configs make devices too (bridge/mapping/ha-config.ts); default on. */
+  haInbound?: boolean;
   /** Where seqs come from; default: this process alone. bridge/cluster has the Redis one. */
   sequencer?: SequencerFactory;
   logger: Logger;
@@ -117,7 +125,23 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
     metrics: opts.metrics,
     logger,
   });
-  const ingest = createIngest({ sequencer, maxPayloadBytes: limits.maxPayloadBytes, metrics, logger });
+  const { users } = opts;
+  const haInbound = opts.haInbound ?? true;
+  const mapping =
+    (opts.mapping?.length ?? 0) > 0 || haInbound
+      ? createForeignMapping({
+          mapper: createMapper(opts.mapping ?? [], (device) => registry.get(device)?.source === NATIVE_SOURCE),
+          haInbound,
+          // With a users file a discovery's sender is the user named like its client id (README "Home Assistant").
+          mayPublish: (clientId, topic) => {
+            if (clientId === null || users === null) return true;
+            const sender = users.get(clientId);
+            return sender !== undefined && canPublish(sender, topic, clientId);
+          },
+          metrics: opts.metrics,
+        })
+      : undefined;
+  const ingest = createIngest({ sequencer, maxPayloadBytes: limits.maxPayloadBytes, mapping, metrics, logger });
   const allowOrigins = opts.allowOrigins ?? [];
   const access = createAccess({ users: opts.users, allowOrigins, maxSessions: limits.maxSessions, maxSessionsPerUser: limits.maxSessionsPerUser, sessionTtlMs: limits.sessionTtlMs, db: opts.db });
   const deps: TransportDeps = { hub, commands, access, limits, metrics, logger };

@@ -14,6 +14,8 @@ import { parse as parseYaml } from 'yaml';
 
 /** Options a file cannot set: the file itself, and the ones commander handles before any action. */
 const NOT_IN_FILE = new Set(['--config', '--help', '--version']);
+/** A key that is no option: mapping rules written in the file itself (bridge/mapping/rule-parse.ts), read by `start`. */
+export const MAPPING_RULES_KEY = 'mapping-rules';
 
 /** Reads a YAML or JSON file whose top level is a mapping of option names to values. */
 export function readConfigFile(file: string): Record<string, unknown> {
@@ -83,6 +85,7 @@ function optionFor(cmd: Command, key: string): Option {
 export function applyConfigFile(cmd: Command, file: string): Map<string, string> {
   const checked: [string, { value: unknown; text: string }][] = [];
   for (const [key, raw] of Object.entries(readConfigFile(file))) {
+    if (key === MAPPING_RULES_KEY) continue;
     try {
       const option = optionFor(cmd, key);
       checked.push([option.attributeName(), fileValue(option, key, raw)]);

@@ -2,11 +2,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { HUB_DEFAULTS, configProblem, type HubConfig } from '../server/config.js';
 import { type Fleetwire, createFleetwire } from '../server/create-fleetwire.js';
-import { applyConfigFile } from './config-file.js';
+import { loadMappingRules } from '../bridge/mapping/load-rules.js';
+import { MAPPING_RULES_KEY, applyConfigFile, readConfigFile } from './config-file.js';
 import { showFleetProgress } from './fleet-progress.js';
 import { addLimitOptions, httpLimitsFrom, limitsFrom } from './limit-options.js';
 import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
-import { parseCount, parseDuration, parseHostNames, parseOrigin, parsePort } from './parse.js';
+import { parseCount, parseDuration, parseHostNames, parseList, parseOrigin, parsePort } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -40,6 +41,8 @@ function options(): Option[] {
       new Option('--db <file>', 'SQLite file for history and broker state').env('FLEETWIRE_DB').default(d.dbFile),
       new Option('--retention <duration>', 'how long raw readings are kept (0: forever); minute rollups stay 90 days, hour rollups forever').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
       new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
+      new Option('--map <list>', 'map foreign firmware to devices: presets (tasmota, shelly-gen2, zigbee2mqtt, esphome) and rule files, comma-separated').env('FLEETWIRE_MAP').argParser(parseList).default([]),
+      new Option('--ha-inbound <on|off>', 'devices announcing themselves by Home Assistant MQTT discovery appear as devices').env('FLEETWIRE_HA_INBOUND').choices(['on', 'off']).default('on'),
       new Option('--ha-discovery', 'publish the devices to Home Assistant (MQTT discovery) and obey its light commands (env FLEETWIRE_HA_DISCOVERY=1)').default(false),
       new Option('--redis <url>', 'join a cluster: share broker state and message order through this Redis (redis:// or rediss://)').env('FLEETWIRE_REDIS').argParser(parseRedisUrl),
     ),
@@ -90,6 +93,8 @@ interface StartFlags {
   commandTimeout: number;
   retention: number;
   webhookAllowPrivate: boolean;
+  map: string[];
+  haInbound: 'on' | 'off';
   haDiscovery: boolean;
   redis?: string;
   logLevel: HubConfig['logLevel'];
@@ -140,6 +145,9 @@ export function toConfig(f: StartFlags): HubConfig {
     commandTimeoutMs: f.commandTimeout,
     retentionRawMs: f.retention,
     webhookAllowPrivate: f.webhookAllowPrivate,
+    map: f.map,
+    mapRules: null,
+    haInbound: f.haInbound === 'on',
     haDiscovery: f.haDiscovery,
     redis: f.redis ?? null,
     logLevel: f.logLevel,
@@ -169,8 +177,12 @@ export function resolveStartConfig(cmd: Command, env: NodeJS.ProcessEnv, given?:
   const file = cmd.getOptionValue('config') as string | undefined;
   if (file !== undefined) for (const [name, text] of applyConfigFile(cmd, file)) given?.set(name, text);
   const config = toConfig(cmd.opts<StartFlags>());
+  const inline = file === undefined ? undefined : readConfigFile(file)[MAPPING_RULES_KEY];
+  if (file !== undefined && inline !== undefined) config.mapRules = { where: `${file}: ${MAPPING_RULES_KEY}`, rules: inline };
   const problem = configProblem(config);
   if (problem) throw new Error(problem);
+  // Rules are checked here too, so `config check` finds what `start` would refuse.
+  loadMappingRules(config.map, config.mapRules);
   return config;
 }
 

@@ -11,13 +11,38 @@ import { readingsOf } from './readings.js';
 
 /** Most ports a port map may list; a device claiming more is cut to this many. */
 const MAX_PORTS = 64;
+/** Most problems and units a status may set, and the longest text of each. */
+const MAX_PROBLEMS = 8;
+const MAX_UNITS = 64;
+const MAX_TEXT = 300;
+/** The `source` of a device on the contract's own topics, and of one found by Home Assistant discovery (bridge/mapping). */
+export const NATIVE_SOURCE = 'native';
+export const HA_DISCOVERY_SOURCE = 'ha-discovery';
 const PORT_PATTERN = /^\d{1,4}$/;
 
 type JsonObject = { [key: string]: Json };
 const isObject = (x: unknown): x is JsonObject => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** A device seen for the first time at hub time `ts`, before anything else is known. */
-export const newDeviceView = (id: string, ts: number): DeviceView => ({ id, firstSeen: ts, lastSeen: ts, online: false, model: null, fw: null, metrics: {}, led: null, ports: null });
+export const newDeviceView = (id: string, ts: number): DeviceView => ({
+  id,
+  firstSeen: ts,
+  lastSeen: ts,
+  online: false,
+  model: null,
+  fw: null,
+  metrics: {},
+  led: null,
+  ports: null,
+  source: NATIVE_SOURCE,
+  units: {},
+  problems: [],
+});
+
+/** A view kept before devices had a source (an older store, an older hub's answer), with the fields it lacks. */
+export const withSource = (view: Omit<DeviceView, 'source' | 'units' | 'problems'> & Partial<DeviceView>): DeviceView => ({ source: NATIVE_SOURCE, units: {}, problems: [], ...view });
+
+const isText = (x: unknown): x is string => typeof x === 'string' && x.length > 0 && x.length <= MAX_TEXT;
 
 /**
  * The contract topic of a message that tells about its device, or null: topics the contract
@@ -55,6 +80,13 @@ function applyStatus(view: DeviceView, data: JsonObject): void {
   // The retained status is the whole truth after a reconnect; hot-plug events only patch it.
   const ports = portsOf(data.ports);
   if (ports) view.ports = ports;
+  // The mapper's statuses (bridge/mapping) always name their source; one without is the device's
+  // own on its contract topic, so it is native from then on, and mapping no longer writes into it.
+  view.source = isText(data.source) ? data.source.slice(0, 64) : NATIVE_SOURCE;
+  if (Array.isArray(data.problems)) view.problems = data.problems.filter(isText).slice(0, MAX_PROBLEMS);
+  if (isObject(data.units)) {
+    view.units = Object.fromEntries(Object.entries(data.units).filter((e): e is [string, string] => isText(e[1]) && e[1].length <= 32).slice(0, MAX_UNITS));
+  }
 }
 
 function applyHotplug(view: DeviceView, data: JsonObject): void {

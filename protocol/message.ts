@@ -81,6 +81,12 @@ export interface DeviceView {
   led: { state: string; color?: string } | null;
   /** Current port map of a hot-plug device: port number → peripheral, null when empty. */
   ports: { [port: string]: string | null } | null;
+  /** Where the device came from: `native` (the contract's topics), a mapping preset or rule file's source, `ha-discovery`. */
+  source: string;
+  /** Unit of each metric, when its mapping rule or discovery config names one. */
+  units: { [metric: string]: string };
+  /** Why some of its foreign messages could not be mapped (newest last); empty when none. */
+  problems: string[];
 }
 
 /** The body of `GET /api/history`: points are [ts, avg, min, max, count], ts the bucket start. */

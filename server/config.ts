@@ -46,6 +46,12 @@ export interface HubConfig {
   retentionRawMs: number;
   /** Alert webhooks may reach loopback and private addresses even when the hub listens beyond loopback (on loopback they always may). */
   webhookAllowPrivate: boolean;
+  /** Mapping presets by name and rule files by path (bridge/mapping): foreign firmware's topics become devices; empty: none. */
+  map: string[];
+  /** A rule set written in the config file (its `mapping-rules` key), with where it was read for error lines; null: none. */
+  mapRules: { where: string; rules: unknown } | null;
+  /** Devices announcing themselves by Home Assistant MQTT discovery appear as devices (README "Home Assistant"). */
+  haInbound: boolean;
   /** Publish the registry's devices to Home Assistant (retained discovery configs) and obey HA's light commands (bridge/home-assistant). */
   haDiscovery: boolean;
   /** redis:// or rediss:// URL: run as one node of a cluster sharing this Redis (broker state, seq order); null: one process. */
@@ -75,6 +81,9 @@ export const HUB_DEFAULTS: HubConfig = {
   commandTimeoutMs: 10_000,
   retentionRawMs: 7 * 86_400_000,
   webhookAllowPrivate: false,
+  map: [],
+  mapRules: null,
+  haInbound: true,
   haDiscovery: false,
   redis: null,
   logLevel: 'info',

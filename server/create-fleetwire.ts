@@ -9,6 +9,7 @@ import { Registry } from 'prom-client';
 import { type UserStore, loadUsers } from '../auth/index.js';
 import { type Broker, createBroker } from '../broker/index.js';
 import { type Bridge, createBridge } from '../bridge/index.js';
+import { loadMappingRules } from '../bridge/mapping/load-rules.js';
 import { createAlertStore } from '../bridge/alerts/index.js';
 import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
 import { sharedRules } from '../bridge/cluster/shared-rules.js';
@@ -95,6 +96,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
   };
 
   try {
+    // A bad rule stops start-up before anything is opened or listens.
+    const mapping = loadMappingRules(config.map, config.mapRules);
     const db = openDatabase(config.dbFile);
     cleanups.push(() => db.close());
     const users: UserStore | null = config.usersFile ? loadUsers(config.usersFile) : null;
@@ -119,7 +122,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       // In a cluster every node holds every alert rule, shared through Redis.
       rules: config.redis ? sharedRules({ url: config.redis, logger }) : undefined,
     };
-    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, alerts, db, logger, metrics });
+    const bridge = await createBridge({ store, deliver, publish, users, allowOrigins: config.allowOrigins, commandTimeoutMs: config.commandTimeoutMs, sequencer, alerts, mapping, haInbound: config.haInbound, db, logger, metrics });
     cleanups.push(() => bridge.close());
     // HTTP closes after the fleet and the broker (cleanups run in reverse): a load balancer sees
     // /readyz turn 503 first, and browsers still get the devices' offline statuses.
@@ -264,6 +267,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,
         ...(config.haDiscovery ? ['  Home Assistant  discovery on homeassistant/device/<id>/config, light commands on fleetwire/ha/<id>/light/set'] : []),
+        ...(mapping.length > 0 ? [`  mapping         ${[...config.map, ...(config.mapRules ? ['mapping-rules'] : [])].join(', ')} (${mapping.length} rules)`] : []),
+        ...(config.haInbound ? ['  HA inbound      devices announced on homeassistant/…/config are mapped'] : []),
         'Press Ctrl-C to stop.',
       ],
       reload,

@@ -2,13 +2,16 @@
  * Ingest: every MQTT publish the broker accepts becomes one contract message. The steps run in
  * the order listed; the list is the documentation. A payload that breaks the contract is never
  * recorded as data: it becomes a `reject` message on the same topic, so whoever watches the
- * device sees what is wrong.
+ * device sees what is wrong. A foreign publish (outside `devices/`) that a mapping rule or a
+ * Home Assistant discovery config names is also turned into the entries a native device would
+ * publish (`map foreign topic`, bridge/mapping), sequenced after the raw message.
  */
 import type { Logger } from 'pino';
 import type { Publish } from '../../protocol/publish.js';
 import { type Result, fail } from '../../protocol/errors.js';
 import type { RejectData } from '../../protocol/message.js';
-import { DEVICE_ID_PATTERN, type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
+import { DEVICES_ROOT, DEVICE_ID_PATTERN, type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
+import type { ForeignMapping } from '../mapping/foreign-mapping.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { type Decoded, decodePayload } from './payload.js';
 import type { MessageEntry, Sequencer } from './sequencer.js';
@@ -16,6 +19,8 @@ import type { MessageEntry, Sequencer } from './sequencer.js';
 export interface IngestOptions {
   sequencer: Pick<Sequencer, 'submit'>;
   maxPayloadBytes: number;
+  /** Turns foreign topics (Tasmota, Zigbee2MQTT, HA discovery, …) into contract entries; none: they stay plain messages. */
+  mapping?: ForeignMapping;
   metrics: BridgeMetrics;
   logger: Logger;
 }
@@ -29,6 +34,8 @@ interface IngestContext {
   decoded: Result<Decoded> | null;
   /** The message as ADMIT built it, for the sequencer. */
   entry: MessageEntry | null;
+  /** What a mapping rule made of a foreign publish: contract entries for its device, or rejects. */
+  mapped: MessageEntry[];
   /** Settles once this node has the message on disk. */
   committed: Promise<void> | undefined;
 }
@@ -78,7 +85,7 @@ const ADMIT: [name: string, step: Step][] = [
   ],
 ];
 
-const context = (input: Publish<Buffer>, maxPayloadBytes: number): IngestContext => ({ input, maxPayloadBytes, topic: null, device: null, decoded: null, entry: null, committed: undefined });
+const context = (input: Publish<Buffer>, maxPayloadBytes: number): IngestContext => ({ input, maxPayloadBytes, topic: null, device: null, decoded: null, entry: null, mapped: [], committed: undefined });
 
 /** Runs ADMIT alone: the entry a publish becomes (a `reject` when its payload breaks the contract), or null when it is not carried. */
 export function admit(input: Publish<Buffer>, maxPayloadBytes: number): MessageEntry | null {
@@ -93,15 +100,34 @@ export function admit(input: Publish<Buffer>, maxPayloadBytes: number): MessageE
  * message on disk.
  */
 export function createIngest(opts: IngestOptions): (input: Publish<Buffer>) => void | Promise<void> {
+  const { mapping } = opts;
+  const countReject = (entry: MessageEntry): void => {
+    if (entry.kind === 'reject') opts.metrics.rejects.inc({ code: (entry.data as unknown as RejectData).code });
+  };
   const steps: [name: string, step: Step][] = [
     ...ADMIT,
+    [
+      'map foreign topic',
+      (ctx) => {
+        // Native topics are never mapped; a payload refused by the bounds is not read further.
+        const entry = ctx.entry as MessageEntry;
+        if (mapping && entry.kind === 'message' && ctx.input.topic.split('/', 1)[0] !== DEVICES_ROOT) ctx.mapped = mapping.map(ctx.input, entry.data);
+        return true;
+      },
+    ],
     [
       'sequence',
       (ctx) => {
         const entry = ctx.entry as MessageEntry;
-        if (entry.kind === 'reject') opts.metrics.rejects.inc({ code: (entry.data as unknown as RejectData).code });
+        countReject(entry);
         // APPLY (apply.ts) runs on every node: record, fan out, settle ack, keep remote command, update registry.
-        ctx.committed = opts.sequencer.submit(entry, ctx.topic);
+        // The raw publish first, then what the mapping made of it, each its own seq.
+        const committed = [opts.sequencer.submit(entry, ctx.topic)];
+        for (const mapped of ctx.mapped) {
+          countReject(mapped);
+          committed.push(opts.sequencer.submit(mapped, parseDeviceTopic(mapped.topic)));
+        }
+        ctx.committed = committed.length === 1 ? committed[0] : Promise.all(committed).then(() => undefined);
         return true;
       },
     ],

@@ -5,7 +5,7 @@
  * most once per `saveEveryMs` per device (and at close).
  */
 import type { Logger } from 'pino';
-import { applyMessage, newDeviceView } from '../../protocol/device-view.js';
+import { applyMessage, newDeviceView, withSource } from '../../protocol/device-view.js';
 import type { DeviceView, HubMessage } from '../../protocol/message.js';
 import type { DeviceTopic } from '../../protocol/names.js';
 import type { HistoryStore } from '../history/store.js';
@@ -36,7 +36,7 @@ export interface DeviceRegistryOptions {
 export function createDeviceRegistry(opts: DeviceRegistryOptions): DeviceRegistry {
   const devices = new Map<string, DeviceView>();
   // No MQTT connection outlives the hub: every device is offline until it speaks again.
-  for (const d of opts.store.devices()) devices.set(d.id, { ...structuredClone(d), online: false });
+  for (const d of opts.store.devices()) devices.set(d.id, { ...withSource(structuredClone(d)), online: false });
   const dirty = new Set<DeviceView>();
   const listeners = new Set<DeviceListener>();
   let warnedFull = false;

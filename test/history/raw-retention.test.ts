@@ -12,7 +12,7 @@ const NOW = Date.UTC(2025, 5, 1, 12);
 const fx = new Fixture();
 afterEach(() => fx.cleanup());
 
-const device = (id: string, model: string | null): DeviceView => ({ id, firstSeen: 0, lastSeen: 0, online: true, model, fw: null, metrics: {}, led: null, ports: null });
+const device = (id: string, model: string | null): DeviceView => ({ id, firstSeen: 0, lastSeen: 0, online: true, model, fw: null, metrics: {}, led: null, ports: null, source: 'native', units: {}, problems: [] });
 
 describe('raw retention per device and model', () => {
   it('prunes each device’s readings by its own retention, and remembers the settings across a reopen', async () => {

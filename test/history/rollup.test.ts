@@ -65,7 +65,7 @@ function expectSame(actual: Point[], expected: Point[]): void {
   actual.forEach(([, avg], i) => expect(avg).toBeCloseTo((expected[i] as Point)[1], 9));
 }
 
-const device = (id: string): DeviceView => ({ id, firstSeen: T0, lastSeen: T0, online: true, model: null, fw: null, metrics: {}, led: null, ports: null });
+const device = (id: string): DeviceView => ({ id, firstSeen: T0, lastSeen: T0, online: true, model: null, fw: null, metrics: {}, led: null, ports: null, source: 'native', units: {}, problems: [] });
 
 describe('bucketing and rollups', () => {
   const fx = new Fixture();

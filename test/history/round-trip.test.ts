@@ -38,6 +38,9 @@ const DEVICE: DeviceView = {
   metrics: { temperature: { value: 21.5, ts: T0 + 1 } },
   led: { state: 'blink', color: '#ff0000' },
   ports: { '1': null, '2': 'usb-storage' },
+  source: 'tasmota',
+  units: { temperature: '°C' },
+  problems: ['mapping rule tasmota/sensor: <b>bad</b>'],
 };
 
 describe('history round trip', () => {

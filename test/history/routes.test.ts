@@ -11,7 +11,7 @@ const M = 60_000;
 const T0 = Date.UTC(2025, 3, 1);
 const NOW = T0 + 2 * 3_600_000;
 
-const device = (id: string): DeviceView => ({ id, firstSeen: T0, lastSeen: T0, online: true, model: null, fw: null, metrics: {}, led: null, ports: null });
+const device = (id: string): DeviceView => ({ id, firstSeen: T0, lastSeen: T0, online: true, model: null, fw: null, metrics: {}, led: null, ports: null, source: 'native', units: {}, problems: [] });
 
 describe('history routes', () => {
   const fx = new Fixture();

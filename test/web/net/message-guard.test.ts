@@ -26,7 +26,7 @@ describe('message checks', () => {
   });
 
   it('checks every field of a registry entry', () => {
-    expect(toDeviceView({ id: 'd1', online: 'yes', metrics: { t: { value: 1, ts: 2 }, bad: { value: 'x', ts: 1 } }, led: { state: 'on', color: 5 }, ports: { '1': 'cam', '2': 3 } })).toEqual({
+    expect(toDeviceView({ id: 'd1', online: 'yes', metrics: { t: { value: 1, ts: 2 }, bad: { value: 'x', ts: 1 } }, led: { state: 'on', color: 5 }, ports: { '1': 'cam', '2': 3 }, units: { t: '°C', v: 7 }, problems: ['p', 3] })).toEqual({
       id: 'd1',
       firstSeen: 0,
       lastSeen: 0,
@@ -36,7 +36,11 @@ describe('message checks', () => {
       metrics: { t: { value: 1, ts: 2 } },
       led: { state: 'on' },
       ports: { '1': 'cam' },
+      source: 'native',
+      units: { t: '°C' },
+      problems: ['p'],
     });
+    expect(toDeviceView({ id: 'd2', source: 'tasmota' })?.source).toBe('tasmota');
     expect(toDeviceView({ id: 5 })).toBe(null);
     expect(listOf({ devices: [1] }, 'devices')).toEqual([1]);
     expect(listOf([2], 'devices')).toEqual([2]);

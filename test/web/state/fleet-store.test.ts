@@ -5,7 +5,7 @@ import { FleetStore, MAX_DEVICES } from '../../../web/src/state/fleet-store.js';
 let seq = 0;
 const msg = (device: string, kind: MessageKind, data: Json, ts: number, topic = `devices/${device}/${kind === 'event' ? 'events' : kind}`): HubMessage => ({ seq: ++seq, ts, topic, device, kind, data });
 
-const view = (id: string, over: Partial<DeviceView> = {}): DeviceView => ({ id, firstSeen: 100, lastSeen: 1000, online: true, model: 'thermo-1', fw: '1.0.0', metrics: {}, led: null, ports: null, ...over });
+const view = (id: string, over: Partial<DeviceView> = {}): DeviceView => ({ id, firstSeen: 100, lastSeen: 1000, online: true, model: 'thermo-1', fw: '1.0.0', metrics: {}, led: null, ports: null, source: 'native', units: {}, problems: [], ...over });
 
 describe('FleetStore', () => {
   it('takes readings from both telemetry topics and ignores the device clock field', () => {

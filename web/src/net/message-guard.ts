@@ -59,6 +59,9 @@ export function toDeviceView(x: unknown): DeviceView | null {
     metrics,
     led: ledOf(x.led),
     ports: portsOf(x.ports),
+    source: typeof x.source === 'string' ? x.source : 'native',
+    units: isObj(x.units) ? Object.fromEntries(Object.entries(x.units).filter((e): e is [string, string] => typeof e[1] === 'string')) : {},
+    problems: Array.isArray(x.problems) ? x.problems.filter((p): p is string => typeof p === 'string') : [],
   };
 }
 

@@ -32,7 +32,7 @@ export class FleetStore {
       if (!row) continue;
       row.firstSeen = Math.min(row.firstSeen, view.firstSeen || row.firstSeen);
       row.lastSeen = Math.max(row.lastSeen, view.lastSeen);
-      if (row.liveTs.status <= view.lastSeen) Object.assign(row, { online: view.online, model: view.model, fw: view.fw });
+      if (row.liveTs.status <= view.lastSeen) Object.assign(row, { online: view.online, model: view.model, fw: view.fw, source: view.source, units: view.units, problems: view.problems });
       if (row.liveTs.led <= view.lastSeen) row.led = view.led;
       if (row.liveTs.ports <= view.lastSeen) row.ports = view.ports;
       for (const [metric, m] of Object.entries(view.metrics)) {

@@ -12,6 +12,7 @@ import { createChartPanel } from './chart-panel.js';
 import { createCommandList } from './command-list.js';
 import { createControlPanel } from './control-panel.js';
 import { createEventLog } from './event-log.js';
+import { createSourcePanel } from './source-panel.js';
 
 function portsPanel(): { el: HTMLElement; update(row: DeviceRow | undefined): void } {
   const grid = h('ul', { class: 'port-map' });
@@ -46,6 +47,7 @@ export function mountDevice(app: App, device: string): View {
   const firing = createFiringList(app, device);
   const alertsPanel = h('section', { class: 'panel panel-device-alerts', attrs: { 'aria-labelledby': 'device-alerts-title' } }, h('h2', { text: 'Alerts', attrs: { id: 'device-alerts-title' } }), firing.el);
   const ports = portsPanel();
+  const source = createSourcePanel();
   const events = createEventLog(app, device);
   const el = h(
     'article',
@@ -59,7 +61,7 @@ export function mountDevice(app: App, device: string): View {
       retention,
     ),
     unknown,
-    h('div', { class: 'device-grid' }, h('div', { class: 'device-main' }, charts.el, events.el), h('div', { class: 'device-side' }, alertsPanel, controls.el, ports.el, commands.el)),
+    h('div', { class: 'device-grid' }, h('div', { class: 'device-main' }, charts.el, events.el), h('div', { class: 'device-side' }, source.el, alertsPanel, controls.el, ports.el, commands.el)),
   );
 
   const render = (): void => {
@@ -76,6 +78,7 @@ export function mountDevice(app: App, device: string): View {
     controls.update(row, app.commands.firmwareJob(device));
     commands.update(app.commands.list(device));
     ports.update(row);
+    source.update(row);
     firing.render();
   };
   const schedule = (): void => onNextFrame(frameKey, render);

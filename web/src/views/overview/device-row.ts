@@ -7,6 +7,7 @@ import type { App } from '../../app/app-state.js';
 import type { DeviceRow } from '../../state/fleet-store.js';
 import { clear, h, setAttr, setText, toggleClass } from '../../ui/dom.js';
 import { formatAgo, formatDateTime, formatReading } from '../../ui/format.js';
+import { sourceBadge } from '../device-source.js';
 import { createLedSwitch, hasLed } from '../led-control.js';
 
 /** Row height in px; the stylesheet's `.fleet-row` height must match. */
@@ -34,6 +35,8 @@ export function createRowView(app: App): RowView {
   const state = h('span', { class: 'visually-hidden' });
   const model = h('span', { class: 'model' });
   const fw = h('span', { class: 'fw' });
+  const source = h('span', { class: 'source-badge' });
+  const problems = h('span', { class: 'problem-badge' });
   const seen = h('span', { class: 'seen' });
   const temp = h('span', { class: 'num' });
   const volt = h('span', { class: 'num' });
@@ -45,7 +48,7 @@ export function createRowView(app: App): RowView {
     'div',
     { class: 'fleet-row', attrs: { role: 'row' } },
     cell('c-id', dot, link, state),
-    cell('c-model', model, fw),
+    cell('c-model', model, fw, source, problems),
     cell('c-seen', seen),
     cell('c-temp', temp),
     cell('c-volt', volt),
@@ -76,6 +79,13 @@ export function createRowView(app: App): RowView {
       setText(state, row.online ? ' online' : ' offline');
       setText(model, row.model ?? 'unknown');
       setText(fw, row.fw ? `v${row.fw}` : '');
+      const badge = sourceBadge(row.source);
+      setText(source, badge);
+      setAttr(source, 'title', badge ? `source: ${row.source}` : null);
+      toggleClass(source, 'is-shown', badge !== '');
+      setText(problems, row.problems.length > 0 ? `⚠ ${row.problems.length}` : '');
+      setAttr(problems, 'title', row.problems.length > 0 ? row.problems.join('\n') : null);
+      toggleClass(problems, 'is-shown', row.problems.length > 0);
       lastSeen = row.lastSeen;
       view.tick(now);
       const t = row.metrics.temperature?.value;
