@@ -8,12 +8,16 @@
  * watchers and tracked to the device's ack. When HA announces itself (`online` on
  * `homeassistant/status`) everything is published again, as HA's discovery docs ask.
  *
+ * Only native devices are published: one mapped from foreign firmware (`--map`) or found by HA
+ * discovery is already in HA through that firmware.
+ *
  * Configs and light states are delivered without passing the ingest hook: they are HA's view,
  * not the fleet's history. The registry has no removal, so no config is ever withdrawn here.
  */
 import type { Logger } from 'pino';
 import { HA_STATUS_TOPIC, discoveryConfig, haTopics, lightSetDevice } from '../../protocol/home-assistant-discovery.js';
 import { ledArgsOfLightCommand, lightStateOf } from '../../protocol/home-assistant-light.js';
+import { NATIVE_SOURCE } from '../../protocol/device-view.js';
 import type { DeviceView, HubMessage } from '../../protocol/message.js';
 import type { DeviceTopic } from '../../protocol/names.js';
 import type { AckPayload } from '../../protocol/payloads.js';
@@ -72,6 +76,8 @@ export function createHomeAssistant(opts: HomeAssistantOptions): HomeAssistantPu
 
   /** Publishes the device's config and light state where they differ from what was published. */
   const refresh = (view: DeviceView, m: DeviceMirror): void => {
+    // A mapped or discovered device reaches HA through its own firmware already: a second config would be a twin entity.
+    if (view.source !== NATIVE_SOURCE) return;
     const device = haDeviceOf(view, m);
     if (!isEmpty(device)) {
       const config = JSON.stringify(discoveryConfig(device, opts.sw));

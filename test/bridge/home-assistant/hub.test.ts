@@ -15,7 +15,7 @@ let ha: HomeAssistantPlayer;
 
 beforeAll(async () => {
   // Ten devices of the default mix: thermo-1…4, power-1…3, led-1, hub-1, edge-1.
-  hub = await startHub({ haDiscovery: true, fleet: 10, fleetIntervalMs: 100 });
+  hub = await startHub({ haDiscovery: true, map: ['tasmota'], fleet: 10, fleetIntervalMs: 100 });
   await hub.fleet?.ready();
   ha = await connectHomeAssistant(hub.mqttUrl);
 }, 30_000);
@@ -80,6 +80,24 @@ describe('Home Assistant discovery from the hub', () => {
       expectValidConfig(await ha.config('porch', (c) => 'availability' in c, 'the config of porch with availability'), 'porch');
     } finally {
       await porch.endAsync();
+    }
+  });
+
+  it('leaves out a device mapped from foreign firmware: HA has it from the firmware itself', async () => {
+    const plug = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'DVES_0A0B0C' });
+    try {
+      await plug.publishAsync('tele/tasmota_0A0B0C/LWT', 'Online', { qos: 1, retain: true });
+      await plug.publishAsync('tele/tasmota_0A0B0C/SENSOR', '{"Time":"2024-05-01T12:00:00","ENERGY":{"Voltage":229,"Current":0.5,"Power":110}}', { qos: 1 });
+      await waitFor(async () => (await api<{ source?: string; metrics?: Record<string, unknown> }>('/api/devices/tasmota_0A0B0C')).metrics?.voltage !== undefined, 10_000, 'the mapped device in the registry');
+      // A native device's config after the mapped one's messages: had the mapped one been published, it would be here by now.
+      const porch = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'after-tasmota' });
+      await porch.publishAsync('devices/after-tasmota/telemetry/temperature', '20', { qos: 1 });
+      await porch.endAsync();
+      await ha.config('after-tasmota', () => true, 'the native device published after it');
+      expect((await api<{ source: string }>('/api/devices/tasmota_0A0B0C')).source).toBe('tasmota');
+      expect(ha.configs('tasmota_0A0B0C')).toEqual([]);
+    } finally {
+      await plug.endAsync();
     }
   });
 
