@@ -16,6 +16,7 @@ import type { PublishHookRunner } from './publish-hook.js';
 import { publishProps } from './publish-props.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { PublishThrottle } from './publish-throttle.js';
+import { withSubscriptionIds } from './subscription-ids.js';
 
 const SYS_PREFIX = '$SYS/';
 /** MQTT 5 DISCONNECT reason code 0x89 [MQTT-3.14.2.1]: the message was not taken, send it again later. */
@@ -137,7 +138,9 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
 
     heldFilters: (client) => filters.get(client) ?? [],
 
-    authorizeForward(client, packet) {
+    authorizeForward(client, delivered) {
+      // The identifiers first: they count towards the client's Maximum Packet Size.
+      const packet = withSubscriptionIds(client, delivered);
       if (!fitsClient(client, packet)) {
         metrics.rejects.inc({ reason: 'over_client_maximum' });
         logger.debug({ clientId: client.id, topic: packet.topic, max: client.maximumPacketSize }, "message over the client's Maximum Packet Size: not sent to it");
