@@ -73,8 +73,9 @@ const ADMIT: [name: string, step: Step][] = [
         const reject: RejectData = { code: decoded.code, reason: decoded.error, topic, payload: ctx.input.payload.subarray(0, REJECT_PREVIEW).toString('utf8') };
         ctx.entry = { topic, device: ctx.device, kind: 'reject', data: { ...reject } };
       }
-      // A v5 publish's properties go with it, a reject's too: they may be why it was refused.
-      if (ctx.input.props) ctx.entry.props = ctx.input.props;
+      // A v5 publish's properties go with it, a reject's too (they may be why it was refused),
+      // unless they are what made it too large.
+      if (ctx.input.props && (decoded.ok || decoded.code !== 'too_large')) ctx.entry.props = ctx.input.props;
       return true;
     },
   ],

@@ -137,7 +137,9 @@ const OBJECT_CHANNELS: Record<'status' | 'telemetry' | 'events' | 'led' | 'ack',
  * hub's own commands are tracked. `props` are the publish's MQTT 5 properties, if any.
  */
 export function decodePayload(topic: DeviceTopic | null, payload: Buffer, maxBytes: number, props?: MessageProps): Result<Decoded> {
-  if (payload.length > maxBytes) return fail('too_large', `payload is ${payload.length} bytes; the limit is ${maxBytes}`);
+  // The props travel and are stored with the payload, so they count towards its limit.
+  const size = payload.length + (props ? Buffer.byteLength(JSON.stringify(props)) : 0);
+  if (size > maxBytes) return fail('too_large', `${props ? 'payload and MQTT 5 properties are' : 'payload is'} ${size} bytes; the limit is ${maxBytes}`);
   if (topic === null || topic.channel === 'command') {
     const data = decodeFree(payload);
     return data.ok ? ok({ kind: 'message', data: data.value }) : data;

@@ -1,9 +1,11 @@
 /**
  * The MQTT 5 properties of a message: mqtt-packet's parsed properties become the contract's
  * `props` (broker/publish-props.ts), and an ack names its command by Correlation Data or JSON
- * `id` (protocol/message-props.ts), which the ack decoder accepts (bridge/ingest/payload.ts).
+ * `id` (protocol/message-props.ts), which the ack decoder accepts (bridge/ingest/payload.ts);
+ * ingest carries props with the message and counts them towards the payload limit.
  */
 import { describe, expect, it } from 'vitest';
+import { admit } from '../../bridge/ingest/ingest.js';
 import { decodePayload } from '../../bridge/ingest/payload.js';
 import { publishProps } from '../../broker/publish-props.js';
 import type { HubMessage, MessageProps } from '../../protocol/message.js';
@@ -70,5 +72,22 @@ describe('an ack with Correlation Data', () => {
     ['a bad JSON id even with Correlation Data', '{"id":7,"ok":true}', { correlationData: b64('c1') }],
   ])('is refused with %s', (_name, payload, props) => {
     expect(decode(payload, props)).toMatchObject({ ok: false, code: 'bad_payload' });
+  });
+});
+
+describe('ingest with props', () => {
+  const publish = (topic: string, payload: string, props: MessageProps) => ({ topic, payload: Buffer.from(payload), qos: 1 as const, retain: false, clientId: 'd1', props });
+  const big: MessageProps = { user: { note: 'x'.repeat(100) } };
+
+  it('carries them with the message, and with a reject they may explain', () => {
+    expect(admit(publish('devices/d1/telemetry', '{"t":1}', { contentType: 'application/json' }), 1024)).toMatchObject({ kind: 'telemetry', props: { contentType: 'application/json' } });
+    expect(admit(publish('devices/d1/telemetry', 'warm', { contentType: 'text/plain' }), 1024)).toMatchObject({ kind: 'reject', data: { code: 'bad_json' }, props: { contentType: 'text/plain' } });
+  });
+
+  it('counts them towards the payload limit, and leaves them out of the too_large reject', () => {
+    const refused = admit(publish('devices/d1/telemetry', '{"t":1}', big), 100);
+    expect(refused).toMatchObject({ kind: 'reject', data: { code: 'too_large', reason: expect.stringContaining('payload and MQTT 5 properties are') } });
+    expect(refused && 'props' in refused).toBe(false);
+    expect(admit(publish('devices/d1/telemetry', '{"t":1}', big), 200)).toMatchObject({ kind: 'telemetry', props: big });
   });
 });
