@@ -20,7 +20,7 @@ import { type CommandTracker, createCommandTracker } from './commands/command-tr
 import type { HistoryStore } from './history/store.js';
 import { createHub } from './hub/hub.js';
 import { createApplyPipeline } from './ingest/apply.js';
-import type { Publish } from '../protocol/publish.js';
+import type { Publish, ResponseRequest } from '../protocol/publish.js';
 import { TRANSPORT_PATHS } from '../protocol/transports.js';
 import { createIngest } from './ingest/ingest.js';
 import { NATIVE_SOURCE } from '../protocol/device-view.js';
@@ -48,7 +48,7 @@ export type { Sequencer, SequencerFactory, SequencerOptions } from './ingest/seq
 export interface BridgeOptions {
   store: HistoryStore;
   /** The broker port: sends a command to devices as the hub, without passing the ingest hook (the bridge has recorded it). */
-  deliver: (topic: string, payload: string, qos: 0 | 1 | 2) => Promise<void>;
+  deliver: (topic: string, payload: string, qos: 0 | 1 | 2, request?: ResponseRequest) => Promise<void>;
   /** The broker port: publishes as the hub through the ingest hook, so the message is recorded and delivered (a STOMP broadcast SEND). */
   publish: (topic: string, payload: Buffer, qos: 0 | 1 | 2) => Promise<void>;
   /** null = open access (only allowed on loopback; the CLI enforces it). */

@@ -30,7 +30,12 @@ interface Refusal {
   returnCode: 2 | 3 | 4 | 5;
   reason: RejectReason | 'auth';
   message: string;
+  /** The MQTT 5 Reason Code, where it says more than the one Aedes maps the return code to. */
+  reasonCode?: number;
 }
+
+/** MQTT 5 §3.2.2.2 0x9F Connection rate exceeded: for the connect and failed-login rates (3.1.1: 3, server unavailable). */
+const CONNECTION_RATE_EXCEEDED = 0x9f;
 
 interface Attempt {
   client: Client;
@@ -58,7 +63,7 @@ export interface ConnectPolicy {
   authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: AuthenticateDone): void;
 }
 
-const refuse = (returnCode: Refusal['returnCode'], reason: Refusal['reason'], message: string): Refusal => ({ returnCode, reason, message });
+const refuse = (returnCode: Refusal['returnCode'], reason: Refusal['reason'], message: string, reasonCode?: number): Refusal => ({ returnCode, reason, message, reasonCode });
 
 /** A limiter keyed by string, or null when the limit is 0 (off). */
 function perMinute(points: number): RateLimiterMemory | null {
@@ -79,7 +84,7 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
       return null;
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) throw res;
-      return refuse(SERVER_UNAVAILABLE, 'connect_rate', `client id connected more than ${limits.connectsPerClientIdPerMinute} times in a minute`);
+      return refuse(SERVER_UNAVAILABLE, 'connect_rate', `client id connected more than ${limits.connectsPerClientIdPerMinute} times in a minute`, CONNECTION_RATE_EXCEEDED);
     }
   }
 
@@ -111,7 +116,7 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
         await loginFailures.consume(a.remote);
       } catch (res) {
         if (!(res instanceof RateLimiterRes)) throw res;
-        return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`);
+        return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`, CONNECTION_RATE_EXCEEDED);
       }
     }
     const user = await users.verify(a.username, a.password?.toString('utf8') ?? '');
@@ -180,6 +185,7 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
             return;
           }
           if (refusal.reason !== 'auth') opts.metrics.rejects.inc({ reason: refusal.reason });
+          if (refusal.reasonCode !== undefined && client.version === 5 && conn instanceof PacketGuard) conn.setConnackReason(refusal.reasonCode);
           opts.logger.warn({ clientId: client.id, remote, username, reason: refusal.reason }, `connection refused: ${refusal.message}`);
           done(Object.assign(new Error(refusal.message), { returnCode: refusal.returnCode }), false);
         },

@@ -11,6 +11,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { User, UserStore } from '../auth/index.js';
+import type { ResponseRequest } from '../protocol/publish.js';
 import type { Db } from '../storage/database.js';
 import { createRedisBackends } from './cluster.js';
 import { MAX_CLIENT_ID_LENGTH, createConnectPolicy } from './connect-policy.js';
@@ -37,6 +38,8 @@ export { isLoopback } from './loopback.js';
 export interface HubPublishOptions {
   qos: 0 | 1 | 2;
   retain?: boolean;
+  /** Response Topic and Correlation Data for v5 subscribers (a command to a device). */
+  request?: ResponseRequest;
 }
 
 export interface BrokerOptions {
@@ -251,8 +254,13 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     if (buf.length > limits.maxPacketSize) throw new Error(`cannot publish: payload of ${buf.length} bytes is over maxPacketSize`);
     return buf;
   };
-  const deliver = (topic: string, payload: Buffer, { qos, retain = false }: HubPublishOptions): Promise<void> =>
-    new Promise<void>((resolve, reject) => aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false }, (err) => (err ? reject(err) : resolve())));
+  const deliver = (topic: string, payload: Buffer, { qos, retain = false, request }: HubPublishOptions): Promise<void> => {
+    // Aedes writes each copy in its subscriber's protocol version: a 3.1.1 device gets no properties.
+    const properties = request ? { responseTopic: request.responseTopic, correlationData: Buffer.from(request.correlationData, 'utf8') } : undefined;
+    return new Promise<void>((resolve, reject) =>
+      aedes.publish({ cmd: 'publish', topic, payload, qos, retain, dup: false, ...(properties ? { properties } : {}) }, (err) => (err ? reject(err) : resolve())),
+    );
+  };
 
   return {
     aedes,

@@ -134,7 +134,8 @@ export class PacketGuard extends Duplex {
   /** Set once an oversized header was passed on: nothing more is read from the client. */
   private refusing = false;
   /** Where the first packet out (CONNACK) stands while its Session Present bit is to be set. */
-  private connack: { at: 'header' | 'length' | 'flags' } | null = null;
+  /** Edits waiting for the CONNACK: where in it the write has got to, and what to set. */
+  private connack: { at: 'header' | 'length' | 'flags' | 'reason'; sessionPresent: boolean; reasonCode: number | null } | null = null;
   private flushOnClose = false;
   readonly remote: string;
 
@@ -181,35 +182,55 @@ export class PacketGuard extends Duplex {
 
   /** Sets Session Present [MQTT-3.2.2-2] on the CONNACK, which must not have been written yet. */
   setSessionPresent(): void {
-    this.connack = { at: 'header' };
+    this.connack = { at: 'header', sessionPresent: true, reasonCode: null };
   }
 
-  /** The chunk, with the CONNACK's acknowledge flags byte set to Session Present if it holds it. */
-  private markSessionPresent(chunk: Buffer): Buffer {
+  /**
+   * Sets the Reason Code of an MQTT 5 client's refusing CONNACK (MQTT 5 §3.2.2.2), which must
+   * not have been written yet: Aedes can only refuse with the codes that map from 3.1.1's.
+   * A refusal has Session Present 0 [MQTT-3.2.2-6].
+   */
+  setConnackReason(reasonCode: number): void {
+    this.connack = { at: 'header', sessionPresent: false, reasonCode };
+  }
+
+  /** The chunk, with the CONNACK's acknowledge flags and reason code set as asked. */
+  private editConnack(chunk: Buffer): Buffer {
     const c = this.connack;
     if (!c) return chunk;
+    let edited = chunk;
+    const set = (i: number, byte: number): void => {
+      if (edited === chunk) edited = Buffer.from(chunk); // mqtt-packet writes shared constant buffers
+      edited[i] = byte;
+    };
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i] as number;
       if (c.at === 'header') {
         if (byte >> 4 !== 2) {
-          this.connack = null; // not a CONNACK: nothing to mark
+          this.connack = null; // not a CONNACK: nothing to edit
           return chunk;
         }
         c.at = 'length';
       } else if (c.at === 'length') {
         if (!(byte & 0x80)) c.at = 'flags';
+      } else if (c.at === 'flags') {
+        if (c.sessionPresent) set(i, byte | 0x01);
+        if (c.reasonCode === null) {
+          this.connack = null;
+          return edited;
+        }
+        c.at = 'reason';
       } else {
+        set(i, c.reasonCode as number);
         this.connack = null;
-        const marked = Buffer.from(chunk); // mqtt-packet writes shared constant buffers
-        marked[i] = byte | 0x01;
-        return marked;
+        return edited;
       }
     }
-    return chunk;
+    return edited;
   }
 
   override write(chunk: Buffer | string, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
-    if (this.connack && Buffer.isBuffer(chunk)) chunk = this.markSessionPresent(chunk);
+    if (this.connack && Buffer.isBuffer(chunk)) chunk = this.editConnack(chunk);
     const waiting = this.writableLength + this.inner.writableLength;
     if (this.opts.maxBufferedBytes > 0 && waiting > this.opts.maxBufferedBytes && !this.destroyed) {
       this.destroy(new PacketGuardError('slow_consumer', `${waiting} bytes wait to be sent, over the ${this.opts.maxBufferedBytes}-byte limit`));

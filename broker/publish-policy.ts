@@ -9,11 +9,14 @@
 import type { AedesPublishPacket, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { type User, canPublish, canSubscribe } from '../auth/index.js';
+import type { Publish } from '../protocol/publish.js';
 import type { InboundWindow } from './inbound-window.js';
 import { fitsClient } from './outbound-size.js';
 import type { PublishHookRunner } from './publish-hook.js';
+import { publishProps } from './publish-props.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { PublishThrottle } from './publish-throttle.js';
+import { withSubscriptionIds } from './subscription-ids.js';
 
 const SYS_PREFIX = '$SYS/';
 /** MQTT 5 DISCONNECT reason code 0x89 [MQTT-3.14.2.1]: the message was not taken, send it again later. */
@@ -79,13 +82,15 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
       packet.dup = false;
       metrics.messagesIn.inc();
       const willOwner = (packet as { clientId?: unknown }).clientId;
-      const msg = {
+      const msg: Publish<Buffer> = {
         topic,
         payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
         qos: packet.qos,
         retain: packet.retain,
         clientId: client?.id ?? (typeof willOwner === 'string' ? willOwner : null),
       };
+      const props = publishProps(packet.properties);
+      if (props) msg.props = props;
       const pass = (): void => {
         void opts.hook.fromClient(msg, packet.messageId).then((err) => {
           // Aedes answers an MQTT 5 client's refused message with a negative PUBACK, which would
@@ -133,7 +138,9 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
 
     heldFilters: (client) => filters.get(client) ?? [],
 
-    authorizeForward(client, packet) {
+    authorizeForward(client, delivered) {
+      // The identifiers first: they count towards the client's Maximum Packet Size.
+      const packet = withSubscriptionIds(client, delivered);
       if (!fitsClient(client, packet)) {
         metrics.rejects.inc({ reason: 'over_client_maximum' });
         logger.debug({ clientId: client.id, topic: packet.topic, max: client.maximumPacketSize }, "message over the client's Maximum Packet Size: not sent to it");

@@ -16,6 +16,19 @@ export interface HubMessage {
   kind: MessageKind;
   /** Parsed payload: JSON, a string when it is not JSON, `{base64}` when it is binary. */
   data: Json;
+  /** The MQTT 5 properties of the publish it came from; absent when it had none (docs/CONTRACT.md "MQTT 5"). */
+  props?: MessageProps;
+}
+
+/** A v5 publish's application properties (MQTT 5 §3.3.2.3), each present only when the publish had it. */
+export interface MessageProps {
+  contentType?: string;
+  /** 1: the payload is UTF-8 text, 0: unspecified bytes (MQTT 5 §3.3.2.3.2). */
+  payloadFormat?: 0 | 1;
+  responseTopic?: string;
+  correlationData?: { base64: string };
+  /** User properties in order; a key sent more than once maps to its values (MQTT 5 §3.3.2.3.7). */
+  user?: { [key: string]: string | string[] };
 }
 
 /** The `data` of a `reject` message: why a device's payload was refused. */

@@ -17,6 +17,7 @@ import { isLoopback } from '../broker/index.js';
 import { type HomeAssistantPublisher, createHomeAssistant } from '../bridge/home-assistant/index.js';
 import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
+import type { ResponseRequest } from '../protocol/publish.js';
 import { openDatabase } from '../storage/database.js';
 import { apiDescriptionRoutes } from './api-description.js';
 import type { HubConfig } from './config.js';
@@ -111,7 +112,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       if (!broker) throw new Error('broker is not running');
       return broker;
     };
-    const deliver = async (topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> => liveBroker().deliver(topic, payload, { qos });
+    const deliver = async (topic: string, payload: string, qos: 0 | 1 | 2, request?: ResponseRequest): Promise<void> => liveBroker().deliver(topic, payload, { qos, request });
     const publish = async (topic: string, payload: Buffer, qos: 0 | 1 | 2): Promise<void> => liveBroker().publish(topic, payload, { qos });
     // In a cluster, Redis orders every node's messages and each node's store is a full replica.
     const sequencer = config.redis ? redisSequencer({ url: config.redis, db, logger, metrics }) : undefined;

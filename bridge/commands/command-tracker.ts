@@ -15,6 +15,7 @@ import { type Result, fail, ok } from '../../protocol/errors.js';
 import type { CommandState, CommandView, Json } from '../../protocol/message.js';
 import { DEVICE_ID_PATTERN, METRIC_PATTERN, isCommandName, isDeviceId, topics } from '../../protocol/names.js';
 import type { CommandPayload } from '../../protocol/payloads.js';
+import type { ResponseRequest } from '../../protocol/publish.js';
 import type { CommandPage, CommandQuery, HistoryStore } from '../history/store.js';
 import type { Hub } from '../hub/hub.js';
 import type { ApplyPipeline } from '../ingest/apply.js';
@@ -54,8 +55,8 @@ export interface CommandTrackerOptions {
   applied: Pick<ApplyPipeline, 'on'>;
   hub: Pick<Hub, 'follow'>;
   registry: Pick<DeviceRegistry, 'get'>;
-  /** Sends the command to the device over MQTT, without passing the ingest hook. */
-  deliver(topic: string, payload: string, qos: 0 | 1 | 2): Promise<void>;
+  /** Sends the command to the device over MQTT, without passing the ingest hook; `request` reaches a v5 device as Response Topic and Correlation Data. */
+  deliver(topic: string, payload: string, qos: 0 | 1 | 2, request?: ResponseRequest): Promise<void>;
   /** ms a command may stay pending. */
   timeoutMs: number;
   limits: Pick<BridgeLimits, 'maxPendingCommands' | 'maxFrameBytes'>;
@@ -136,7 +137,9 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
       pending.set(view.id, { view, timer });
       void announce(view);
       const payload: CommandPayload = { id: view.id, args: checked.value };
-      opts.deliver(topics.command(view.device, view.name), JSON.stringify(payload), 1).catch((err: unknown) => {
+      // A v5 device may answer on the Response Topic with the Correlation Data alone (MQTT 5 §4.10).
+      const request: ResponseRequest = { responseTopic: topics.ack(view.device), correlationData: view.id };
+      opts.deliver(topics.command(view.device, view.name), JSON.stringify(payload), 1, request).catch((err: unknown) => {
         log.warn({ err, command: view.id, device: view.device }, 'command publish failed');
         finish(view.id, 'failed', null, `the broker did not take the command: ${err instanceof Error ? err.message : String(err)}`);
       });

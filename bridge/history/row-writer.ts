@@ -7,6 +7,7 @@ import type { Db } from '../../storage/database.js';
 import { readingsOf } from '../../protocol/readings.js';
 import { type Point, ROLLUPS, rollUp } from './rollup.js';
 import { topicScope } from './scope.js';
+import { propsColumn } from './stored-message.js';
 import type { Chunk } from './write-queue.js';
 
 export type MetaKey = 'seq_reserved' | 'log_floor';
@@ -20,8 +21,8 @@ export interface RowWriter {
 }
 
 export function createRowWriter(db: Db): RowWriter {
-  const insertMessage = db.prepare('INSERT INTO history_messages (seq, ts, topic, device, kind, data, scope) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const insertEvent = db.prepare('INSERT INTO history_events (seq, ts, device, kind, topic, data) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertMessage = db.prepare('INSERT INTO history_messages (seq, ts, topic, device, kind, data, scope, props) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertEvent = db.prepare('INSERT INTO history_events (seq, ts, device, kind, topic, data, props) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const insertPoint = db.prepare('INSERT INTO history_points (series, ts, seq, value) VALUES (?, ?, ?, ?)');
   const findSeries = db.prepare('SELECT id FROM history_series WHERE device = ? AND metric = ?').pluck();
   const insertSeries = db.prepare('INSERT INTO history_series (device, metric) VALUES (?, ?)');
@@ -56,8 +57,9 @@ export function createRowWriter(db: Db): RowWriter {
   const writeChunk = db.transaction((chunk: Chunk, meta: Partial<Record<MetaKey, number>>, created: Map<string, number>) => {
     const points: Point[] = [];
     for (const { msg, data } of chunk.messages) {
-      insertMessage.run(msg.seq, msg.ts, msg.topic, msg.device, msg.kind, data, topicScope(msg.topic));
-      if (msg.kind === 'event' || msg.kind === 'reject') insertEvent.run(msg.seq, msg.ts, msg.device, msg.kind, msg.topic, data);
+      const props = propsColumn(msg);
+      insertMessage.run(msg.seq, msg.ts, msg.topic, msg.device, msg.kind, data, topicScope(msg.topic), props);
+      if (msg.kind === 'event' || msg.kind === 'reject') insertEvent.run(msg.seq, msg.ts, msg.device, msg.kind, msg.topic, data, props);
       for (const r of readingsOf(msg)) {
         const series = seriesOf(msg.device as string, r.metric, created);
         insertPoint.run(series, msg.ts, msg.seq, r.value);

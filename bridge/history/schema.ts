@@ -94,4 +94,9 @@ export const HISTORY_MIGRATIONS: readonly string[] = [
   -- Raw-reading retention per device or model (scope 'device' or 'model'); 0 keeps them forever.
   CREATE TABLE history_retention (scope TEXT NOT NULL, name TEXT NOT NULL, raw_ms INTEGER NOT NULL, PRIMARY KEY (scope, name)) WITHOUT ROWID;
   `,
+  `
+  -- A message's MQTT 5 properties (its props, as JSON); NULL when the publish had none.
+  ALTER TABLE history_messages ADD COLUMN props TEXT;
+  ALTER TABLE history_events ADD COLUMN props TEXT;
+  `,
 ];

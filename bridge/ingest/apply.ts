@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import { deviceTopicOf } from '../../protocol/device-view.js';
 import type { CommandView, HubMessage } from '../../protocol/message.js';
+import { ackCommandId } from '../../protocol/message-props.js';
 import type { DeviceTopic } from '../../protocol/names.js';
 import type { AckPayload } from '../../protocol/payloads.js';
 import type { HistoryStore } from '../history/store.js';
@@ -19,7 +20,7 @@ import type { Apply } from './sequencer.js';
 export interface AppliedSteps {
   /** Hands a recorded message to live subscribers; runs in the same synchronous step as the append, so live delivery and replay agree. */
   'fan out'(msg: HubMessage): void;
-  /** A device's ack, for the command it answers. */
+  /** A device's ack, for the command it answers: `id` is the command's, from the JSON or the MQTT 5 Correlation Data (ackCommandId). */
   'settle ack'(ack: AckPayload, device: string): void;
   /** A command state, recorded by this node's tracker or another's. */
   'keep remote command'(view: CommandView): void;
@@ -89,7 +90,8 @@ export function createApplyPipeline(opts: ApplyOptions): ApplyPipeline {
     [
       'settle ack',
       ({ msg }) => {
-        if (msg.kind === 'ack' && msg.device !== null) handler('settle ack')(msg.data as unknown as AckPayload, msg.device);
+        const id = ackCommandId(msg);
+        if (id !== null && msg.device !== null) handler('settle ack')({ ...(msg.data as unknown as AckPayload), id }, msg.device);
       },
     ],
     [

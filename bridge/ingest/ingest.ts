@@ -66,7 +66,7 @@ const ADMIT: [name: string, step: Step][] = [
   [
     'validate payload',
     (ctx) => {
-      ctx.decoded ??= decodePayload(ctx.topic, ctx.input.payload, ctx.maxPayloadBytes);
+      ctx.decoded ??= decodePayload(ctx.topic, ctx.input.payload, ctx.maxPayloadBytes, ctx.input.props);
       return true;
     },
   ],
@@ -80,6 +80,9 @@ const ADMIT: [name: string, step: Step][] = [
         const reject: RejectData = { code: decoded.code, reason: decoded.error, topic, payload: ctx.input.payload.subarray(0, REJECT_PREVIEW).toString('utf8') };
         ctx.entry = { topic, device: ctx.device, kind: 'reject', data: { ...reject } };
       }
+      // A v5 publish's properties go with it, a reject's too (they may be why it was refused),
+      // unless they are what made it too large.
+      if (ctx.input.props && (decoded.ok || decoded.code !== 'too_large')) ctx.entry.props = ctx.input.props;
       return true;
     },
   ],

@@ -5,7 +5,8 @@
  */
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import { parseJson } from '../../protocol/json-bounds.js';
-import type { Json, MessageKind } from '../../protocol/message.js';
+import type { Json, MessageKind, MessageProps } from '../../protocol/message.js';
+import { correlationText } from '../../protocol/message-props.js';
 import { type DeviceTopic, METRIC_PATTERN, isMetricName } from '../../protocol/names.js';
 import { LED_COLOR_PATTERN, LED_STATES } from '../../protocol/payloads.js';
 
@@ -103,8 +104,11 @@ function led(obj: JsonObject): Result<Json> {
   return color.ok ? ok(obj) : color;
 }
 
-function ack(obj: JsonObject): Result<Json> {
-  if (!isShortString(obj.id)) return fail('bad_payload', 'an ack needs the command "id"');
+/** A v5 device may name the command by the Correlation Data it was sent with instead of an `id` (docs/CONTRACT.md "MQTT 5"). */
+function ack(obj: JsonObject, props: MessageProps | undefined): Result<Json> {
+  if (obj.id === undefined ? !isShortString(correlationText(props)) : !isShortString(obj.id)) {
+    return fail('bad_payload', 'an ack needs the command "id" (from an MQTT 5 device, the Correlation Data of the command will do)');
+  }
   if (typeof obj.ok !== 'boolean') return fail('bad_payload', 'an ack needs "ok": true or false');
   if (!obj.ok && typeof obj.error !== 'string') return fail('bad_payload', 'a failed ack needs "error": a string');
   return ok(obj);
@@ -119,7 +123,7 @@ function decodeFree(payload: Buffer): Result<Json> {
   return parsed.code === 'bad_json' ? ok(body) : parsed;
 }
 
-const OBJECT_CHANNELS: Record<'status' | 'telemetry' | 'events' | 'led' | 'ack', [MessageKind, (obj: JsonObject) => Result<Json>]> = {
+const OBJECT_CHANNELS: Record<'status' | 'telemetry' | 'events' | 'led' | 'ack', [MessageKind, (obj: JsonObject, props: MessageProps | undefined) => Result<Json>]> = {
   status: ['status', status],
   telemetry: ['telemetry', telemetry],
   events: ['event', event],
@@ -130,10 +134,12 @@ const OBJECT_CHANNELS: Record<'status' | 'telemetry' | 'events' | 'led' | 'ack',
 /**
  * Decodes a payload by its topic's channel. `topic` null means a topic the contract does not
  * name (carried as `message`); so is a `cmd` topic another client publishes, since only the
- * hub's own commands are tracked.
+ * hub's own commands are tracked. `props` are the publish's MQTT 5 properties, if any.
  */
-export function decodePayload(topic: DeviceTopic | null, payload: Buffer, maxBytes: number): Result<Decoded> {
-  if (payload.length > maxBytes) return fail('too_large', `payload is ${payload.length} bytes; the limit is ${maxBytes}`);
+export function decodePayload(topic: DeviceTopic | null, payload: Buffer, maxBytes: number, props?: MessageProps): Result<Decoded> {
+  // The props travel and are stored with the payload, so they count towards its limit.
+  const size = payload.length + (props ? Buffer.byteLength(JSON.stringify(props)) : 0);
+  if (size > maxBytes) return fail('too_large', `${props ? 'payload and MQTT 5 properties are' : 'payload is'} ${size} bytes; the limit is ${maxBytes}`);
   if (topic === null || topic.channel === 'command') {
     const data = decodeFree(payload);
     return data.ok ? ok({ kind: 'message', data: data.value }) : data;
@@ -146,7 +152,7 @@ export function decodePayload(topic: DeviceTopic | null, payload: Buffer, maxByt
   const [kind, check] = OBJECT_CHANNELS[topic.channel];
   const obj = jsonObject(payload);
   if (!obj.ok) return obj;
-  const data = check(obj.value);
+  const data = check(obj.value, props);
   return data.ok ? ok({ kind, data: data.value }) : data;
 }
 

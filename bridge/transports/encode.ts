@@ -45,4 +45,17 @@ export function scriptSafe(jsonText: string): string {
   return jsonText.replace(SCRIPT_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export const messageScriptJson = (msg: HubMessage): string => cached(script, msg, (m) => scriptSafe(messageJson(m)));
+/** A key `__proto__` as JSON.stringify writes it; nothing inside a JSON string can end with an unescaped `":`. */
+const PROTO_KEY = '"__proto__":';
+
+/**
+ * The message as a JavaScript expression for an inline script. JSON text is an object literal,
+ * except that a literal's `"__proto__"` key sets the prototype instead of making a key
+ * (ECMA-262, "__proto__ Property Names in Object Initializers"), so it would lose a device's or user property of that name: such a
+ * message is passed through JSON.parse instead, which keeps it as a key.
+ */
+export const messageScriptValue = (msg: HubMessage): string =>
+  cached(script, msg, (m) => {
+    const text = messageJson(m);
+    return text.includes(PROTO_KEY) ? `JSON.parse(${scriptSafe(JSON.stringify(text))})` : scriptSafe(text);
+  });

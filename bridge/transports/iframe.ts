@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { fail, ok } from '../../protocol/errors.js';
 import type { Route } from '../../http/router.js';
-import { messageScriptJson, scriptSafe } from './encode.js';
+import { messageScriptValue, scriptSafe } from './encode.js';
 import { type StreamFraming, streamHandler } from './http-stream.js';
 import type { TransportDeps } from './transport-deps.js';
 import { TRANSPORT_PATHS } from '../../protocol/transports.js';
@@ -34,7 +34,7 @@ function iframeFraming(nonce: string, targetOrigin: string | null, allowOrigins:
       `<!doctype html><html><head><meta charset="utf-8"><title>fleetwire stream</title></head><body>\n${PADDING}` +
       script(`var target=${target};function m(x){window.parent.postMessage(x,target)}`) +
       post({ op: 'hello', subscriber }),
-    messages: (batch) => script(batch.map((msg) => `m(${messageScriptJson(msg)});`).join('')),
+    messages: (batch) => script(batch.map((msg) => `m(${messageScriptValue(msg)});`).join('')),
     reset: (since) => post({ op: 'reset', since }),
     end: (reason) => `${post({ op: 'end', reason })}</body></html>\n`,
     heartbeat: '<!-- -->\n',

@@ -1,5 +1,6 @@
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { messageEvent, messageJson, scriptSafe } from '../../../bridge/transports/encode.js';
+import { messageEvent, messageJson, messageScriptValue, scriptSafe } from '../../../bridge/transports/encode.js';
 import type { HubMessage } from '../../../protocol/message.js';
 
 describe('scriptSafe', () => {
@@ -22,5 +23,26 @@ describe('message encodings', () => {
     expect(JSON.parse(messageJson(msg))).toEqual(msg);
     expect(messageEvent(msg)).toBe(`id: 3\nevent: telemetry\ndata: ${JSON.stringify(msg)}\n\n`);
     expect(messageJson(msg)).toBe(messageJson(msg));
+  });
+});
+
+describe('the iframe script value', () => {
+  /** What the frame's script evaluates the value to, as the parent receives it. */
+  const evaluate = (msg: HubMessage): unknown => vm.runInNewContext(`(${messageScriptValue(msg)})`) as unknown;
+  const base: HubMessage = { seq: 4, ts: 1, topic: 'x/y', device: null, kind: 'message', data: 1 };
+
+  it.each<[string, HubMessage]>([
+    ['plain data', { ...base, data: { a: '</script>' } }],
+    ['a __proto__ key in data', { ...base, data: JSON.parse('{"__proto__":{"polluted":true},"b":"</script>"}') as HubMessage['data'] }],
+    ['a __proto__ user property', { ...base, props: { user: JSON.parse('{"__proto__":"x"}') as Record<string, string> } }],
+    ['a string that looks like the key', { ...base, data: 'a"__proto__":' }],
+  ])('keeps %s as it is, with no markup characters', (_name, msg) => {
+    const value = messageScriptValue(msg);
+    expect(value).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.stringify(evaluate(msg))).toBe(messageJson(msg));
+  });
+
+  it('is the JSON text itself when no key is __proto__', () => {
+    expect(messageScriptValue(base)).toBe(messageJson(base));
   });
 });

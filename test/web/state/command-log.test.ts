@@ -23,6 +23,14 @@ describe('CommandLog', () => {
     expect(log.list('d1')).toHaveLength(1);
   });
 
+  it('settles on a v5 device’s ack that names the command by Correlation Data alone', () => {
+    const log = new CommandLog();
+    log.sent('d1', 'c5', 'led', null, 1);
+    const ack: HubMessage = { ...msg('ack', 'devices/d1/ack', { ok: true, result: 7 }, 1200), props: { correlationData: { base64: Buffer.from('c5').toString('base64') } } };
+    expect(log.apply(ack)).toBe('d1');
+    expect(log.list('d1')[0]).toMatchObject({ status: 'acked', result: 7, settled: 1200 });
+  });
+
   it('never steps back from a final state', () => {
     const log = new CommandLog();
     log.sent('d1', 'c3', 'led', null, 1);

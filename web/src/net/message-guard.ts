@@ -20,7 +20,8 @@ export function isHubMessage(x: unknown): x is HubMessage {
     typeof x.topic === 'string' &&
     (x.device === null || typeof x.device === 'string') &&
     isKind(x.kind) &&
-    'data' in x
+    'data' in x &&
+    (x.props === undefined || isObj(x.props))
   );
 }
 

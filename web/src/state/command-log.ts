@@ -4,6 +4,7 @@
  * firmware job's `progress` events. Pure, unit-tested in Node.
  */
 import type { CommandState, CommandView, HubMessage, Json } from '../../../protocol/message.js';
+import { ackCommandId } from '../../../protocol/message-props.js';
 import { parseDeviceTopic } from '../../../protocol/names.js';
 import { field, numberField, stringField } from '../net/message-guard.js';
 
@@ -82,7 +83,7 @@ export class CommandLog {
   }
 
   private applyAck(msg: HubMessage): string | null {
-    const id = stringField(msg.data, 'id');
+    const id = ackCommandId(msg);
     const entry = id === null ? undefined : this.byId.get(id);
     if (!entry || entry.status !== 'pending') return null;
     const ok = field(msg.data, 'ok') === true;

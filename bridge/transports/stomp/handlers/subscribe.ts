@@ -5,6 +5,7 @@
  */
 import { type Result, fail, ok } from '../../../../protocol/errors.js';
 import type { HubMessage } from '../../../../protocol/message.js';
+import { ackCommandId } from '../../../../protocol/message-props.js';
 import { parseSeq } from '../../../../http/params.js';
 import { COMMANDS_QUEUE, OWN_QUEUE_PREFIX, parseSubscribeDestination } from '../destination.js';
 import { header } from '../frame.js';
@@ -14,10 +15,11 @@ import { type FrameHandler, NO_HEADERS } from './handler.js';
 
 const COMMANDS_DESTINATION = `${OWN_QUEUE_PREFIX}${COMMANDS_QUEUE}`;
 
-/** The command a `command` or `ack` message belongs to (the CommandView's or the device's `id`). */
+/** The command a `command` or `ack` message belongs to (the CommandView's `id`, or the one the ack answers). */
 function commandIdOf(msg: HubMessage): string | null {
+  if (msg.kind === 'ack') return ackCommandId(msg);
   const id = typeof msg.data === 'object' && msg.data !== null && !Array.isArray(msg.data) ? msg.data.id : undefined;
-  return (msg.kind === 'command' || msg.kind === 'ack') && typeof id === 'string' ? id : null;
+  return msg.kind === 'command' && typeof id === 'string' ? id : null;
 }
 
 const isAckMode = (s: string): s is AckMode => (ACK_MODES as readonly string[]).includes(s);
