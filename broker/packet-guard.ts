@@ -8,7 +8,9 @@
  * It also drops a PUBLISH whose topic is not well-formed UTF-8 [MQTT-1.5.3-1], which the parser
  * would decode with U+FFFD in place of the bad bytes. Going out, it cuts off a client that lets
  * too many bytes pile up: Aedes keeps writing to a subscriber that stopped reading until
- * drainTimeout, whatever the rate. It also counts bytes.
+ * drainTimeout, whatever the rate. It also counts bytes, and holds the socket corked for the rest
+ * of an event-loop turn once something is written, so every packet a turn makes for this client
+ * (Aedes delivers each publish in a tick of its own) leaves in one write.
  */
 import { Duplex } from 'node:stream';
 import { UNSAFE_FILTER } from './prototype-safe.js';
@@ -137,6 +139,10 @@ export class PacketGuard extends Duplex {
   /** Edits waiting for the CONNACK: where in it the write has got to, and what to set. */
   private connack: { at: 'header' | 'length' | 'flags' | 'reason'; sessionPresent: boolean; reasonCode: number | null } | null = null;
   private flushOnClose = false;
+  /** Set while `inner` is corked for this turn, until `releaseTurn` (setImmediate) uncorks it. */
+  private corkedForTurn = false;
+  /** Nothing has been written yet: the next write is the CONNACK. */
+  private first = true;
   readonly remote: string;
 
   constructor(
@@ -244,24 +250,43 @@ export class PacketGuard extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.opts.onBytesOut(chunk.length);
-    if (this.inner.write(chunk)) cb();
-    else this.pendingWrite = cb;
+    this._writev([{ chunk }], cb);
   }
 
-  /** mqtt-packet corks around each packet; passing the pieces on corked makes one socket write of them. */
+  /** mqtt-packet corks around each packet, so a packet's pieces come here together; they join what this turn wrote before. */
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
     let bytes = 0;
     let flowing = true;
-    this.inner.cork();
+    this.corkForTurn();
     for (const { chunk } of chunks) {
       bytes += chunk.length;
       flowing = this.inner.write(chunk);
     }
-    this.inner.uncork();
     this.opts.onBytesOut(bytes);
+    // The CONNACK leaves on its own: a client (MQTT.js' connectAsync) listens for messages once it
+    // has handled it, so a resumed session's queue must come in a later read. A high-water mark's
+    // worth is batch enough: it leaves now, so it can drain and the wait ends.
+    if (this.first || !flowing) this.releaseTurn();
+    this.first = false;
     if (flowing) cb();
     else this.pendingWrite = cb;
+  }
+
+  /**
+   * Corks `inner` until setImmediate, which runs once this loop iteration's I/O callbacks and
+   * their ticks are done: a PUBACK or PUBREC waits no longer than the iteration that made it.
+   */
+  private corkForTurn(): void {
+    if (this.corkedForTurn) return;
+    this.corkedForTurn = true;
+    this.inner.cork();
+    setImmediate(() => this.releaseTurn());
+  }
+
+  private releaseTurn(): void {
+    if (!this.corkedForTurn) return;
+    this.corkedForTurn = false;
+    this.inner.uncork();
   }
 
   override _final(cb: (err?: Error | null) => void): void {
@@ -277,6 +302,8 @@ export class PacketGuard extends Duplex {
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     this.pendingWrite = null;
     const inner = this.inner;
+    // What this turn wrote (often the packet Aedes closes after, a refusing CONNACK) goes out first.
+    this.releaseTurn();
     if (err || !this.flushOnClose || inner.writableLength === 0 || inner.destroyed) inner.destroy();
     else {
       inner.end(() => inner.destroy());

@@ -15,6 +15,7 @@ import type { User } from '../../auth/index.js';
 import type { ServerFrame } from '../../protocol/message.js';
 import { refuseUpgrade } from '../../http/respond.js';
 import type { Sink } from '../hub/subscriber.js';
+import { corked } from './corked.js';
 import { messageJson } from './encode.js';
 import { parseKey } from '../../http/params.js';
 import type { TransportDeps } from './transport-deps.js';
@@ -39,7 +40,8 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
   const log = deps.logger.child({ part: 'ws' });
   const written = deps.metrics.bytes.labels({ transport: 'ws' });
 
-  const connect = (ws: WebSocket, user: User, key: string | null): void => {
+  /** `socket` is the one `ws` writes to: held corked while a batch is sent. */
+  const connect = (ws: WebSocket, socket: Duplex, user: User, key: string | null): void => {
     let blocked = false;
     const send = (frame: ServerFrame): void => ws.send(JSON.stringify(frame));
     const flushed = (): void => {
@@ -51,10 +53,12 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
       write(batch) {
         const texts = batch.map(messageJson); // all encoded before any is sent (Sink.write may throw)
         let bytes = 0;
-        texts.forEach((text, i) => {
-          bytes += Buffer.byteLength(text);
-          ws.send(text, i === texts.length - 1 ? flushed : undefined);
-        });
+        corked(socket, () =>
+          texts.forEach((text, i) => {
+            bytes += Buffer.byteLength(text);
+            ws.send(text, i === texts.length - 1 ? flushed : undefined);
+          }),
+        );
         written.inc(bytes);
         blocked = ws.bufferedAmount > deps.limits.wsHighWaterBytes;
         return !blocked;
@@ -126,7 +130,7 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
       const key = parseKey(url.searchParams.get('subscriber'));
       if (!key.ok) return refuseUpgrade(socket, key.code, key.error);
       if (deps.hub.size() >= deps.limits.maxSubscribers) return refuseUpgrade(socket, 'too_many', 'the hub serves as many subscribers as it may');
-      wss.handleUpgrade(req, socket, head, (ws) => connect(ws, who.value, key.value));
+      wss.handleUpgrade(req, socket, head, (ws) => connect(ws, socket, who.value, key.value));
     },
     async close(graceMs) {
       clearInterval(pinger);

@@ -37,8 +37,8 @@ export function createStompEndpoint(deps: StompDeps): StompEndpoint {
   /** Open connections, subscribed or not: bounded like subscribers. */
   let open = 0;
 
-  const connect = (ws: WebSocket, user: User | null, address: string): void => {
-    const session = new StompSession(wsSocket(ws), deps, 'stomp', user, address, dispatch);
+  const connect = (ws: WebSocket, socket: Duplex, user: User | null, address: string): void => {
+    const session = new StompSession(wsSocket(ws, socket), deps, 'stomp', user, address, dispatch);
     open++;
     ws.on('message', (data: Buffer) => session.receive(data));
     ws.on('error', (err) => log.debug({ err: err.message }, 'stomp websocket error'));
@@ -56,7 +56,7 @@ export function createStompEndpoint(deps: StompDeps): StompEndpoint {
       if (badOrigin) return refuseUpgrade(socket, 'forbidden', badOrigin);
       if (deps.hub.size() >= deps.limits.maxSubscribers || open >= deps.limits.maxSubscribers) return refuseUpgrade(socket, 'too_many', 'the hub serves as many subscribers as it may');
       const user = requestUser(deps.access, req, url);
-      wss.handleUpgrade(req, socket, head, (ws) => connect(ws, user, req.socket.remoteAddress ?? 'unknown'));
+      wss.handleUpgrade(req, socket, head, (ws) => connect(ws, socket, user, req.socket.remoteAddress ?? 'unknown'));
     },
     async close() {
       for (const ws of wss.clients) ws.terminate();

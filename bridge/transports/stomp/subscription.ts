@@ -52,15 +52,17 @@ export function openHubSubscription(session: StompSession, opts: HubSubscription
 
   const sink: Sink = {
     write(batch) {
-      for (const msg of batch) {
-        if (!opts.accept(msg)) continue;
-        let ack: string | null = null;
-        if (opts.ack !== 'auto') {
-          outstanding.push(msg.seq);
-          if (session.version === '1.2') ack = ackId(msg.seq, opts.id);
+      session.socket.batch(() => {
+        for (const msg of batch) {
+          if (!opts.accept(msg)) continue;
+          let ack: string | null = null;
+          if (opts.ack !== 'auto') {
+            outstanding.push(msg.seq);
+            if (session.version === '1.2') ack = ackId(msg.seq, opts.id);
+          }
+          session.sendEncoded(messageFrame(msg, opts.id, ack, opts.destination, session.version));
         }
-        session.sendEncoded(messageFrame(msg, opts.id, ack, opts.destination, session.version));
-      }
+      });
       windowFull = outstanding.length >= limits.stompAckWindow;
       if (!session.writable()) session.whenDrained(() => !windowFull && sub.drained());
       return !windowFull && session.writable();
