@@ -42,8 +42,8 @@ export interface HubPublishOptions {
 export interface BrokerOptions {
   /** Bind address of the TCP and TLS listeners; default '127.0.0.1'. */
   host: string;
-  /** MQTT over TCP; 0 = ephemeral. */
-  port: number;
+  /** MQTT over TCP; 0 = ephemeral, null = off. */
+  port: number | null;
   /** MQTT over TLS, when given. */
   tls?: { port: number; cert: Buffer; key: Buffer } | undefined;
   /** MQTT over TCP sits behind a load balancer that sends a PROXY protocol v1/v2 header; default false. */
@@ -76,8 +76,8 @@ export interface BrokerOptions {
 
 export interface Broker {
   readonly aedes: Aedes;
-  /** Bound addresses (after listen), e.g. for port 0. */
-  readonly mqttAddress: AddressInfo;
+  /** Bound addresses (after listen), e.g. for port 0; null for a listener that is off. */
+  readonly mqttAddress: AddressInfo | null;
   readonly tlsAddress: AddressInfo | null;
   /** Handles an HTTP upgrade for MQTT over WebSocket (the HTTP server calls this for path /mqtt). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;

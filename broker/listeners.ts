@@ -18,7 +18,8 @@ import { readProxyHeader } from './proxy-protocol.js';
 
 export interface ListenerOptions {
   host: string;
-  port: number;
+  /** MQTT over TCP; null: off. */
+  port: number | null;
   tls: { port: number; cert: Buffer; key: Buffer } | undefined;
   limits: BrokerLimits;
   /** MQTT over TCP expects a PROXY protocol v1/v2 header first and takes the client's address from it. */
@@ -32,7 +33,8 @@ export interface ListenerOptions {
 }
 
 export interface Listeners {
-  readonly mqttAddress: AddressInfo;
+  /** null: MQTT over TCP is off. */
+  readonly mqttAddress: AddressInfo | null;
   readonly tlsAddress: AddressInfo | null;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Swaps the TLS listener's certificate and key: new handshakes use them, open connections keep theirs. */
@@ -104,7 +106,8 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     );
   };
   const tcp = createServer(SOCKET_OPTIONS, (socket: Socket) => (opts.proxyProtocol ? behindProxy(socket) : admit(socket, 'tcp', socket.remoteAddress ?? 'unknown')));
-  const mqttAddress = await listen(tcp, opts.port, opts.host);
+  // A server that never listened closes at once (its close callback just gets ERR_SERVER_NOT_RUNNING).
+  const mqttAddress = opts.port === null ? null : await listen(tcp, opts.port, opts.host);
 
   let tlsAddress: AddressInfo | null = null;
   const tls = opts.tls ? createTlsServer({ ...SOCKET_OPTIONS, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.connectTimeoutMs }, (socket) => admit(socket, 'tls', socket.remoteAddress ?? 'unknown')) : null;

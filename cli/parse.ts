@@ -11,6 +11,16 @@ export function parsePort(value: string): number {
   return n;
 }
 
+/** A listener's port, or `off`: that listener is not started. (Not null: commander turns a parsed null into ''.) */
+export function parseListenPort(value: string): number | 'off' {
+  if (value.trim().toLowerCase() === 'off') return 'off';
+  try {
+    return parsePort(value);
+  } catch {
+    throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free one), or off.');
+  }
+}
+
 export function parseCount(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number, 0 or more.');

@@ -6,7 +6,7 @@ import { applyConfigFile } from './config-file.js';
 import { showFleetProgress } from './fleet-progress.js';
 import { addLimitOptions, httpLimitsFrom, limitsFrom } from './limit-options.js';
 import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
-import { parseCount, parseDuration, parseHostNames, parseOrigin, parsePort } from './parse.js';
+import { parseCount, parseDuration, parseHostNames, parseListenPort, parseOrigin } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -19,9 +19,9 @@ function options(): Option[] {
       'Listeners:',
       new Option('--config <file>', 'read options from a YAML or JSON file (keys are the long option names)').env('FLEETWIRE_CONFIG'),
       new Option('--host <address>', 'bind address of every listener').env('FLEETWIRE_HOST').default(d.host),
-      new Option('--mqtt-port <port>', 'MQTT over TCP').env('FLEETWIRE_MQTT_PORT').argParser(parsePort).default(d.mqttPort),
-      new Option('--http-port <port>', 'HTTP: dashboard, SSE, WebSocket, REST, MQTT over WebSocket at /mqtt').env('FLEETWIRE_HTTP_PORT').argParser(parsePort).default(d.httpPort),
-      new Option('--tls-port <port>', 'MQTT over TLS (only with --tls-cert and --tls-key)').env('FLEETWIRE_TLS_PORT').argParser(parsePort).default(d.tlsPort),
+      new Option('--mqtt-port <port>', 'MQTT over TCP (off: none)').env('FLEETWIRE_MQTT_PORT').argParser(parseListenPort).default(d.mqttPort),
+      new Option('--http-port <port>', 'HTTP: dashboard, SSE, WebSocket, REST, MQTT over WebSocket at /mqtt (off: none of them)').env('FLEETWIRE_HTTP_PORT').argParser(parseListenPort).default(d.httpPort),
+      new Option('--tls-port <port>', 'MQTT over TLS (only with --tls-cert and --tls-key; off: none, HTTPS only)').env('FLEETWIRE_TLS_PORT').argParser(parseListenPort).default(d.tlsPort),
       new Option('--tls-cert <file>', 'PEM certificate: turns on MQTT over TLS and HTTPS').env('FLEETWIRE_TLS_CERT'),
       new Option('--tls-key <file>', 'PEM private key for --tls-cert').env('FLEETWIRE_TLS_KEY'),
       new Option('--mqtt-proxy-protocol', 'MQTT over TCP is behind a load balancer sending a PROXY protocol v1/v2 header; logs and limits use the address in it (env FLEETWIRE_MQTT_PROXY_PROTOCOL=1)').default(false),
@@ -71,9 +71,9 @@ Examples:
 interface StartFlags {
   config?: string;
   host: string;
-  mqttPort: number;
-  httpPort: number;
-  tlsPort: number;
+  mqttPort: number | 'off';
+  httpPort: number | 'off';
+  tlsPort: number | 'off';
   tlsCert?: string;
   tlsKey?: string;
   mqttProxyProtocol: boolean;
@@ -115,12 +115,14 @@ function envSwitch(name: string, value: string): boolean {
   throw new InvalidArgumentError(`${name} must be 1/true/yes or 0/false/no, not '${value}'.`);
 }
 
+const listenPort = (port: number | 'off'): number | null => (port === 'off' ? null : port);
+
 export function toConfig(f: StartFlags): HubConfig {
   return {
     host: f.host,
-    mqttPort: f.mqttPort,
-    httpPort: f.httpPort,
-    tlsPort: f.tlsPort,
+    mqttPort: listenPort(f.mqttPort),
+    httpPort: listenPort(f.httpPort),
+    tlsPort: listenPort(f.tlsPort),
     tlsCert: f.tlsCert ?? null,
     tlsKey: f.tlsKey ?? null,
     mqttProxyProtocol: f.mqttProxyProtocol,

@@ -8,12 +8,12 @@ import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
 export interface HubConfig {
   /** Bind address of every listener. Anything but loopback needs a users file (or allowAnonymous). */
   host: string;
-  /** MQTT over TCP; 0 picks a free port. */
-  mqttPort: number;
-  /** HTTP: dashboard, SSE, WebSocket, REST, MQTT over WebSocket at /mqtt; HTTPS when tlsCert is set. 0 picks a free port. */
-  httpPort: number;
-  /** MQTT over TLS, used only when tlsCert and tlsKey are given; 0 picks a free port. */
-  tlsPort: number;
+  /** MQTT over TCP; 0 picks a free port, null: off. */
+  mqttPort: number | null;
+  /** HTTP: dashboard, SSE, WebSocket, REST, MQTT over WebSocket at /mqtt; HTTPS when tlsCert is set. 0 picks a free port; null: off (none of these). */
+  httpPort: number | null;
+  /** MQTT over TLS, used only when tlsCert and tlsKey are given; 0 picks a free port, null: off (the certificate is then for HTTPS only). */
+  tlsPort: number | null;
   /** PEM files; both or neither. */
   tlsCert: string | null;
   tlsKey: string | null;
@@ -80,6 +80,11 @@ export const HUB_DEFAULTS: HubConfig = {
 /** Cross-field checks the per-option parsers cannot make. Returns one line naming the option, or null. */
 export function configProblem(c: HubConfig): string | null {
   if ((c.tlsCert === null) !== (c.tlsKey === null)) return '--tls-cert and --tls-key go together: give both or neither.';
+  if (c.mqttPort === null && c.httpPort === null && (c.tlsPort === null || c.tlsCert === null)) {
+    return 'every listener is off: give --mqtt-port, --http-port, or --tls-port with --tls-cert and --tls-key.';
+  }
+  // The demo devices are MQTT clients of the hub's own TCP listener.
+  if (c.fleet > 0 && c.mqttPort === null) return '--fleet needs MQTT over TCP: the demo devices connect to --mqtt-port, which is off.';
   if (!isLoopback(c.host) && c.usersFile === null && !c.allowAnonymous) {
     return `--host ${c.host} is not loopback: give --users-file so clients must log in (or --allow-anonymous to open it to anyone).`;
   }

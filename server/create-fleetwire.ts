@@ -33,9 +33,13 @@ export interface FleetwireExtras {
 }
 
 export interface Fleetwire {
+  /** The HTTP(S) URL; throws when HTTP is off (`urls.http` is null then). */
   readonly httpUrl: string;
+  /** The MQTT over TCP URL; throws when that listener is off (`urls.mqtt` is null then). */
   readonly mqttUrl: string;
   readonly mqttsUrl: string | null;
+  /** Every listener's URL, null for one that is off. */
+  readonly urls: { readonly http: string | null; readonly mqtt: string | null; readonly mqtts: string | null };
   readonly broker: Broker;
   readonly bridge: Bridge;
   readonly fleet: Fleet | null;
@@ -120,7 +124,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const startedBroker = await createBroker({
       host: config.host,
       port: config.mqttPort,
-      tls: tlsFiles ? { port: config.tlsPort, ...tlsFiles } : undefined,
+      tls: tlsFiles && config.tlsPort !== null ? { port: config.tlsPort, ...tlsFiles } : undefined,
       proxyProtocol: config.mqttProxyProtocol,
       db,
       users,
@@ -135,9 +139,9 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     cleanups.push(() => startedBroker.close());
 
     const host = urlHost(config.host);
-    const mqttUrl = `mqtt://${host}:${startedBroker.mqttAddress.port}`;
+    const mqttUrl = startedBroker.mqttAddress ? `mqtt://${host}:${startedBroker.mqttAddress.port}` : null;
     let fleet: Fleet | null = null;
-    if (config.fleet > 0) {
+    if (config.fleet > 0 && mqttUrl) {
       fleet = await createFleet({
         broker: mqttUrl,
         count: config.fleet,
@@ -154,7 +158,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const lab = createLab({ publish: async (topic, payload) => liveBroker().publish(topic, payload, { qos: 0 }) });
     cleanups.push(() => lab.close());
 
-    const http: HttpServer = await startHttpServer({
+    // HTTP off: no dashboard, REST, browser streams, health endpoints or MQTT over WebSocket.
+    const http: HttpServer | null = config.httpPort === null ? null : await startHttpServer({
       host: config.host,
       port: config.httpPort,
       tls: tlsFiles,
@@ -184,21 +189,23 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       metrics,
     });
     // Streams are told the hub is going before their connections are cut.
-    closeHttp = async () => {
-      http.stopAccepting();
-      try {
-        await bridge.endStreams();
-      } finally {
-        await http.close();
-      }
-    };
+    if (http) {
+      closeHttp = async () => {
+        http.stopAccepting();
+        try {
+          await bridge.endStreams();
+        } finally {
+          await http.close();
+        }
+      };
+    }
 
     const reloadTls = (): void => {
       if (!config.tlsCert || !config.tlsKey) return;
       try {
         const files = readTlsFiles(config.tlsCert, config.tlsKey);
         startedBroker.setTls(files);
-        http.setTls(files);
+        http?.setTls(files);
         logger.info({ cert: config.tlsCert }, 'TLS certificate reloaded');
       } catch (err) {
         logger.error(`TLS certificate not reloaded, the old one stays in use: ${(err as Error).message}`);
@@ -217,22 +224,30 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     }
 
     const mqttsUrl = startedBroker.tlsAddress ? `mqtts://${host}:${startedBroker.tlsAddress.port}` : null;
-    const httpUrl = http.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, `//${host}`);
-    logger.info({ mqtt: mqttUrl, mqtts: mqttsUrl, http: httpUrl, db: config.dbFile, fleet: config.fleet, cluster: config.redis !== null }, 'listening');
+    const httpUrl = http ? http.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, `//${host}`) : null;
+    const urls = { http: httpUrl, mqtt: mqttUrl, mqtts: mqttsUrl };
+    logger.info({ ...urls, db: config.dbFile, fleet: config.fleet, cluster: config.redis !== null }, 'listening');
+    const wsUrl = httpUrl?.replace(/^http/, 'ws');
     return {
-      httpUrl,
-      mqttUrl,
+      get httpUrl() {
+        if (httpUrl === null) throw new Error('HTTP is off (--http-port off)');
+        return httpUrl;
+      },
+      get mqttUrl() {
+        if (mqttUrl === null) throw new Error('MQTT over TCP is off (--mqtt-port off)');
+        return mqttUrl;
+      },
       mqttsUrl,
+      urls,
       broker: startedBroker,
       bridge,
       fleet,
       describe: () => [
         'fleetwire is running',
-        `  dashboard       ${httpUrl}/`,
-        `  MQTT            ${mqttUrl}`,
-        ...(mqttsUrl ? [`  MQTT over TLS   ${mqttsUrl}`] : []),
-        `  MQTT over WS    ${httpUrl.replace(/^http/, 'ws')}/mqtt`,
-        `  STOMP           ${httpUrl.replace(/^http/, 'ws')}/stomp  (SockJS: ${httpUrl}/sockjs)`,
+        `  dashboard       ${httpUrl ? `${httpUrl}/` : 'off (--http-port off)'}`,
+        `  MQTT            ${mqttUrl ?? 'off (--mqtt-port off)'}`,
+        ...(mqttsUrl ? [`  MQTT over TLS   ${mqttsUrl}`] : tlsFiles ? ['  MQTT over TLS   off (--tls-port off)'] : []),
+        ...(wsUrl ? [`  MQTT over WS    ${wsUrl}/mqtt`, `  STOMP           ${wsUrl}/stomp  (SockJS: ${httpUrl}/sockjs)`] : ['  MQTT over WS    off, as is every browser endpoint (--http-port off)']),
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,
         'Press Ctrl-C to stop.',
