@@ -48,6 +48,8 @@ export interface BrokerOptions {
   tls?: { port: number; cert: Buffer; key: Buffer } | undefined;
   /** MQTT over TCP sits behind a load balancer that sends a PROXY protocol v1/v2 header; default false. */
   proxyProtocol?: boolean;
+  /** The same for MQTT over TLS (the header comes before the handshake); default false. */
+  tlsProxyProtocol?: boolean;
   /** The shared database; the broker's tables are prefixed `broker_`. */
   db: Db;
   /** null = no users file: anonymous clients, allowed only on loopback unless allowAnonymous. Each reload of the store is applied to the clients connected (session-reviewer.ts). */
@@ -225,6 +227,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       tls: opts.tls,
       limits,
       proxyProtocol: opts.proxyProtocol ?? false,
+      tlsProxyProtocol: opts.tlsProxyProtocol ?? false,
       loopbackOnly: opts.users === null && !opts.allowAnonymous,
       logger,
       metrics,

@@ -14,7 +14,8 @@ import type { BrokerLimits } from './limits.js';
 import { isLoopback } from './loopback.js';
 import type { BrokerMetrics, Transport } from './metrics.js';
 import { PacketGuard } from './packet-guard.js';
-import { readProxyHeader } from './proxy-protocol.js';
+import { clientAddress } from '../http/client-address.js';
+import { createProxyListener, forTls, proxiedAddress } from '../net/proxy-listener.js';
 
 export interface ListenerOptions {
   host: string;
@@ -24,6 +25,8 @@ export interface ListenerOptions {
   limits: BrokerLimits;
   /** MQTT over TCP expects a PROXY protocol v1/v2 header first and takes the client's address from it. */
   proxyProtocol: boolean;
+  /** The same for MQTT over TLS: the header comes before the TLS handshake. */
+  tlsProxyProtocol: boolean;
   /** Anonymous access rests on loopback only: refuse WebSocket upgrades that arrive on any other address. */
   loopbackOnly: boolean;
   logger: Logger;
@@ -92,32 +95,38 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     opts.accept(guard, req);
   };
 
-  const behindProxy = (socket: Socket): void => {
-    readProxyHeader(socket, limits.connectTimeoutMs).then(
-      (source) => {
-        admit(socket, 'tcp', source ?? socket.remoteAddress ?? 'unknown');
-        socket.resume();
-      },
-      (err: Error) => {
+  const proxyListener = (onConnection: (socket: Socket, address: string) => void): Server =>
+    createProxyListener({
+      socketOptions: SOCKET_OPTIONS,
+      timeoutMs: limits.connectTimeoutMs,
+      onConnection,
+      onBadHeader(socket, err) {
         metrics.rejects.inc({ reason: 'proxy_header' });
         logger.warn({ remote: socket.remoteAddress, err: err.message }, 'connection refused: bad PROXY protocol header');
         socket.destroy();
       },
-    );
-  };
-  const tcp = createServer(SOCKET_OPTIONS, (socket: Socket) => (opts.proxyProtocol ? behindProxy(socket) : admit(socket, 'tcp', socket.remoteAddress ?? 'unknown')));
+    });
+  const tcp = opts.proxyProtocol
+    ? proxyListener((socket, address) => {
+        admit(socket, 'tcp', address);
+        socket.resume();
+      })
+    : createServer(SOCKET_OPTIONS, (socket: Socket) => admit(socket, 'tcp', socket.remoteAddress ?? 'unknown'));
   // A server that never listened closes at once (its close callback just gets ERR_SERVER_NOT_RUNNING).
   const mqttAddress = opts.port === null ? null : await listen(tcp, opts.port, opts.host);
 
   let tlsAddress: AddressInfo | null = null;
-  const tls = opts.tls ? createTlsServer({ ...SOCKET_OPTIONS, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.connectTimeoutMs }, (socket) => admit(socket, 'tls', socket.remoteAddress ?? 'unknown')) : null;
-  if (tls && opts.tls) {
+  const remoteOf = (socket: Socket): string => proxiedAddress(socket) ?? socket.remoteAddress ?? 'unknown';
+  const tls = opts.tls ? createTlsServer({ ...SOCKET_OPTIONS, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.connectTimeoutMs }, (socket) => admit(socket, 'tls', remoteOf(socket))) : null;
+  // Behind a proxy the TLS server does not listen itself: the proxy listener hands it each connection once the header is read.
+  const tlsFront = tls && opts.tlsProxyProtocol ? proxyListener((socket) => tls.emit('connection', forTls(socket))) : tls;
+  if (tls && tlsFront && opts.tls) {
     tls.on('tlsClientError', (err, socket) => {
       metrics.rejects.inc({ reason: 'tls_handshake' });
-      logger.warn({ remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed');
+      logger.warn({ remote: remoteOf(socket), err: err.message }, 'TLS handshake failed');
     });
     try {
-      tlsAddress = await listen(tls, opts.tls.port, opts.host);
+      tlsAddress = await listen(tlsFront, opts.tls.port, opts.host);
     } catch (err) {
       await closeServer(tcp);
       throw err;
@@ -135,7 +144,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     mqttAddress,
     tlsAddress,
     handleUpgrade(req, socket, head) {
-      const remote = req.socket.remoteAddress ?? 'unknown';
+      const remote = clientAddress(req);
       if (closing) return refuseUpgrade(socket, 'not_ready', 'the broker is shutting down');
       if (opts.loopbackOnly && !isLoopback(req.socket.localAddress ?? '')) {
         metrics.rejects.inc({ reason: 'anonymous' });
@@ -155,7 +164,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     },
     async close() {
       closing = true;
-      const closed = [closeServer(tcp), ...(tls ? [closeServer(tls)] : [])];
+      const closed = [...new Set([tcp, tls, tlsFront])].filter((server) => server !== null).map(closeServer);
       for (const conn of open) conn.destroy();
       for (const ws of wss.clients) ws.terminate();
       wss.close();

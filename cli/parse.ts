@@ -3,6 +3,7 @@
  * commander prefixes the option's name, so a bad value stops start-up with one clear line.
  */
 import { InvalidArgumentError } from 'commander';
+import { trustItemProblem } from '../http/trusted-proxies.js';
 import { durationMs } from '../protocol/duration.js';
 
 export function parsePort(value: string): number {
@@ -60,6 +61,16 @@ export function parseOrigin(value: string): string[] {
     if (url.origin !== origin) throw new InvalidArgumentError(`'${origin}' is not an origin: write it as ${url.origin}.`);
   }
   return origins;
+}
+
+/** `--trust-proxy`: addresses, CIDRs and `loopback`, comma-separated. */
+export function parseTrustProxy(value: string): string[] {
+  const items = parseList(value).map((item) => item.toLowerCase());
+  for (const item of items) {
+    const problem = trustItemProblem(item);
+    if (problem) throw new InvalidArgumentError(`${problem}.`);
+  }
+  return items;
 }
 
 /** Host names (`hub.local,fleet.example.com`): letters, digits, `-` and `.`, lower-cased. */

@@ -6,7 +6,8 @@ import { applyConfigFile } from './config-file.js';
 import { showFleetProgress } from './fleet-progress.js';
 import { addLimitOptions, httpLimitsFrom, limitsFrom } from './limit-options.js';
 import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
-import { parseCount, parseDuration, parseHostNames, parseListenPort, parseOrigin } from './parse.js';
+import { FORWARDED_HEADERS } from '../http/trusted-proxies.js';
+import { parseCount, parseDuration, parseHostNames, parseListenPort, parseOrigin, parseTrustProxy } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -25,6 +26,10 @@ function options(): Option[] {
       new Option('--tls-cert <file>', 'PEM certificate: turns on MQTT over TLS and HTTPS').env('FLEETWIRE_TLS_CERT'),
       new Option('--tls-key <file>', 'PEM private key for --tls-cert').env('FLEETWIRE_TLS_KEY'),
       new Option('--mqtt-proxy-protocol', 'MQTT over TCP is behind a load balancer sending a PROXY protocol v1/v2 header; logs and limits use the address in it (env FLEETWIRE_MQTT_PROXY_PROTOCOL=1)').default(false),
+      new Option('--tls-proxy-protocol', 'the same for MQTT over TLS: the header comes before the handshake (env FLEETWIRE_TLS_PROXY_PROTOCOL=1)').default(false),
+      new Option('--http-proxy-protocol', 'the same for the HTTP(S) port, WebSocket upgrades included (env FLEETWIRE_HTTP_PROXY_PROTOCOL=1)').default(false),
+      new Option('--trust-proxy <list>', 'comma-separated addresses, CIDRs or loopback: reverse proxies whose --forwarded-header names the HTTP client').env('FLEETWIRE_TRUST_PROXY').argParser(parseTrustProxy).default([]),
+      new Option('--forwarded-header <name>', 'the header a trusted proxy names the client in').env('FLEETWIRE_FORWARDED_HEADER').choices(FORWARDED_HEADERS).default(d.forwardedHeader),
     ),
     ...group(
       'Access:',
@@ -77,6 +82,10 @@ interface StartFlags {
   tlsCert?: string;
   tlsKey?: string;
   mqttProxyProtocol: boolean;
+  tlsProxyProtocol: boolean;
+  httpProxyProtocol: boolean;
+  trustProxy: string[];
+  forwardedHeader: HubConfig['forwardedHeader'];
   db: string;
   usersFile?: string;
   allowAnonymous: boolean;
@@ -126,6 +135,10 @@ export function toConfig(f: StartFlags): HubConfig {
     tlsCert: f.tlsCert ?? null,
     tlsKey: f.tlsKey ?? null,
     mqttProxyProtocol: f.mqttProxyProtocol,
+    tlsProxyProtocol: f.tlsProxyProtocol,
+    httpProxyProtocol: f.httpProxyProtocol,
+    trustProxy: f.trustProxy,
+    forwardedHeader: f.forwardedHeader,
     dbFile: f.db,
     usersFile: f.usersFile ?? null,
     allowAnonymous: f.allowAnonymous,

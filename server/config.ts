@@ -3,6 +3,7 @@
  * Only the CLI entry fills it from flags and the environment; tests build it directly.
  */
 import { type BrokerLimits, isLoopback } from '../broker/index.js';
+import type { ForwardedHeader } from '../http/trusted-proxies.js';
 import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
 
 export interface HubConfig {
@@ -19,6 +20,14 @@ export interface HubConfig {
   tlsKey: string | null;
   /** MQTT over TCP expects a PROXY protocol v1/v2 header on every connection (behind HAProxy, an NLB, …) and logs and limits by the address in it. */
   mqttProxyProtocol: boolean;
+  /** The same for MQTT over TLS: the header comes before the TLS handshake. */
+  tlsProxyProtocol: boolean;
+  /** The same for the HTTP(S) port, WebSocket upgrades included. */
+  httpProxyProtocol: boolean;
+  /** Reverse proxies (addresses, CIDRs, `loopback`) whose forwarding header names the HTTP client (http/trusted-proxies.ts); empty: none. */
+  trustProxy: string[];
+  /** The forwarding header read from a trusted proxy. */
+  forwardedHeader: ForwardedHeader;
   /** The SQLite file holding history and broker state. */
   dbFile: string;
   /** The users file; null: no users (anonymous access, loopback only). */
@@ -59,6 +68,10 @@ export const HUB_DEFAULTS: HubConfig = {
   tlsCert: null,
   tlsKey: null,
   mqttProxyProtocol: false,
+  tlsProxyProtocol: false,
+  httpProxyProtocol: false,
+  trustProxy: [],
+  forwardedHeader: 'x-forwarded-for',
   dbFile: './data/fleetwire.db',
   usersFile: null,
   allowAnonymous: false,
@@ -83,6 +96,12 @@ export function configProblem(c: HubConfig): string | null {
   if (c.mqttPort === null && c.httpPort === null && (c.tlsPort === null || c.tlsCert === null)) {
     return 'every listener is off: give --mqtt-port, --http-port, or --tls-port with --tls-cert and --tls-key.';
   }
+  const proxied: [boolean, boolean, string][] = [
+    [c.mqttProxyProtocol, c.mqttPort !== null, '--mqtt-proxy-protocol needs --mqtt-port'],
+    [c.tlsProxyProtocol, c.tlsPort !== null && c.tlsCert !== null, '--tls-proxy-protocol needs MQTT over TLS (--tls-port, --tls-cert and --tls-key)'],
+    [c.httpProxyProtocol, c.httpPort !== null, '--http-proxy-protocol needs --http-port'],
+  ];
+  for (const [on, listening, problem] of proxied) if (on && !listening) return `${problem}, which is off.`;
   // The demo devices are MQTT clients of the hub's own TCP listener.
   if (c.fleet > 0 && c.mqttPort === null) return '--fleet needs MQTT over TCP: the demo devices connect to --mqtt-port, which is off.';
   if (!isLoopback(c.host) && c.usersFile === null && !c.allowAnonymous) {

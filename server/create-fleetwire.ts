@@ -12,6 +12,7 @@ import { type Bridge, createBridge } from '../bridge/index.js';
 import { createAlertStore } from '../bridge/alerts/index.js';
 import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
 import { isLoopback } from '../broker/index.js';
+import { trustedProxies } from '../http/trusted-proxies.js';
 import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
@@ -126,6 +127,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       port: config.mqttPort,
       tls: tlsFiles && config.tlsPort !== null ? { port: config.tlsPort, ...tlsFiles } : undefined,
       proxyProtocol: config.mqttProxyProtocol,
+      tlsProxyProtocol: config.tlsProxyProtocol,
       db,
       users,
       allowAnonymous: config.allowAnonymous,
@@ -185,6 +187,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       allowOrigins: config.allowOrigins,
       allowHosts: users === null ? config.allowHosts : 'any',
       limits: config.httpLimits,
+      proxyProtocol: config.httpProxyProtocol,
+      trustProxy: config.trustProxy.length > 0 ? trustedProxies(config.trustProxy, config.forwardedHeader) : null,
       logger,
       metrics,
     });
