@@ -6,13 +6,14 @@
 import type { IncomingMessage } from 'node:http';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createTlsServer } from 'node:tls';
+import { type TLSSocket, createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { refuseUpgrade } from '../http/respond.js';
 import type { BrokerLimits } from './limits.js';
 import { isLoopback } from './loopback.js';
 import type { BrokerMetrics, Transport } from './metrics.js';
+import { type ClientCertMode, certificateUser, clientCertOptions } from './client-certificate.js';
 import { PacketGuard } from './packet-guard.js';
 import { clientAddress } from '../http/client-address.js';
 import { createProxyListener, forTls, proxiedAddress } from '../net/proxy-listener.js';
@@ -21,7 +22,7 @@ export interface ListenerOptions {
   host: string;
   /** MQTT over TCP; null: off. */
   port: number | null;
-  tls: { port: number; cert: Buffer; key: Buffer } | undefined;
+  tls: { port: number; cert: Buffer; key: Buffer; ca?: Buffer | undefined; clientCert: ClientCertMode } | undefined;
   limits: BrokerLimits;
   /** MQTT over TCP expects a PROXY protocol v1/v2 header first and takes the client's address from it. */
   proxyProtocol: boolean;
@@ -40,8 +41,8 @@ export interface Listeners {
   readonly mqttAddress: AddressInfo | null;
   readonly tlsAddress: AddressInfo | null;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Swaps the TLS listener's certificate and key: new handshakes use them, open connections keep theirs. */
-  setTls(files: { cert: Buffer; key: Buffer }): void;
+  /** Swaps the TLS listener's certificate and key (and client CA): new handshakes use them, open connections keep theirs. */
+  setTls(files: { cert: Buffer; key: Buffer; ca?: Buffer | undefined }): void;
   /** Stops accepting, destroys every connection still open, and resolves once the servers have closed. */
   close(): Promise<void>;
 }
@@ -72,7 +73,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
 
   const full = (): boolean => limits.maxConnections > 0 && open.size >= limits.maxConnections;
 
-  const admit = (inner: Duplex, transport: Transport, remote: string, req?: IncomingMessage): void => {
+  const admit = (inner: Duplex, transport: Transport, remote: string, req?: IncomingMessage, certified: string | null = null): void => {
     if (closing) {
       inner.destroy();
       return;
@@ -85,7 +86,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     }
     const bytesIn = metrics.bytesIn.labels({ transport });
     const bytesOut = metrics.bytesOut.labels({ transport });
-    const guard = new PacketGuard(inner, { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, remote, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) });
+    const guard = new PacketGuard(inner, { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, remote, certificateUser: certified, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) });
     open.add(guard);
     metrics.connections.inc({ transport });
     guard.once('close', () => {
@@ -117,7 +118,17 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
 
   let tlsAddress: AddressInfo | null = null;
   const remoteOf = (socket: Socket): string => proxiedAddress(socket) ?? socket.remoteAddress ?? 'unknown';
-  const tls = opts.tls ? createTlsServer({ ...SOCKET_OPTIONS, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.connectTimeoutMs }, (socket) => admit(socket, 'tls', remoteOf(socket))) : null;
+  const clientCert = opts.tls?.clientCert ?? 'off';
+  const secured = (socket: TLSSocket): void => {
+    const certified = certificateUser(socket, clientCert);
+    if ('refused' in certified) {
+      metrics.rejects.inc({ reason: 'client_cert' });
+      logger.warn({ remote: remoteOf(socket), err: certified.refused }, 'connection refused: bad client certificate');
+      return void socket.destroy();
+    }
+    admit(socket, 'tls', remoteOf(socket), undefined, certified.name);
+  };
+  const tls = opts.tls ? createTlsServer({ ...SOCKET_OPTIONS, cert: opts.tls.cert, key: opts.tls.key, ...clientCertOptions(clientCert, opts.tls.ca), handshakeTimeout: limits.connectTimeoutMs }, secured) : null;
   // Behind a proxy the TLS server does not listen itself: the proxy listener hands it each connection once the header is read.
   const tlsFront = tls && opts.tlsProxyProtocol ? proxyListener((socket) => tls.emit('connection', forTls(socket))) : tls;
   if (tls && tlsFront && opts.tls) {

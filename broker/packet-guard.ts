@@ -117,6 +117,8 @@ export interface PacketGuardOptions {
   maxPacketSize: number;
   /** The client's address, for logs and per-address limits. */
   remote: string;
+  /** The user a verified TLS client certificate names (client-certificate.ts); null or absent: none. */
+  certificateUser?: string | null;
   /** Bytes that may wait to be sent to the client before it is cut off; 0 = unlimited. */
   maxBufferedBytes: number;
   onBytesIn: (n: number) => void;
@@ -137,6 +139,7 @@ export class PacketGuard extends Duplex {
   private connack: { at: 'header' | 'length' | 'flags' } | null = null;
   private flushOnClose = false;
   readonly remote: string;
+  readonly certificateUser: string | null;
 
   constructor(
     readonly inner: Duplex,
@@ -145,6 +148,7 @@ export class PacketGuard extends Duplex {
     super({ allowHalfOpen: false });
     this.scanner = new FrameScanner(opts.maxPacketSize);
     this.remote = opts.remote;
+    this.certificateUser = opts.certificateUser ?? null;
     inner.on('data', (chunk: Buffer) => this.onData(chunk));
     inner.on('end', () => this.push(null));
     inner.on('error', (err: Error) => this.destroy(err));

@@ -6,6 +6,7 @@ import { applyConfigFile } from './config-file.js';
 import { showFleetProgress } from './fleet-progress.js';
 import { addLimitOptions, httpLimitsFrom, limitsFrom } from './limit-options.js';
 import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
+import { CLIENT_CERT_MODES } from '../broker/client-certificate.js';
 import { FORWARDED_HEADERS } from '../http/trusted-proxies.js';
 import { parseCount, parseDuration, parseHostNames, parseListenPort, parseOrigin, parseTrustProxy } from './parse.js';
 
@@ -25,6 +26,8 @@ function options(): Option[] {
       new Option('--tls-port <port>', 'MQTT over TLS (only with --tls-cert and --tls-key; off: none, HTTPS only)').env('FLEETWIRE_TLS_PORT').argParser(parseListenPort).default(d.tlsPort),
       new Option('--tls-cert <file>', 'PEM certificate: turns on MQTT over TLS and HTTPS').env('FLEETWIRE_TLS_CERT'),
       new Option('--tls-key <file>', 'PEM private key for --tls-cert').env('FLEETWIRE_TLS_KEY'),
+      new Option('--mqtt-tls-ca <file>', 'PEM CA bundle that verifies device certificates on MQTT over TLS').env('FLEETWIRE_MQTT_TLS_CA'),
+      new Option('--mqtt-client-cert <mode>', 'device login by TLS client certificate (subject CN = user name): optional, or require (no valid certificate, no handshake)').env('FLEETWIRE_MQTT_CLIENT_CERT').choices(CLIENT_CERT_MODES).default(d.mqttClientCert),
       new Option('--mqtt-proxy-protocol', 'MQTT over TCP is behind a load balancer sending a PROXY protocol v1/v2 header; logs and limits use the address in it (env FLEETWIRE_MQTT_PROXY_PROTOCOL=1)').default(false),
       new Option('--tls-proxy-protocol', 'the same for MQTT over TLS: the header comes before the handshake (env FLEETWIRE_TLS_PROXY_PROTOCOL=1)').default(false),
       new Option('--http-proxy-protocol', 'the same for the HTTP(S) port, WebSocket upgrades included (env FLEETWIRE_HTTP_PROXY_PROTOCOL=1)').default(false),
@@ -81,6 +84,8 @@ interface StartFlags {
   tlsPort: number | 'off';
   tlsCert?: string;
   tlsKey?: string;
+  mqttTlsCa?: string;
+  mqttClientCert: HubConfig['mqttClientCert'];
   mqttProxyProtocol: boolean;
   tlsProxyProtocol: boolean;
   httpProxyProtocol: boolean;
@@ -134,6 +139,8 @@ export function toConfig(f: StartFlags): HubConfig {
     tlsPort: listenPort(f.tlsPort),
     tlsCert: f.tlsCert ?? null,
     tlsKey: f.tlsKey ?? null,
+    mqttTlsCa: f.mqttTlsCa ?? null,
+    mqttClientCert: f.mqttClientCert,
     mqttProxyProtocol: f.mqttProxyProtocol,
     tlsProxyProtocol: f.tlsProxyProtocol,
     httpProxyProtocol: f.httpProxyProtocol,

@@ -3,6 +3,7 @@
  * Only the CLI entry fills it from flags and the environment; tests build it directly.
  */
 import { type BrokerLimits, isLoopback } from '../broker/index.js';
+import type { ClientCertMode } from '../broker/client-certificate.js';
 import type { ForwardedHeader } from '../http/trusted-proxies.js';
 import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
 
@@ -18,6 +19,10 @@ export interface HubConfig {
   /** PEM files; both or neither. */
   tlsCert: string | null;
   tlsKey: string | null;
+  /** PEM CA bundle verifying device certificates on MQTT over TLS; null: none. */
+  mqttTlsCa: string | null;
+  /** Device logins by client certificate on MQTT over TLS (broker/client-certificate.ts). */
+  mqttClientCert: ClientCertMode;
   /** MQTT over TCP expects a PROXY protocol v1/v2 header on every connection (behind HAProxy, an NLB, …) and logs and limits by the address in it. */
   mqttProxyProtocol: boolean;
   /** The same for MQTT over TLS: the header comes before the TLS handshake. */
@@ -67,6 +72,8 @@ export const HUB_DEFAULTS: HubConfig = {
   tlsPort: 8883,
   tlsCert: null,
   tlsKey: null,
+  mqttTlsCa: null,
+  mqttClientCert: 'off',
   mqttProxyProtocol: false,
   tlsProxyProtocol: false,
   httpProxyProtocol: false,
@@ -96,6 +103,10 @@ export function configProblem(c: HubConfig): string | null {
   if (c.mqttPort === null && c.httpPort === null && (c.tlsPort === null || c.tlsCert === null)) {
     return 'every listener is off: give --mqtt-port, --http-port, or --tls-port with --tls-cert and --tls-key.';
   }
+  if (c.mqttClientCert !== 'off' && (c.mqttTlsCa === null || c.tlsCert === null || c.tlsPort === null || c.usersFile === null)) {
+    return `--mqtt-client-cert ${c.mqttClientCert} needs MQTT over TLS (--tls-cert, --tls-key, --tls-port), --mqtt-tls-ca to verify the certificates, and --users-file for the users they name.`;
+  }
+  if (c.mqttTlsCa !== null && c.mqttClientCert === 'off') return '--mqtt-tls-ca is used only with --mqtt-client-cert optional or require.';
   const proxied: [boolean, boolean, string][] = [
     [c.mqttProxyProtocol, c.mqttPort !== null, '--mqtt-proxy-protocol needs --mqtt-port'],
     [c.tlsProxyProtocol, c.tlsPort !== null && c.tlsCert !== null, '--tls-proxy-protocol needs MQTT over TLS (--tls-port, --tls-cert and --tls-key)'],

@@ -121,11 +121,11 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     let closeHttp: () => Promise<void> = async () => {};
     cleanups.push(() => closeHttp());
 
-    const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey) : null;
+    const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey, config.mqttTlsCa) : null;
     const startedBroker = await createBroker({
       host: config.host,
       port: config.mqttPort,
-      tls: tlsFiles && config.tlsPort !== null ? { port: config.tlsPort, ...tlsFiles } : undefined,
+      tls: tlsFiles && config.tlsPort !== null ? { port: config.tlsPort, ...tlsFiles, clientCert: config.mqttClientCert } : undefined,
       proxyProtocol: config.mqttProxyProtocol,
       tlsProxyProtocol: config.tlsProxyProtocol,
       db,
@@ -164,7 +164,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const http: HttpServer | null = config.httpPort === null ? null : await startHttpServer({
       host: config.host,
       port: config.httpPort,
-      tls: tlsFiles,
+      tls: tlsFiles && { cert: tlsFiles.cert, key: tlsFiles.key },
       routes: [
         ...healthRoutes(
           {
@@ -207,9 +207,9 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const reloadTls = (): void => {
       if (!config.tlsCert || !config.tlsKey) return;
       try {
-        const files = readTlsFiles(config.tlsCert, config.tlsKey);
+        const files = readTlsFiles(config.tlsCert, config.tlsKey, config.mqttTlsCa);
         startedBroker.setTls(files);
-        http?.setTls(files);
+        http?.setTls({ cert: files.cert, key: files.key });
         logger.info({ cert: config.tlsCert }, 'TLS certificate reloaded');
       } catch (err) {
         logger.error(`TLS certificate not reloaded, the old one stays in use: ${(err as Error).message}`);
