@@ -16,7 +16,7 @@ import type { BrokerMetrics, Transport } from './metrics.js';
 import { type ClientCertMode, certificateUser, clientCertOptions } from './client-certificate.js';
 import { PacketGuard } from './packet-guard.js';
 import { clientAddress } from '../http/client-address.js';
-import { createProxyListener, forTls, proxiedAddress } from '../net/proxy-listener.js';
+import { ProxyListener, forTls, proxiedAddress } from '../net/proxy-listener.js';
 
 export interface ListenerOptions {
   host: string;
@@ -97,7 +97,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
   };
 
   const proxyListener = (onConnection: (socket: Socket, address: string) => void): Server =>
-    createProxyListener({
+    new ProxyListener({
       socketOptions: SOCKET_OPTIONS,
       timeoutMs: limits.connectTimeoutMs,
       onConnection,
@@ -175,7 +175,9 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     },
     async close() {
       closing = true;
-      const closed = [...new Set([tcp, tls, tlsFront])].filter((server) => server !== null).map(closeServer);
+      const servers = [...new Set([tcp, tls, tlsFront])].filter((server) => server !== null);
+      const closed = servers.map(closeServer);
+      for (const server of servers) if (server instanceof ProxyListener) server.destroyConnections();
       for (const conn of open) conn.destroy();
       for (const ws of wss.clients) ws.terminate();
       wss.close();

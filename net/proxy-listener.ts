@@ -4,7 +4,7 @@
  * off first, the client's address is remembered for the connection, and the connection is handed
  * on with every byte after the header.
  */
-import { type Server, type ServerOpts, type Socket, createServer } from 'node:net';
+import { Server, type ServerOpts, type Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { readProxyHeader } from './proxy-protocol.js';
 
@@ -42,17 +42,30 @@ export function proxiedAddress(socket: object): string | undefined {
   return undefined;
 }
 
-export function createProxyListener(opts: ProxyListenerOptions): Server {
-  return createServer(opts.socketOptions, (socket: Socket) => {
-    readProxyHeader(socket, opts.timeoutMs).then(
-      (source) => {
-        const address = source ?? socket.remoteAddress ?? 'unknown';
-        proxied.set(socket, address);
-        opts.onConnection(socket, address);
-      },
-      (err: Error) => opts.onBadHeader(socket, err),
-    );
-  });
+/** The TCP server; close() waits for its connections, as any net.Server's, and destroyConnections() ends them. */
+export class ProxyListener extends Server {
+  /** Every connection accepted, before its header and after it was handed on, until it closes. */
+  private readonly sockets = new Set<Socket>();
+
+  constructor(opts: ProxyListenerOptions) {
+    super(opts.socketOptions, (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      readProxyHeader(socket, opts.timeoutMs).then(
+        (source) => {
+          const address = source ?? socket.remoteAddress ?? 'unknown';
+          proxied.set(socket, address);
+          opts.onConnection(socket, address);
+        },
+        (err: Error) => opts.onBadHeader(socket, err),
+      );
+    });
+  }
+
+  /** Ends every connection still open, those still waiting for their header included. */
+  destroyConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
 }
 
 /** A stream over a socket that first yields what the socket has buffered (the bytes read with the header). */

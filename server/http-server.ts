@@ -14,7 +14,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { peerAddress, settleClientAddress } from '../http/client-address.js';
 import { type RequestCheck, hostCheck, originCheck } from '../http/request-origin.js';
 import type { TrustedProxies } from '../http/trusted-proxies.js';
-import { createProxyListener, forTls } from '../net/proxy-listener.js';
+import { ProxyListener, forTls } from '../net/proxy-listener.js';
 import { rawError, refuseUpgrade, sendError } from '../http/respond.js';
 import { type Route, Router } from '../http/router.js';
 import type { ErrorCode } from '../protocol/errors.js';
@@ -169,7 +169,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
   // Behind a PROXY protocol balancer a plain TCP server listens, reads each header and hands the connection to the HTTP(S) server.
   const front: NetServer = opts.proxyProtocol
-    ? createProxyListener({
+    ? new ProxyListener({
         socketOptions: {},
         timeoutMs: limits.headersTimeoutMs,
         onConnection(socket) {
@@ -204,6 +204,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     close: async () => {
       const closed = stopAccepting();
       server.closeAllConnections();
+      if (front instanceof ProxyListener) front.destroyConnections();
       await closed;
     },
   };

@@ -192,6 +192,37 @@ describe('--trust-proxy and X-Forwarded-For', () => {
   });
 });
 
+describe('shutting down behind a proxy', () => {
+  it('ends connections the proxy listeners hold, those still without a header too, at once', async () => {
+    // Header timeouts far above what the close may take: a close that waited for them would show.
+    const hub = await startHub({ tlsCert: pair.cert, tlsKey: pair.key, httpProxyProtocol: true, tlsProxyProtocol: true, httpLimits: { headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 }, brokerLimits: { connectTimeoutMs: 60_000 } });
+    const ca = readFileSync(pair.cert);
+    const httpPort = Number(new URL(hub.httpUrl).port);
+    const tlsPort = Number(new URL(hub.mqttsUrl ?? '').port);
+    const sockets: Socket[] = [];
+    for (const [port, oneSegment] of [[httpPort, true], [httpPort, false], [tlsPort, true], [tlsPort, false]] as const) {
+      const raw = netConnect(port, '127.0.0.1');
+      raw.on('error', () => undefined);
+      raw.write(proxyLine('203.0.113.7'));
+      if (!oneSegment) await new Promise((resolve) => raw.once('connect', () => setTimeout(resolve, 150)));
+      const secure = tlsConnect({ socket: raw, ca, checkServerIdentity: () => undefined });
+      secure.on('error', () => undefined);
+      await new Promise((resolve) => secure.once('secureConnect', resolve));
+      sockets.push(raw);
+    }
+    for (const port of [httpPort, tlsPort]) {
+      const idle = netConnect(port, '127.0.0.1'); // no header yet
+      idle.on('error', () => undefined);
+      await new Promise((resolve) => idle.once('connect', resolve));
+      sockets.push(idle);
+    }
+    const started = Date.now();
+    await hub.close();
+    expect(Date.now() - started).toBeLessThan(30_000);
+    await Promise.all(sockets.map((s) => (s.destroyed ? undefined : new Promise((resolve) => s.once('close', resolve)))));
+  });
+});
+
 describe('the options', () => {
   it('refuse a --trust-proxy item that is no address, and a PROXY flag for a listener that is off', async () => {
     const bad = await runCli(['start', '--trust-proxy', 'loopback,proxy.local']);
