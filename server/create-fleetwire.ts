@@ -232,6 +232,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const urls = { http: httpUrl, mqtt: mqttUrl, mqtts: mqttsUrl };
     logger.info({ ...urls, db: config.dbFile, fleet: config.fleet, cluster: config.redis !== null }, 'listening');
     const wsUrl = httpUrl?.replace(/^http/, 'ws');
+    /** What a listener expects besides its protocol, for the banner. */
+    const notes = (...list: (string | false)[]): string => list.filter((n) => n !== false).map((n) => `  (${n})`).join('');
     return {
       get httpUrl() {
         if (httpUrl === null) throw new Error('HTTP is off (--http-port off)');
@@ -248,9 +250,9 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       fleet,
       describe: () => [
         'fleetwire is running',
-        `  dashboard       ${httpUrl ? `${httpUrl}/` : 'off (--http-port off)'}`,
-        `  MQTT            ${mqttUrl ?? 'off (--mqtt-port off)'}`,
-        ...(mqttsUrl ? [`  MQTT over TLS   ${mqttsUrl}`] : tlsFiles ? ['  MQTT over TLS   off (--tls-port off)'] : []),
+        `  dashboard       ${httpUrl ? `${httpUrl}/${notes(config.httpProxyProtocol && 'PROXY protocol', config.trustProxy.length > 0 && `client address from ${config.forwardedHeader} of ${config.trustProxy.join(',')}`)}` : 'off (--http-port off)'}`,
+        `  MQTT            ${mqttUrl ? `${mqttUrl}${notes(config.mqttProxyProtocol && 'PROXY protocol')}` : 'off (--mqtt-port off)'}`,
+        ...(mqttsUrl ? [`  MQTT over TLS   ${mqttsUrl}${notes(config.tlsProxyProtocol && 'PROXY protocol', config.mqttClientCert !== 'off' && `client certificates: ${config.mqttClientCert}`)}`] : tlsFiles ? ['  MQTT over TLS   off (--tls-port off)'] : []),
         ...(wsUrl ? [`  MQTT over WS    ${wsUrl}/mqtt`, `  STOMP           ${wsUrl}/stomp  (SockJS: ${httpUrl}/sockjs)`] : ['  MQTT over WS    off, as is every browser endpoint (--http-port off)']),
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,

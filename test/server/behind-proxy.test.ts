@@ -155,6 +155,7 @@ describe('PROXY protocol on MQTT over TLS', () => {
     ['in one segment with', true],
   ])('the header %s the ClientHello: the login limit counts its address', async (_name, oneSegment) => {
     const hub = await startHub({ usersFile, tlsCert: pair.cert, tlsKey: pair.key, tlsProxyProtocol: true, brokerLimits: { authFailuresPerMinute: 1 } });
+    expect(hub.describe()).toContain(`  MQTT over TLS   ${hub.mqttsUrl}  (PROXY protocol)`);
     const port = Number(new URL(hub.mqttsUrl ?? '').port);
     const ca = readFileSync(pair.cert);
     const overTls = async (address: string, password: string): Promise<number> => {
@@ -174,6 +175,7 @@ describe('PROXY protocol on MQTT over TLS', () => {
 describe('--trust-proxy and X-Forwarded-For', () => {
   it('a trusted peer names the client: the login limit and MQTT over WebSocket count that address', async () => {
     const hub = await startHub({ usersFile, trustProxy: ['loopback'], brokerLimits: { authFailuresPerMinute: 1 } });
+    expect(hub.describe()).toContain(`  dashboard       ${hub.httpUrl}/  (client address from x-forwarded-for of loopback)`);
     await expectLoginLimitPerAddress((address) => failedLogin(hub.httpUrl, '', `X-Forwarded-For: 6.6.6.6, ${address}\r\n`), '203.0.113.7', '198.51.100.9');
     const wsUrl = `${hub.httpUrl.replace(/^http/, 'ws')}/mqtt`;
     const overWs = (address: string, password: string): Promise<number> => connackCode(() => createWebSocketStream(new WebSocket(wsUrl, 'mqtt', { headers: { 'x-forwarded-for': address } })), ada(password));

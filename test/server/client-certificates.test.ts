@@ -39,6 +39,7 @@ describe('device certificates on the hub', () => {
     const as = (files: { cert: string; key: string }): IClientOptions => ({ ca: readFileSync(server.cert), cert: readFileSync(files.cert), key: readFileSync(files.key), clientId: 'thermo-1' });
     expect(await connects(url, as(byFirst))).toBe(true);
     expect(await connects(url, as(bySecond))).toBe(false);
+    expect(hub.describe()).toContain(`  MQTT over TLS   ${url}  (client certificates: require)`);
 
     copyFileSync(second.cert, caFile);
     await hub.reload();
