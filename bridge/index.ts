@@ -16,7 +16,7 @@ import { createAccess } from './access/access.js';
 import { type AlertStore, createAlerts } from './alerts/index.js';
 import { loginRoutes } from './access/login-routes.js';
 import { commandRoutes } from './commands/command-routes.js';
-import { createCommandTracker } from './commands/command-tracker.js';
+import { type CommandTracker, createCommandTracker } from './commands/command-tracker.js';
 import type { HistoryStore } from './history/store.js';
 import { createHub } from './hub/hub.js';
 import { createApplyPipeline } from './ingest/apply.js';
@@ -26,7 +26,7 @@ import { createIngest } from './ingest/ingest.js';
 import { type SequencerFactory, createLocalSequencer } from './ingest/sequencer.js';
 import { type BridgeLimits, resolveLimits } from './limits.js';
 import { createBridgeMetrics } from './metrics.js';
-import { createDeviceRegistry } from './registry/device-registry.js';
+import { type DeviceRegistry, createDeviceRegistry } from './registry/device-registry.js';
 import { deviceRoutes } from './registry/device-routes.js';
 import { iframeRoute } from './transports/iframe.js';
 import { pollRoutes } from './transports/poll.js';
@@ -37,6 +37,8 @@ import { createWsTransport } from './transports/ws.js';
 import { messageSize } from './transports/encode.js';
 
 export type { BridgeLimits } from './limits.js';
+export type { DeviceListener, DeviceRegistry } from './registry/device-registry.js';
+export type { CommandTracker } from './commands/command-tracker.js';
 export type { Sequencer, SequencerFactory, SequencerOptions } from './ingest/sequencer.js';
 
 export interface BridgeOptions {
@@ -71,6 +73,10 @@ export interface Bridge {
   upgrades(): Record<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>;
   /** Other parts' browser routes behind the same login and origin checks: reading needs a viewer, anything else an admin. */
   guard(routes: Route[]): Route[];
+  /** The device registry, read-only, and its per-message listeners (bridge/home-assistant mirrors it). */
+  readonly devices: Pick<DeviceRegistry, 'get' | 'list' | 'watch'>;
+  /** Sends a command down the same path as a browser's: the same checks, recorded and tracked to its ack or timeout. */
+  readonly commands: Pick<CommandTracker, 'send' | 'get'>;
   /** False while the sequencer cannot take new messages (for /readyz). */
   ready(): boolean;
   /**
@@ -139,6 +145,8 @@ export async function createBridge(opts: BridgeOptions): Promise<Bridge> {
 
   return {
     ingest: (msg) => (closed ? undefined : ingest(msg)),
+    devices: registry,
+    commands,
     routes: () => routes,
     upgrades: () => Object.fromEntries(Object.entries(upgrades).map(([path, handle]) => [path, (req, socket, head) => (closed ? socket.destroy() : handle(req, socket, head))])),
     ready: () => sequencer.ready(),

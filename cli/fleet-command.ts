@@ -43,6 +43,7 @@ interface FleetFlags {
   fault: FaultSpecText[];
   credentials?: string;
   controlPort?: number;
+  haDiscovery: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat: LogFormat;
 }
@@ -104,6 +105,7 @@ function options(): Option[] {
     new Option('--fault <spec>', `start with a fault on (repeatable): ${FAULT_SPEC_HELP}`).env('FLEETWIRE_FLEET_FAULTS').argParser(faults).default([], 'none'),
     new Option('--credentials <file>', 'JSON file of device id → password; each device logs in as its id').env('FLEETWIRE_FLEET_CREDENTIALS'),
     new Option('--control-port <port>', 'serve the fault control API on 127.0.0.1:<port> (0 picks a free one)').env('FLEETWIRE_FLEET_CONTROL_PORT').argParser(parsePort),
+    new Option('--ha-discovery', 'each device announces itself to Home Assistant (MQTT discovery) and obeys its light commands').default(false),
     new Option('--log-level <level>', 'log level').env('FLEETWIRE_FLEET_LOG_LEVEL').choices(LOG_LEVELS).default('info'),
     new Option('--log-format <format>', 'pretty at a terminal and JSON lines otherwise (auto), or always one of them').env('FLEETWIRE_FLEET_LOG_FORMAT').choices(LOG_FORMATS).default('auto'),
   ];
@@ -156,6 +158,7 @@ export function fleetCommand(): Command {
         idPrefix: flags.idPrefix,
         firmwareDurationMs: flags.firmwareDuration,
         connectConcurrency: flags.connectConcurrency,
+        haDiscovery: flags.haDiscovery,
         ...(passwords ? { credentials: passwordCredentials(passwords) } : {}),
         logger,
       });

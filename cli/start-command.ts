@@ -48,6 +48,7 @@ function options(): Option[] {
       new Option('--db <file>', 'SQLite file for history and broker state').env('FLEETWIRE_DB').default(d.dbFile),
       new Option('--retention <duration>', 'how long raw readings are kept (0: forever); minute rollups stay 90 days, hour rollups forever').env('FLEETWIRE_RETENTION').argParser(parseDuration).default(d.retentionRawMs, '7d'),
       new Option('--command-timeout <duration>', 'how long a command may stay pending').env('FLEETWIRE_COMMAND_TIMEOUT').argParser(parseDuration).default(d.commandTimeoutMs, '10s'),
+      new Option('--ha-discovery', 'publish the devices to Home Assistant (MQTT discovery) and obey its light commands (env FLEETWIRE_HA_DISCOVERY=1)').default(false),
       new Option('--redis <url>', 'join a cluster: share broker state and message order through this Redis (redis:// or rediss://)').env('FLEETWIRE_REDIS').argParser(parseRedisUrl),
     ),
     ...group(
@@ -103,6 +104,7 @@ interface StartFlags {
   commandTimeout: number;
   retention: number;
   webhookAllowPrivate: boolean;
+  haDiscovery: boolean;
   redis?: string;
   logLevel: HubConfig['logLevel'];
   logFormat: LogFormat;
@@ -160,6 +162,7 @@ export function toConfig(f: StartFlags): HubConfig {
     commandTimeoutMs: f.commandTimeout,
     retentionRawMs: f.retention,
     webhookAllowPrivate: f.webhookAllowPrivate,
+    haDiscovery: f.haDiscovery,
     redis: f.redis ?? null,
     logLevel: f.logLevel,
   };

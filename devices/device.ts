@@ -5,10 +5,12 @@
  * commands on `cmd/{name}` acked on `ack`.
  */
 import { DEVICES_ROOT, parseDeviceTopic, topics } from '../protocol/names.js';
+import { ledOf } from '../protocol/device-view.js';
 import type { AckPayload } from '../protocol/payloads.js';
 import type { Json } from '../protocol/message.js';
 import type { FaultName, FaultParams } from './faults/catalogue.js';
 import { malformed, outOfRange } from './faults/distortion.js';
+import { createDeviceHomeAssistant } from './home-assistant.js';
 import { type Link, type LinkOptions, createLink } from './link.js';
 import { type ModelName, buildModel } from './models/catalogue.js';
 import { createFirmware, type FirmwareHost } from './models/firmware.js';
@@ -23,7 +25,7 @@ const INITIAL_FIRMWARE = '1.0.0';
 const MAX_COMMAND_BYTES = 16 * 1024;
 const MAX_COMMAND_ID = 128;
 
-export interface DeviceOptions extends Omit<LinkOptions, 'clientId' | 'will' | 'subscription' | 'rng' | 'hooks'> {
+export interface DeviceOptions extends Omit<LinkOptions, 'clientId' | 'will' | 'subscriptions' | 'rng' | 'hooks'> {
   id: string;
   model: ModelName;
   seed: number;
@@ -32,6 +34,8 @@ export interface DeviceOptions extends Omit<LinkOptions, 'clientId' | 'will' | '
   /** ms a firmware job takes from accept to reboot. */
   firmwareDurationMs: number;
   counters: FleetCounters;
+  /** Announce itself to Home Assistant and obey its light commands (devices/home-assistant.ts). */
+  haDiscovery: boolean;
   onRefused(device: string, err: Error): void;
 }
 
@@ -165,22 +169,41 @@ export function createDevice(o: DeviceOptions): SimDevice {
     o.logger.warn({ device: id, command: name, why }, 'command ignored');
   };
 
+  const ledCommand = commands.get('led');
+  const ha = o.haDiscovery
+    ? createDeviceHomeAssistant({
+        id,
+        model: built.label,
+        fw: () => fw,
+        readings: parts.flatMap((p) => p.readings ?? []),
+        ports: Object.keys((status().ports ?? {}) as JsonObject),
+        // The LED's state as its part retains it on devices/{id}/led.
+        led: ledCommand ? { command: ledCommand, state: () => ledOf(parts.flatMap((p) => p.retained?.() ?? []).find((r) => r.topic === topics.led(id))?.payload) } : null,
+        onRefused: (why) => ignore('home assistant light', why),
+      })
+    : null;
+
   const link: Link = createLink({
     ...o,
     clientId: id,
     will: json(statusTopic, { online: false }, true),
-    subscription: topics.commandFilter(id),
+    subscriptions: [topics.commandFilter(id), ...(ha?.subscriptions ?? [])],
     rng: deviceRng(o.seed, id, 'backoff'),
     hooks: {
       greeting: () => [
         json(statusTopic, status(), true),
         ...parts.flatMap((p) => p.retained?.() ?? []).map((r) => json(r.topic, r.payload, true)),
+        ...(ha?.announce() ?? []),
       ],
       onBorn: () => {
         rebooting = false;
         markBorn();
       },
       onMessage: (topic, payload) => {
+        if (ha && !topic.startsWith(`${DEVICES_ROOT}/`)) {
+          for (const msg of ha.onMessage(topic, payload)) link.send(msg);
+          return;
+        }
         const parsed = parseDeviceTopic(topic);
         if (parsed?.channel !== 'command' || parsed.device !== id) return;
         try {

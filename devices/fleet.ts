@@ -88,6 +88,7 @@ export async function createFleet(opts: FleetOptions): Promise<Fleet> {
       connectTimeoutMs: o.connectTimeoutMs,
       backoff: o.reconnect,
       bufferLimit: o.bufferLimit,
+      haDiscovery: o.haDiscovery,
       maxInflight: o.maxInflight,
       scheduler,
       gate,

@@ -18,8 +18,8 @@ export interface LinkOptions {
   credentials?: { username: string; password: string };
   /** The last will, published retained by the broker when the connection dies uncleanly. */
   will: Outgoing;
-  /** The filter the device subscribes to on every connection. */
-  subscription: string;
+  /** The filters the device subscribes to on every connection (its commands; with HA discovery also HA's). */
+  subscriptions: string[];
   /** s, MQTT keepalive; 0 disables pings. */
   keepaliveS: number;
   /** ms to wait for CONNACK. */
@@ -130,7 +130,7 @@ export function createLink(o: LinkOptions): Link {
       if (myGen !== gen) return;
       online = true;
       attempt = 0;
-      c.subscribe(o.subscription, { qos: 1 }, (err, granted) => {
+      c.subscribe(o.subscriptions, { qos: 1 }, (err, granted) => {
         if (err || granted?.some((g) => g.qos > 2)) o.logger.warn({ device: o.clientId, err, granted }, 'command subscription refused');
       });
       o.hooks.greeting().forEach((msg, i) => {

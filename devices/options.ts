@@ -32,6 +32,8 @@ export interface FleetOptions {
   connectTimeoutMs?: number;
   /** Reconnect backoff: window of the first retry and the largest window, ms; default 1000 and 60000. */
   reconnect?: Partial<BackoffOptions>;
+  /** Each device announces itself to Home Assistant (MQTT discovery) and obeys its light commands; default false. */
+  haDiscovery?: boolean;
   /** QoS 1 messages a device keeps while offline (oldest dropped first); default 300. */
   bufferLimit?: number;
   logger: Logger;
@@ -50,6 +52,7 @@ export const FLEET_DEFAULTS = {
   connectTimeoutMs: 10_000,
   reconnect: { baseMs: 1000, maxMs: 60_000 },
   bufferLimit: 300,
+  haDiscovery: false,
   /** Messages awaiting PUBACK per device. */
   maxInflight: 16,
 };

@@ -16,6 +16,12 @@ interface Compiled {
   parts: string[];
 }
 
+/** A route as the table holds it, without its handler: what the hub serves, for its API description (docs/openapi.yaml). */
+export interface Endpoint {
+  method: Route['method'];
+  path: string;
+}
+
 export interface Match {
   handler: Handler;
   params: Params;
@@ -27,6 +33,11 @@ export class Router {
   add(...routes: Route[]): this {
     for (const route of routes) this.compiled.push({ route, parts: route.path.split('/') });
     return this;
+  }
+
+  /** Every route added, in order. */
+  endpoints(): Endpoint[] {
+    return this.compiled.map(({ route }) => ({ method: route.method, path: route.path }));
   }
 
   /** The handler for this request, `null` when no path matches, `'method'` when only the method differs. */

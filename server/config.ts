@@ -60,6 +60,8 @@ export interface HubConfig {
   retentionRawMs: number;
   /** Alert webhooks may reach loopback and private addresses even when the hub listens beyond loopback (on loopback they always may). */
   webhookAllowPrivate: boolean;
+  /** Publish the registry's devices to Home Assistant (retained discovery configs) and obey HA's light commands (bridge/home-assistant). */
+  haDiscovery: boolean;
   /** redis:// or rediss:// URL: run as one node of a cluster sharing this Redis (broker state, seq order); null: one process. */
   redis: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -93,6 +95,7 @@ export const HUB_DEFAULTS: HubConfig = {
   commandTimeoutMs: 10_000,
   retentionRawMs: 7 * 86_400_000,
   webhookAllowPrivate: false,
+  haDiscovery: false,
   redis: null,
   logLevel: 'info',
 };

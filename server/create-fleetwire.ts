@@ -12,16 +12,18 @@ import { type Bridge, createBridge } from '../bridge/index.js';
 import { createAlertStore } from '../bridge/alerts/index.js';
 import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
 import { isLoopback } from '../broker/index.js';
+import { type HomeAssistantPublisher, createHomeAssistant } from '../bridge/home-assistant/index.js';
 import { trustedProxies } from '../http/trusted-proxies.js';
 import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import { openDatabase } from '../storage/database.js';
+import { apiDescriptionRoutes } from './api-description.js';
 import type { HubConfig } from './config.js';
 import { watchFile } from './file-watch.js';
 import { healthRoutes } from './health.js';
 import { type HttpServer, startHttpServer } from './http-server.js';
 import { createLab } from './lab.js';
-import { packageRoot } from './package-info.js';
+import { packageInfo, packageRoot } from './package-info.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { staticRoutes } from './static-files.js';
 import { readTlsFiles } from './tls-files.js';
@@ -44,6 +46,8 @@ export interface Fleetwire {
   readonly broker: Broker;
   readonly bridge: Bridge;
   readonly fleet: Fleet | null;
+  /** What the HTTP port serves: its routes and WebSocket upgrade paths (docs/openapi.yaml describes them); none when HTTP is off. */
+  readonly endpoints: HttpServer['endpoints'];
   /** Lines telling a person where everything listens. */
   describe(): string[];
   /**
@@ -121,6 +125,8 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     let closeHttp: () => Promise<void> = async () => {};
     cleanups.push(() => closeHttp());
 
+    // Built once the broker is up (it publishes at once); until then no HA publish can arrive.
+    let homeAssistant: HomeAssistantPublisher | null = null;
     const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey, config.mqttTlsCa) : null;
     const startedBroker = await createBroker({
       host: config.host,
@@ -134,11 +140,25 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       limits: config.brokerLimits,
       logger,
       metrics,
-      onPublish: (msg) => bridge.ingest(msg),
+      onPublish: (msg) => {
+        homeAssistant?.take(msg);
+        return bridge.ingest(msg);
+      },
       redis: config.redis,
     });
     broker = startedBroker;
     cleanups.push(() => startedBroker.close());
+    if (config.haDiscovery) {
+      const publisher = createHomeAssistant({
+        devices: bridge.devices,
+        commands: bridge.commands,
+        deliver: (topic, payload) => startedBroker.deliver(topic, payload, { qos: 1, retain: true }),
+        sw: packageInfo().version,
+        logger,
+      });
+      homeAssistant = publisher;
+      cleanups.push(() => publisher.close());
+    }
 
     const host = urlHost(config.host);
     const mqttUrl = startedBroker.mqttAddress ? `mqtt://${host}:${startedBroker.mqttAddress.port}` : null;
@@ -178,6 +198,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         ),
         ...bridge.routes(),
         ...bridge.guard([...historyRoutes(store), ...retentionRoutes(store), ...exportRoutes(store, { alertPages: (from, to, device) => alerts.store.pages(from, to, device) }), ...lab.routes(), ...(fleet?.routes() ?? [])]),
+        ...apiDescriptionRoutes(),
         ...staticRoutes(extras.webRoot ?? defaultWebRoot()),
       ],
       upgrades: {
@@ -248,6 +269,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       broker: startedBroker,
       bridge,
       fleet,
+      endpoints: http?.endpoints ?? { routes: [], upgrades: [] },
       describe: () => [
         'fleetwire is running',
         `  dashboard       ${httpUrl ? `${httpUrl}/${notes(config.httpProxyProtocol && 'PROXY protocol', config.trustProxy.length > 0 && `client address from ${config.forwardedHeader} of ${config.trustProxy.join(',')}`)}` : 'off (--http-port off)'}`,
@@ -256,6 +278,7 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
         ...(wsUrl ? [`  MQTT over WS    ${wsUrl}/mqtt`, `  STOMP           ${wsUrl}/stomp  (SockJS: ${httpUrl}/sockjs)`] : ['  MQTT over WS    off, as is every browser endpoint (--http-port off)']),
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,
+        ...(config.haDiscovery ? ['  Home Assistant  discovery on homeassistant/device/<id>/config, light commands on fleetwire/ha/<id>/light/set'] : []),
         'Press Ctrl-C to stop.',
       ],
       reload,

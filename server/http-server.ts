@@ -16,7 +16,7 @@ import { type RequestCheck, hostCheck, originCheck } from '../http/request-origi
 import type { TrustedProxies } from '../http/trusted-proxies.js';
 import { ProxyListener, forTls } from '../net/proxy-listener.js';
 import { rawError, refuseUpgrade, sendError } from '../http/respond.js';
-import { type Route, Router } from '../http/router.js';
+import { type Endpoint, type Route, Router } from '../http/router.js';
 import type { ErrorCode } from '../protocol/errors.js';
 import { createConnectionGate } from './connection-gate.js';
 import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
@@ -47,6 +47,8 @@ export interface HttpServerOptions {
 
 export interface HttpServer {
   readonly address: AddressInfo;
+  /** The routes served and the WebSocket upgrade paths (as given in `upgrades`), in registration order. */
+  readonly endpoints: { routes: Endpoint[]; upgrades: string[] };
   readonly url: string;
   /** Swaps the HTTPS certificate and key for new connections (a reload); no-op over plain HTTP. */
   setTls(files: { cert: Buffer; key: Buffer }): void;
@@ -198,6 +200,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const stopAccepting = (): Promise<void> => (closing ??= Promise.all([...new Set([front, server])].map(closeServer)).then(() => undefined));
   return {
     address,
+    endpoints: { routes: router.endpoints(), upgrades: Object.keys(opts.upgrades) },
     url: `${opts.tls ? 'https' : 'http'}://${host}:${address.port}`,
     setTls: (files) => https?.setSecureContext(files),
     stopAccepting: () => void stopAccepting(),

@@ -3,6 +3,10 @@
  * path can only ever name a file that was there: no path traversal, no stat per request.
  * Each file goes out as the build's brotli or gzip copy when the client takes it, with an ETag
  * per representation so a revalidation costs a 304 (RFC 9110 §8.8.3, §13.1.2).
+ *
+ * A file whose name carries its content hash (scripts/build-web.mjs names every bundle so) never
+ * changes under that name: browsers may keep it a year without asking (RFC 8246 `immutable`).
+ * Everything else, the pages that name the bundles first of all, is revalidated on every use.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -25,10 +29,20 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.json': 'application/json; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
+  // esbuild's linked legal comments: the bundles name these notices, so they are served.
+  '.txt': 'text/plain; charset=utf-8',
   '.webmanifest': 'application/manifest+json',
 };
 
 type Coding = 'br' | 'gzip' | 'identity';
+
+/** `app.3F2A1C9B.js`, `app.3F2A1C9B.js.map`: esbuild's `[name].[hash]`, 8 base32 characters. */
+const HASHED_NAME = /\.[A-Z2-7]{8}\.[a-z]+(\.map)?$/;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Stored, but used only after the ETag is checked again (RFC 9111 §5.2.2.4). */
+const REVALIDATE = 'no-cache';
+
+const cacheControlOf = (path: string): string => (HASHED_NAME.test(path.slice(path.lastIndexOf('/') + 1)) ? IMMUTABLE : REVALIDATE);
 
 interface Representation {
   body: Buffer;
@@ -37,6 +51,7 @@ interface Representation {
 
 interface Asset {
   type: string;
+  cacheControl: string;
   /** identity always; br and gzip when the build wrote `<file>.br` / `<file>.gz`. */
   codings: Partial<Record<Coding, Representation>> & { identity: Representation };
 }
@@ -49,14 +64,14 @@ function representation(body: Buffer, coding: Coding, hash: string): Representat
   return { body, etag: `"${hash}${coding === 'identity' ? '' : `-${coding}`}"` };
 }
 
-function loadAsset(file: string, type: string): Asset {
+function loadAsset(file: string, type: string, cacheControl: string): Asset {
   const body = readFileSync(file);
   const hash = createHash('sha256').update(body).digest('base64url').slice(0, 22);
   const codings: Asset['codings'] = { identity: representation(body, 'identity', hash) };
   for (const coding of PREFERENCE) {
     if (existsSync(file + SUFFIX[coding])) codings[coding] = representation(readFileSync(file + SUFFIX[coding]), coding, hash);
   }
-  return { type, codings };
+  return { type, cacheControl, codings };
 }
 
 /** The codings the client accepts, from Accept-Encoding (RFC 9110 §12.5.3); q=0 refuses one. */
@@ -110,7 +125,8 @@ export function loadAssets(root: string): Map<string, Asset> {
   if (!exists) return assets;
   for (const file of listFiles(root)) {
     const type = TYPES[extname(file)];
-    if (type) assets.set(`/${relative(root, file).split(sep).join('/')}`, loadAsset(file, type));
+    const path = `/${relative(root, file).split(sep).join('/')}`;
+    if (type) assets.set(path, loadAsset(file, type, cacheControlOf(path)));
   }
   return assets;
 }
@@ -126,7 +142,7 @@ function serve(assets: Map<string, Asset>, req: IncomingMessage, res: ServerResp
   const headers: Record<string, string | number> = {
     etag: rep.etag,
     vary: 'Accept-Encoding',
-    'cache-control': asset.type.startsWith('text/html') ? 'no-cache' : 'public, max-age=300',
+    'cache-control': asset.cacheControl,
     'content-security-policy': DASHBOARD_CSP,
   };
   if (notModified(req.headers['if-none-match'], rep.etag)) {

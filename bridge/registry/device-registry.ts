@@ -14,9 +14,14 @@ import type { ApplyPipeline } from '../ingest/apply.js';
 export interface DeviceRegistry {
   get(id: string): DeviceView | undefined;
   list(): DeviceView[];
+  /** Calls `listener` after each message is folded into its device's view (bridge/home-assistant mirrors the registry); returns the unsubscribe. */
+  watch(listener: DeviceListener): () => void;
   /** Writes pending changes and stops the save timer. */
   close(): void;
 }
+
+/** A message just applied to `device` (the view after it). Must not throw; runs inside APPLY. */
+export type DeviceListener = (device: DeviceView, msg: HubMessage, topic: DeviceTopic) => void;
 
 export interface DeviceRegistryOptions {
   store: Pick<HistoryStore, 'devices' | 'saveDevice'>;
@@ -33,6 +38,7 @@ export function createDeviceRegistry(opts: DeviceRegistryOptions): DeviceRegistr
   // No MQTT connection outlives the hub: every device is offline until it speaks again.
   for (const d of opts.store.devices()) devices.set(d.id, { ...structuredClone(d), online: false });
   const dirty = new Set<DeviceView>();
+  const listeners = new Set<DeviceListener>();
   let warnedFull = false;
 
   const save = (): void => {
@@ -66,11 +72,22 @@ export function createDeviceRegistry(opts: DeviceRegistryOptions): DeviceRegistr
       dirty.delete(device);
       opts.store.saveDevice(device);
     } else dirty.add(device);
+    for (const listener of listeners) {
+      try {
+        listener(device, msg, topic);
+      } catch (err) {
+        opts.logger.error({ err, device: device.id }, 'device listener failed');
+      }
+    }
   });
 
   return {
     get: (id) => devices.get(id),
     list: () => [...devices.values()],
+    watch(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     close() {
       clearInterval(timer);
       save();

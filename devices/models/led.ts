@@ -38,6 +38,7 @@ export function createLed(host: PartHost): Part {
   };
 
   return {
+    readings: ['led_ma'],
     step(metrics: Metrics) {
       const mean = DRIVE_MA[led.state];
       metrics.led_ma = mean === 0 ? 0 : round(mean + host.rng.normal(0, 0.2), 2);

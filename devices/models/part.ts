@@ -33,6 +33,8 @@ export interface PartHost {
 }
 
 export interface Part {
+  /** Names of the metrics `step` adds (what a Home Assistant config lists before the first reading). */
+  readonly readings?: readonly string[];
   /** Adds this part's readings to `metrics`; `simMs` is simulated time since power-on. */
   step?(metrics: Metrics, simMs: number): void;
   /** Fields this part adds to the retained status payload. */

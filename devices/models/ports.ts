@@ -18,6 +18,7 @@ export function createPorts(host: PartHost, count: number): Part {
   const map = (): JsonObject => Object.fromEntries(ports.map((p, i) => [String(i + 1), p]));
 
   return {
+    readings: ['ports_used'],
     step(metrics: Metrics) {
       if (rng.chance(CHANGE_CHANCE)) {
         const index = rng.int(0, count - 1);

@@ -33,6 +33,7 @@ export function createPower(host: PartHost, rail: Rail): Part {
   };
 
   return {
+    readings: ['voltage', 'current', 'power'],
     step(metrics: Metrics, simMs: number) {
       let voltage = rail + offset + drift(host.intervalMs) + rng.normal(0, 0.003 * rail);
       if (!excursion) {

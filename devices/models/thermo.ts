@@ -19,6 +19,7 @@ export function createThermo(host: PartHost, site: ThermoSite): Part {
   const drift = createDrift(rng, site === 'room' ? 0.6 : 1.2, 3 * 3_600_000);
 
   return {
+    readings: ['temperature'],
     step(metrics: Metrics, simMs: number) {
       const hour = hourOfDay(startHour, simMs);
       const daily = amplitude * Math.cos((2 * Math.PI * (hour - peakHour)) / 24);

@@ -51,7 +51,8 @@ describe('the packed package', () => {
     const packed = await run('npm', ['pack', '--json', '--pack-destination', out], { cwd: copy, maxBuffer: 8 << 20 });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as [{ filename: string; files: { path: string }[] }];
     const files = info.files.map((f) => f.path);
-    expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/server/create-fleetwire.js', 'dist/web/index.html', 'dist/web/app.js', 'fleetwire.example.yaml', 'README.md', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['dist/cli/main.js', 'dist/server/create-fleetwire.js', 'dist/web/index.html', 'docs/openapi.yaml', 'docs/asyncapi.yaml', 'fleetwire.example.yaml', 'README.md', 'package.json']));
+    expect(files.filter((f) => /^dist\/web\/app\.[A-Z2-7]{8}\.js$/.test(f))).toHaveLength(1);
     expect(files.filter((f) => /^(test|bench|web|scripts)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
 
     const app = tempDir('fleetwire-app-');
@@ -78,6 +79,7 @@ describe('the packed package', () => {
       const page = await fetch(`${http}/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<html/i);
+      expect(((await (await fetch(`${http}/openapi.json`)).json()) as { openapi: string }).openapi).toMatch(/^3\.1\./);
       expect((await fetch(`${http}/no-such-file.js`)).status).toBe(404);
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];

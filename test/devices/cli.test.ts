@@ -1,33 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { eventually, startBroker, track } from './support.js';
-
-const FIXTURE = fileURLToPath(new URL('./fixtures/fleet-cli.ts', import.meta.url));
-
-interface Run {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
-
-/** Starts `fleetwire fleet` in its own process; it is stopped by PID after the test. */
-function runFleet(args: string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const lines: string[] = [];
-  let rest = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    const parts = (rest + chunk.toString()).split('\n');
-    rest = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  track({ close: () => (child.exitCode === null && child.signalCode === null ? child.kill('SIGKILL') : undefined) });
-  return { child, lines, exited };
-}
+import { eventually, runFleet, startBroker, track } from './support.js';
 
 describe('fleetwire fleet', () => {
   it('runs a fleet with a starting fault and a control endpoint, and stops cleanly on SIGTERM', async () => {

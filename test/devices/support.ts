@@ -1,9 +1,12 @@
 /**
  * Test support for the fleet: a plain Aedes broker on port 0 (independent of broker/), an MQTT
- * watcher that records what devices publish, polling with a deadline, and a cleanup list so
- * every broker, fleet and client a test starts is closed even when the test fails.
+ * watcher that records what devices publish, polling with a deadline, `fleetwire fleet` in its
+ * own process, and a cleanup list so every broker, fleet, process and client a test starts is
+ * closed even when the test fails.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Aedes, type AedesOptions } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
@@ -178,4 +181,27 @@ export async function onlineFleet(filters: string[], opts: Partial<FleetOptions>
   const fleet = await testFleet(broker.url, opts);
   await fleet.ready();
   return { broker, fleet, w: await watch(broker.url, filters) };
+}
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/fleet-cli.ts', import.meta.url));
+
+export interface Run {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+/** Starts `fleetwire fleet` in its own process; it is stopped by PID after the test. */
+export function runFleet(args: string[]): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines: string[] = [];
+  let rest = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const parts = (rest + chunk.toString()).split('\n');
+    rest = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  track({ close: () => (child.exitCode === null && child.signalCode === null ? child.kill('SIGKILL') : undefined) });
+  return { child, lines, exited };
 }

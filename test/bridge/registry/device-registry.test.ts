@@ -75,6 +75,30 @@ describe('the device registry', () => {
     expect((await fetch(`${rig.url}/api/devices?limit=0`)).status).toBe(400);
   });
 
+  it('tells its watchers of every message it applies, after applying it, until they unsubscribe', async () => {
+    const seen: Array<[string, string, boolean]> = [];
+    const unwatch = rig.bridge.devices.watch((view, msg, topic) => seen.push([view.id, `${msg.kind} ${topic.channel}`, view.online]));
+    // A watcher that throws is logged and changes nothing for the others or the registry.
+    const unwatchBroken = rig.bridge.devices.watch(() => {
+      throw new Error('broken watcher');
+    });
+    rig.publish('devices/w1/status', '{"online":true}');
+    rig.publish('devices/w1/telemetry/voltage', '12.1');
+    rig.publish('devices/w1/cmd/led', '{"id":"1","args":{}}', { clientId: 'admin-tool' });
+    rig.publish('alerts/x', '{}');
+    rig.publish('devices/w1/status', '{"online":false}');
+    await waitFor(() => seen.length >= 3);
+    unwatch();
+    unwatchBroken();
+    rig.publish('devices/w1/status', '{"online":true}');
+    expect((await device('w1')).online).toBe(true);
+    expect(seen).toEqual([
+      ['w1', 'status status', true],
+      ['w1', 'telemetry metric', true],
+      ['w1', 'status status', false],
+    ]);
+  });
+
   it('answers 404 for a device never seen', async () => {
     const res = await fetch(`${rig.url}/api/devices/nobody`);
     expect(res.status).toBe(404);
