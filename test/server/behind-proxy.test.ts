@@ -16,6 +16,7 @@ import { type PemFiles, selfSigned } from '../support/certs.js';
 import { runCli } from '../support/cli.js';
 import { startHub, stopAll, tempDir } from '../support/hub.js';
 import { parseAnswer, rawConnect } from '../support/raw-http.js';
+import { stompConnect } from '../bridge/support/stomp-client.js';
 
 afterAll(stopAll);
 vi.setConfig({ testTimeout: 120_000 });
@@ -180,6 +181,27 @@ describe('--trust-proxy and X-Forwarded-For', () => {
     const wsUrl = `${hub.httpUrl.replace(/^http/, 'ws')}/mqtt`;
     const overWs = (address: string, password: string): Promise<number> => connackCode(() => createWebSocketStream(new WebSocket(wsUrl, 'mqtt', { headers: { 'x-forwarded-for': address } })), ada(password));
     await expectMqttLimitPerAddress(overWs, '203.0.113.7', '198.51.100.9');
+  });
+
+  it('STOMP logins over WebSocket and SockJS count the forwarded address', async () => {
+    const hub = await startHub({ usersFile, trustProxy: ['loopback'] });
+    /** A STOMP login refusal as the status the HTTP login would give: 401 wrong password, 429 limit reached. */
+    const asStatus = (message: string): number => (/failed logins a minute/.test(message) ? 429 : /wrong name or password/.test(message) ? 401 : 0);
+    const overWs = (address: string): Promise<number> =>
+      stompConnect(hub.httpUrl, { headers: { 'x-forwarded-for': address }, connectHeaders: { login: 'ada', passcode: 'wrong' } }).then(
+        () => 200,
+        (err: Error) => asStatus(err.message),
+      );
+    await expectLoginLimitPerAddress(overWs, '203.0.113.7', '198.51.100.9');
+    let session = 0;
+    const overSockjs = async (address: string): Promise<number> => {
+      const path = `${hub.httpUrl}/sockjs/000/s${++session}`;
+      const post = (transport: string, body?: string): Promise<string> => fetch(`${path}/${transport}`, { method: 'POST', headers: { 'x-forwarded-for': address, 'content-type': 'text/plain' }, body }).then((res) => res.text());
+      expect(await post('xhr')).toBe('o\n');
+      await post('xhr_send', JSON.stringify(['CONNECT\naccept-version:1.2\nlogin:ada\npasscode:wrong\n\n\u0000']));
+      return asStatus(await post('xhr'));
+    };
+    await expectLoginLimitPerAddress(overSockjs, '192.0.2.77', '192.0.2.78');
   });
 
   it('Forwarded is read instead when told', async () => {
