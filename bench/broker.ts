@@ -52,7 +52,7 @@ async function serve(): Promise<void> {
       });
     }
   });
-  process.send?.({ port: broker.mqttAddress.port });
+  process.send?.({ port: broker.mqttAddress?.port });
 }
 
 function ask<T>(child: ChildProcess, msg: string, key: string): Promise<T> {

@@ -43,6 +43,8 @@ interface Attempt {
   username: string | undefined;
   password: Buffer | undefined;
   remote: string;
+  /** The user a verified client certificate names; null: none. */
+  certificateUser: string | null;
   /** Filled in by the credentials check. */
   user: User | null;
 }
@@ -103,8 +105,18 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     return null;
   }
 
+  /** A verified certificate is the login: its CN must be a user, and an MQTT user name, if sent, must be that one. */
+  function certificateLogin(a: Attempt, name: string, store: UserStore): Refusal | null {
+    if (a.username !== undefined && a.username !== name) return refuse(BAD_CREDENTIALS, 'auth', `user name '${a.username}' is not '${name}', whom the client certificate names`);
+    const user = store.get(name);
+    if (!user) return refuse(NOT_AUTHORIZED, 'auth', `the client certificate names '${name}', who is not in the users file`);
+    a.user = user;
+    return null;
+  }
+
   async function credentials(a: Attempt): Promise<Refusal | null> {
     if (users === null) return null; // no users file: anonymous, which createBroker allowed
+    if (a.certificateUser !== null) return certificateLogin(a, a.certificateUser, users);
     if (a.username === undefined) {
       return opts.allowAnonymous ? null : refuse(NOT_AUTHORIZED, 'anonymous', 'anonymous clients are not allowed when there is a users file');
     }
@@ -175,7 +187,8 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     authenticate(client, username, password, done) {
       const conn = client.conn;
       const remote = conn instanceof PacketGuard ? conn.remote : 'unknown';
-      const attempt: Attempt = { client, packet: pending.get(client), username, password, remote, user: null };
+      const certificateUser = conn instanceof PacketGuard ? conn.certificateUser : null;
+      const attempt: Attempt = { client, packet: pending.get(client), username, password, remote, certificateUser, user: null };
       pending.delete(client);
       check(attempt).then(
         (refusal) => {

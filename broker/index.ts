@@ -13,6 +13,7 @@ import type { Registry } from 'prom-client';
 import type { User, UserStore } from '../auth/index.js';
 import type { ResponseRequest } from '../protocol/publish.js';
 import type { Db } from '../storage/database.js';
+import type { ClientCertMode } from './client-certificate.js';
 import { createRedisBackends } from './cluster.js';
 import { MAX_CLIENT_ID_LENGTH, createConnectPolicy } from './connect-policy.js';
 import { createInboundWindow } from './inbound-window.js';
@@ -45,12 +46,14 @@ export interface HubPublishOptions {
 export interface BrokerOptions {
   /** Bind address of the TCP and TLS listeners; default '127.0.0.1'. */
   host: string;
-  /** MQTT over TCP; 0 = ephemeral. */
-  port: number;
-  /** MQTT over TLS, when given. */
-  tls?: { port: number; cert: Buffer; key: Buffer } | undefined;
+  /** MQTT over TCP; 0 = ephemeral, null = off. */
+  port: number | null;
+  /** MQTT over TLS, when given; `ca` and `clientCert` (default off) log devices in by client certificate (client-certificate.ts). */
+  tls?: { port: number; cert: Buffer; key: Buffer; ca?: Buffer | undefined; clientCert?: ClientCertMode } | undefined;
   /** MQTT over TCP sits behind a load balancer that sends a PROXY protocol v1/v2 header; default false. */
   proxyProtocol?: boolean;
+  /** The same for MQTT over TLS (the header comes before the handshake); default false. */
+  tlsProxyProtocol?: boolean;
   /** The shared database; the broker's tables are prefixed `broker_`. */
   db: Db;
   /** null = no users file: anonymous clients, allowed only on loopback unless allowAnonymous. Each reload of the store is applied to the clients connected (session-reviewer.ts). */
@@ -79,13 +82,13 @@ export interface BrokerOptions {
 
 export interface Broker {
   readonly aedes: Aedes;
-  /** Bound addresses (after listen), e.g. for port 0. */
-  readonly mqttAddress: AddressInfo;
+  /** Bound addresses (after listen), e.g. for port 0; null for a listener that is off. */
+  readonly mqttAddress: AddressInfo | null;
   readonly tlsAddress: AddressInfo | null;
   /** Handles an HTTP upgrade for MQTT over WebSocket (the HTTP server calls this for path /mqtt). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Swaps the MQTT-over-TLS certificate and key for new connections (a reload); no-op without TLS. */
-  setTls(files: { cert: Buffer; key: Buffer }): void;
+  /** Swaps the MQTT-over-TLS certificate and key (and client CA) for new connections (a reload); no-op without TLS. */
+  setTls(files: { cert: Buffer; key: Buffer; ca?: Buffer | undefined }): void;
   /** Publishes as the hub (clientId null): passes onPublish, then delivers. Resolves when delivered to Aedes; rejects a bad topic, an oversized payload, or a closed broker. */
   publish(topic: string, payload: Buffer | string, opts: HubPublishOptions): Promise<void>;
   /** Delivers to subscribers as the hub without passing onPublish: for messages the hook's owner has recorded already (commands). Rejects as publish does. */
@@ -225,9 +228,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     listeners = await startListeners({
       host,
       port: opts.port,
-      tls: opts.tls,
+      tls: opts.tls ? { ...opts.tls, clientCert: opts.tls.clientCert ?? 'off' } : undefined,
       limits,
       proxyProtocol: opts.proxyProtocol ?? false,
+      tlsProxyProtocol: opts.tlsProxyProtocol ?? false,
       loopbackOnly: opts.users === null && !opts.allowAnonymous,
       logger,
       metrics,

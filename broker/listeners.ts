@@ -6,23 +6,28 @@
 import type { IncomingMessage } from 'node:http';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createTlsServer } from 'node:tls';
+import { type TLSSocket, createServer as createTlsServer } from 'node:tls';
 import type { Logger } from 'pino';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { refuseUpgrade } from '../http/respond.js';
 import type { BrokerLimits } from './limits.js';
 import { isLoopback } from './loopback.js';
 import type { BrokerMetrics, Transport } from './metrics.js';
+import { type ClientCertMode, certificateUser, clientCertOptions } from './client-certificate.js';
 import { PacketGuard } from './packet-guard.js';
-import { readProxyHeader } from './proxy-protocol.js';
+import { clientAddress } from '../http/client-address.js';
+import { ProxyListener, forTls, proxiedAddress } from '../net/proxy-listener.js';
 
 export interface ListenerOptions {
   host: string;
-  port: number;
-  tls: { port: number; cert: Buffer; key: Buffer } | undefined;
+  /** MQTT over TCP; null: off. */
+  port: number | null;
+  tls: { port: number; cert: Buffer; key: Buffer; ca?: Buffer | undefined; clientCert: ClientCertMode } | undefined;
   limits: BrokerLimits;
   /** MQTT over TCP expects a PROXY protocol v1/v2 header first and takes the client's address from it. */
   proxyProtocol: boolean;
+  /** The same for MQTT over TLS: the header comes before the TLS handshake. */
+  tlsProxyProtocol: boolean;
   /** Anonymous access rests on loopback only: refuse WebSocket upgrades that arrive on any other address. */
   loopbackOnly: boolean;
   logger: Logger;
@@ -32,11 +37,12 @@ export interface ListenerOptions {
 }
 
 export interface Listeners {
-  readonly mqttAddress: AddressInfo;
+  /** null: MQTT over TCP is off. */
+  readonly mqttAddress: AddressInfo | null;
   readonly tlsAddress: AddressInfo | null;
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
-  /** Swaps the TLS listener's certificate and key: new handshakes use them, open connections keep theirs. */
-  setTls(files: { cert: Buffer; key: Buffer }): void;
+  /** Swaps the TLS listener's certificate and key (and client CA): new handshakes use them, open connections keep theirs. */
+  setTls(files: { cert: Buffer; key: Buffer; ca?: Buffer | undefined }): void;
   /** Stops accepting, destroys every connection still open, and resolves once the servers have closed. */
   close(): Promise<void>;
 }
@@ -67,7 +73,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
 
   const full = (): boolean => limits.maxConnections > 0 && open.size >= limits.maxConnections;
 
-  const admit = (inner: Duplex, transport: Transport, remote: string, req?: IncomingMessage): void => {
+  const admit = (inner: Duplex, transport: Transport, remote: string, req?: IncomingMessage, certified: string | null = null): void => {
     if (closing) {
       inner.destroy();
       return;
@@ -80,7 +86,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     }
     const bytesIn = metrics.bytesIn.labels({ transport });
     const bytesOut = metrics.bytesOut.labels({ transport });
-    const guard = new PacketGuard(inner, { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, remote, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) });
+    const guard = new PacketGuard(inner, { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, remote, certificateUser: certified, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) });
     open.add(guard);
     metrics.connections.inc({ transport });
     guard.once('close', () => {
@@ -90,31 +96,48 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     opts.accept(guard, req);
   };
 
-  const behindProxy = (socket: Socket): void => {
-    readProxyHeader(socket, limits.connectTimeoutMs).then(
-      (source) => {
-        admit(socket, 'tcp', source ?? socket.remoteAddress ?? 'unknown');
-        socket.resume();
-      },
-      (err: Error) => {
+  const proxyListener = (onConnection: (socket: Socket, address: string) => void): Server =>
+    new ProxyListener({
+      socketOptions: SOCKET_OPTIONS,
+      timeoutMs: limits.connectTimeoutMs,
+      onConnection,
+      onBadHeader(socket, err) {
         metrics.rejects.inc({ reason: 'proxy_header' });
         logger.warn({ remote: socket.remoteAddress, err: err.message }, 'connection refused: bad PROXY protocol header');
         socket.destroy();
       },
-    );
-  };
-  const tcp = createServer(SOCKET_OPTIONS, (socket: Socket) => (opts.proxyProtocol ? behindProxy(socket) : admit(socket, 'tcp', socket.remoteAddress ?? 'unknown')));
-  const mqttAddress = await listen(tcp, opts.port, opts.host);
+    });
+  const tcp = opts.proxyProtocol
+    ? proxyListener((socket, address) => {
+        admit(socket, 'tcp', address);
+        socket.resume();
+      })
+    : createServer(SOCKET_OPTIONS, (socket: Socket) => admit(socket, 'tcp', socket.remoteAddress ?? 'unknown'));
+  // A server that never listened closes at once (its close callback just gets ERR_SERVER_NOT_RUNNING).
+  const mqttAddress = opts.port === null ? null : await listen(tcp, opts.port, opts.host);
 
   let tlsAddress: AddressInfo | null = null;
-  const tls = opts.tls ? createTlsServer({ ...SOCKET_OPTIONS, cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: limits.connectTimeoutMs }, (socket) => admit(socket, 'tls', socket.remoteAddress ?? 'unknown')) : null;
-  if (tls && opts.tls) {
+  const remoteOf = (socket: Socket): string => proxiedAddress(socket) ?? socket.remoteAddress ?? 'unknown';
+  const clientCert = opts.tls?.clientCert ?? 'off';
+  const secured = (socket: TLSSocket): void => {
+    const certified = certificateUser(socket, clientCert);
+    if ('refused' in certified) {
+      metrics.rejects.inc({ reason: 'client_cert' });
+      logger.warn({ remote: remoteOf(socket), err: certified.refused }, 'connection refused: bad client certificate');
+      return void socket.destroy();
+    }
+    admit(socket, 'tls', remoteOf(socket), undefined, certified.name);
+  };
+  const tls = opts.tls ? createTlsServer({ ...SOCKET_OPTIONS, cert: opts.tls.cert, key: opts.tls.key, ...clientCertOptions(clientCert, opts.tls.ca), handshakeTimeout: limits.connectTimeoutMs }, secured) : null;
+  // Behind a proxy the TLS server does not listen itself: the proxy listener hands it each connection once the header is read.
+  const tlsFront = tls && opts.tlsProxyProtocol ? proxyListener((socket) => tls.emit('connection', forTls(socket))) : tls;
+  if (tls && tlsFront && opts.tls) {
     tls.on('tlsClientError', (err, socket) => {
       metrics.rejects.inc({ reason: 'tls_handshake' });
-      logger.warn({ remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed');
+      logger.warn({ remote: remoteOf(socket), err: err.message }, 'TLS handshake failed');
     });
     try {
-      tlsAddress = await listen(tls, opts.tls.port, opts.host);
+      tlsAddress = await listen(tlsFront, opts.tls.port, opts.host);
     } catch (err) {
       await closeServer(tcp);
       throw err;
@@ -132,7 +155,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     mqttAddress,
     tlsAddress,
     handleUpgrade(req, socket, head) {
-      const remote = req.socket.remoteAddress ?? 'unknown';
+      const remote = clientAddress(req);
       if (closing) return refuseUpgrade(socket, 'not_ready', 'the broker is shutting down');
       if (opts.loopbackOnly && !isLoopback(req.socket.localAddress ?? '')) {
         metrics.rejects.inc({ reason: 'anonymous' });
@@ -152,7 +175,9 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     },
     async close() {
       closing = true;
-      const closed = [closeServer(tcp), ...(tls ? [closeServer(tls)] : [])];
+      const servers = [...new Set([tcp, tls, tlsFront])].filter((server) => server !== null);
+      const closed = servers.map(closeServer);
+      for (const server of servers) if (server instanceof ProxyListener) server.destroyConnections();
       for (const conn of open) conn.destroy();
       for (const ws of wss.clients) ws.terminate();
       wss.close();

@@ -22,6 +22,7 @@ export type RejectReason =
   | 'tls_handshake'
   | 'access_revoked'
   | 'proxy_header'
+  | 'client_cert'
   | 'receive_maximum'
   | 'over_client_maximum';
 

@@ -119,6 +119,8 @@ export interface PacketGuardOptions {
   maxPacketSize: number;
   /** The client's address, for logs and per-address limits. */
   remote: string;
+  /** The user a verified TLS client certificate names (client-certificate.ts); null or absent: none. */
+  certificateUser?: string | null;
   /** Bytes that may wait to be sent to the client before it is cut off; 0 = unlimited. */
   maxBufferedBytes: number;
   onBytesIn: (n: number) => void;
@@ -144,6 +146,7 @@ export class PacketGuard extends Duplex {
   /** Nothing has been written yet: the next write is the CONNACK. */
   private first = true;
   readonly remote: string;
+  readonly certificateUser: string | null;
 
   constructor(
     readonly inner: Duplex,
@@ -152,6 +155,7 @@ export class PacketGuard extends Duplex {
     super({ allowHalfOpen: false });
     this.scanner = new FrameScanner(opts.maxPacketSize);
     this.remote = opts.remote;
+    this.certificateUser = opts.certificateUser ?? null;
     inner.on('data', (chunk: Buffer) => this.onData(chunk));
     inner.on('end', () => this.push(null));
     inner.on('error', (err: Error) => this.destroy(err));

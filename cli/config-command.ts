@@ -15,7 +15,7 @@ const shown = (o: Option): boolean => o.long !== '--help' && o.long !== '--versi
 /** The files the configuration names must be there and parse, or `start` would fail on them. */
 function checkFiles(config: HubConfig): void {
   if (config.usersFile !== null) loadUsers(config.usersFile);
-  if (config.tlsCert !== null && config.tlsKey !== null) readTlsFiles(config.tlsCert, config.tlsKey);
+  if (config.tlsCert !== null && config.tlsKey !== null) readTlsFiles(config.tlsCert, config.tlsKey, config.mqttTlsCa);
 }
 
 /** The value as a person would write it: the text given, or the default as help shows it. */

@@ -3,12 +3,23 @@
  * commander prefixes the option's name, so a bad value stops start-up with one clear line.
  */
 import { InvalidArgumentError } from 'commander';
+import { trustItemProblem } from '../http/trusted-proxies.js';
 import { durationMs } from '../protocol/duration.js';
 
 export function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free one).');
   return n;
+}
+
+/** A listener's port, or `off`: that listener is not started. (Not null: commander turns a parsed null into ''.) */
+export function parseListenPort(value: string): number | 'off' {
+  if (value.trim().toLowerCase() === 'off') return 'off';
+  try {
+    return parsePort(value);
+  } catch {
+    throw new InvalidArgumentError('must be a port number from 0 to 65535 (0 picks a free one), or off.');
+  }
 }
 
 export function parseCount(value: string): number {
@@ -50,6 +61,16 @@ export function parseOrigin(value: string): string[] {
     if (url.origin !== origin) throw new InvalidArgumentError(`'${origin}' is not an origin: write it as ${url.origin}.`);
   }
   return origins;
+}
+
+/** `--trust-proxy`: addresses, CIDRs and `loopback`, comma-separated. */
+export function parseTrustProxy(value: string): string[] {
+  const items = parseList(value).map((item) => item.toLowerCase());
+  for (const item of items) {
+    const problem = trustItemProblem(item);
+    if (problem) throw new InvalidArgumentError(`${problem}.`);
+  }
+  return items;
 }
 
 /** Host names (`hub.local,fleet.example.com`): letters, digits, `-` and `.`, lower-cased. */

@@ -7,7 +7,9 @@ import { MAPPING_RULES_KEY, applyConfigFile, readConfigFile } from './config-fil
 import { showFleetProgress } from './fleet-progress.js';
 import { addLimitOptions, httpLimitsFrom, limitsFrom } from './limit-options.js';
 import { LOG_FORMATS, type LogFormat, createLogger } from './logger.js';
-import { parseCount, parseDuration, parseHostNames, parseList, parseOrigin, parsePort } from './parse.js';
+import { CLIENT_CERT_MODES } from '../broker/client-certificate.js';
+import { FORWARDED_HEADERS } from '../http/trusted-proxies.js';
+import { parseCount, parseDuration, parseHostNames, parseList, parseListenPort, parseOrigin, parseTrustProxy } from './parse.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -20,12 +22,18 @@ function options(): Option[] {
       'Listeners:',
       new Option('--config <file>', 'read options from a YAML or JSON file (keys are the long option names)').env('FLEETWIRE_CONFIG'),
       new Option('--host <address>', 'bind address of every listener').env('FLEETWIRE_HOST').default(d.host),
-      new Option('--mqtt-port <port>', 'MQTT over TCP').env('FLEETWIRE_MQTT_PORT').argParser(parsePort).default(d.mqttPort),
-      new Option('--http-port <port>', 'HTTP: dashboard, SSE, WebSocket, REST, MQTT over WebSocket at /mqtt').env('FLEETWIRE_HTTP_PORT').argParser(parsePort).default(d.httpPort),
-      new Option('--tls-port <port>', 'MQTT over TLS (only with --tls-cert and --tls-key)').env('FLEETWIRE_TLS_PORT').argParser(parsePort).default(d.tlsPort),
+      new Option('--mqtt-port <port>', 'MQTT over TCP (off: none)').env('FLEETWIRE_MQTT_PORT').argParser(parseListenPort).default(d.mqttPort),
+      new Option('--http-port <port>', 'HTTP: dashboard, SSE, WebSocket, REST, MQTT over WebSocket at /mqtt (off: none of them)').env('FLEETWIRE_HTTP_PORT').argParser(parseListenPort).default(d.httpPort),
+      new Option('--tls-port <port>', 'MQTT over TLS (only with --tls-cert and --tls-key; off: none, HTTPS only)').env('FLEETWIRE_TLS_PORT').argParser(parseListenPort).default(d.tlsPort),
       new Option('--tls-cert <file>', 'PEM certificate: turns on MQTT over TLS and HTTPS').env('FLEETWIRE_TLS_CERT'),
       new Option('--tls-key <file>', 'PEM private key for --tls-cert').env('FLEETWIRE_TLS_KEY'),
+      new Option('--mqtt-tls-ca <file>', 'PEM CA bundle that verifies device certificates on MQTT over TLS').env('FLEETWIRE_MQTT_TLS_CA'),
+      new Option('--mqtt-client-cert <mode>', 'device login by TLS client certificate (subject CN = user name): optional, or require (no valid certificate, no handshake)').env('FLEETWIRE_MQTT_CLIENT_CERT').choices(CLIENT_CERT_MODES).default(d.mqttClientCert),
       new Option('--mqtt-proxy-protocol', 'MQTT over TCP is behind a load balancer sending a PROXY protocol v1/v2 header; logs and limits use the address in it (env FLEETWIRE_MQTT_PROXY_PROTOCOL=1)').default(false),
+      new Option('--tls-proxy-protocol', 'the same for MQTT over TLS: the header comes before the handshake (env FLEETWIRE_TLS_PROXY_PROTOCOL=1)').default(false),
+      new Option('--http-proxy-protocol', 'the same for the HTTP(S) port, WebSocket upgrades included (env FLEETWIRE_HTTP_PROXY_PROTOCOL=1)').default(false),
+      new Option('--trust-proxy <list>', 'comma-separated addresses, CIDRs or loopback: reverse proxies whose --forwarded-header names the HTTP client').env('FLEETWIRE_TRUST_PROXY').argParser(parseTrustProxy).default([]),
+      new Option('--forwarded-header <name>', 'the header a trusted proxy names the client in').env('FLEETWIRE_FORWARDED_HEADER').choices(FORWARDED_HEADERS).default(d.forwardedHeader),
     ),
     ...group(
       'Access:',
@@ -75,12 +83,18 @@ Examples:
 interface StartFlags {
   config?: string;
   host: string;
-  mqttPort: number;
-  httpPort: number;
-  tlsPort: number;
+  mqttPort: number | 'off';
+  httpPort: number | 'off';
+  tlsPort: number | 'off';
   tlsCert?: string;
   tlsKey?: string;
+  mqttTlsCa?: string;
+  mqttClientCert: HubConfig['mqttClientCert'];
   mqttProxyProtocol: boolean;
+  tlsProxyProtocol: boolean;
+  httpProxyProtocol: boolean;
+  trustProxy: string[];
+  forwardedHeader: HubConfig['forwardedHeader'];
   db: string;
   usersFile?: string;
   allowAnonymous: boolean;
@@ -122,15 +136,23 @@ function envSwitch(name: string, value: string): boolean {
   throw new InvalidArgumentError(`${name} must be 1/true/yes or 0/false/no, not '${value}'.`);
 }
 
+const listenPort = (port: number | 'off'): number | null => (port === 'off' ? null : port);
+
 export function toConfig(f: StartFlags): HubConfig {
   return {
     host: f.host,
-    mqttPort: f.mqttPort,
-    httpPort: f.httpPort,
-    tlsPort: f.tlsPort,
+    mqttPort: listenPort(f.mqttPort),
+    httpPort: listenPort(f.httpPort),
+    tlsPort: listenPort(f.tlsPort),
     tlsCert: f.tlsCert ?? null,
     tlsKey: f.tlsKey ?? null,
+    mqttTlsCa: f.mqttTlsCa ?? null,
+    mqttClientCert: f.mqttClientCert,
     mqttProxyProtocol: f.mqttProxyProtocol,
+    tlsProxyProtocol: f.tlsProxyProtocol,
+    httpProxyProtocol: f.httpProxyProtocol,
+    trustProxy: f.trustProxy,
+    forwardedHeader: f.forwardedHeader,
     dbFile: f.db,
     usersFile: f.usersFile ?? null,
     allowAnonymous: f.allowAnonymous,

@@ -3,22 +3,36 @@
  * Only the CLI entry fills it from flags and the environment; tests build it directly.
  */
 import { type BrokerLimits, isLoopback } from '../broker/index.js';
+import type { ClientCertMode } from '../broker/client-certificate.js';
+import type { ForwardedHeader } from '../http/trusted-proxies.js';
 import { type HttpLimits, resolveHttpLimits } from './http-limits.js';
 
 export interface HubConfig {
   /** Bind address of every listener. Anything but loopback needs a users file (or allowAnonymous). */
   host: string;
-  /** MQTT over TCP; 0 picks a free port. */
-  mqttPort: number;
-  /** HTTP: dashboard, SSE, WebSocket, REST, MQTT over WebSocket at /mqtt; HTTPS when tlsCert is set. 0 picks a free port. */
-  httpPort: number;
-  /** MQTT over TLS, used only when tlsCert and tlsKey are given; 0 picks a free port. */
-  tlsPort: number;
+  /** MQTT over TCP; 0 picks a free port, null: off. */
+  mqttPort: number | null;
+  /** HTTP: dashboard, SSE, WebSocket, REST, MQTT over WebSocket at /mqtt; HTTPS when tlsCert is set. 0 picks a free port; null: off (none of these). */
+  httpPort: number | null;
+  /** MQTT over TLS, used only when tlsCert and tlsKey are given; 0 picks a free port, null: off (the certificate is then for HTTPS only). */
+  tlsPort: number | null;
   /** PEM files; both or neither. */
   tlsCert: string | null;
   tlsKey: string | null;
+  /** PEM CA bundle verifying device certificates on MQTT over TLS; null: none. */
+  mqttTlsCa: string | null;
+  /** Device logins by client certificate on MQTT over TLS (broker/client-certificate.ts). */
+  mqttClientCert: ClientCertMode;
   /** MQTT over TCP expects a PROXY protocol v1/v2 header on every connection (behind HAProxy, an NLB, …) and logs and limits by the address in it. */
   mqttProxyProtocol: boolean;
+  /** The same for MQTT over TLS: the header comes before the TLS handshake. */
+  tlsProxyProtocol: boolean;
+  /** The same for the HTTP(S) port, WebSocket upgrades included. */
+  httpProxyProtocol: boolean;
+  /** Reverse proxies (addresses, CIDRs, `loopback`) whose forwarding header names the HTTP client (http/trusted-proxies.ts); empty: none. */
+  trustProxy: string[];
+  /** The forwarding header read from a trusted proxy. */
+  forwardedHeader: ForwardedHeader;
   /** The SQLite file holding history and broker state. */
   dbFile: string;
   /** The users file; null: no users (anonymous access, loopback only). */
@@ -66,7 +80,13 @@ export const HUB_DEFAULTS: HubConfig = {
   tlsPort: 8883,
   tlsCert: null,
   tlsKey: null,
+  mqttTlsCa: null,
+  mqttClientCert: 'off',
   mqttProxyProtocol: false,
+  tlsProxyProtocol: false,
+  httpProxyProtocol: false,
+  trustProxy: [],
+  forwardedHeader: 'x-forwarded-for',
   dbFile: './data/fleetwire.db',
   usersFile: null,
   allowAnonymous: false,
@@ -92,6 +112,21 @@ export const HUB_DEFAULTS: HubConfig = {
 /** Cross-field checks the per-option parsers cannot make. Returns one line naming the option, or null. */
 export function configProblem(c: HubConfig): string | null {
   if ((c.tlsCert === null) !== (c.tlsKey === null)) return '--tls-cert and --tls-key go together: give both or neither.';
+  if (c.mqttPort === null && c.httpPort === null && (c.tlsPort === null || c.tlsCert === null)) {
+    return 'every listener is off: give --mqtt-port, --http-port, or --tls-port with --tls-cert and --tls-key.';
+  }
+  if (c.mqttClientCert !== 'off' && (c.mqttTlsCa === null || c.tlsCert === null || c.tlsPort === null || c.usersFile === null)) {
+    return `--mqtt-client-cert ${c.mqttClientCert} needs MQTT over TLS (--tls-cert, --tls-key, --tls-port), --mqtt-tls-ca to verify the certificates, and --users-file for the users they name.`;
+  }
+  if (c.mqttTlsCa !== null && c.mqttClientCert === 'off') return '--mqtt-tls-ca is used only with --mqtt-client-cert optional or require.';
+  const proxied: [boolean, boolean, string][] = [
+    [c.mqttProxyProtocol, c.mqttPort !== null, '--mqtt-proxy-protocol needs --mqtt-port'],
+    [c.tlsProxyProtocol, c.tlsPort !== null && c.tlsCert !== null, '--tls-proxy-protocol needs MQTT over TLS (--tls-port, --tls-cert and --tls-key)'],
+    [c.httpProxyProtocol, c.httpPort !== null, '--http-proxy-protocol needs --http-port'],
+  ];
+  for (const [on, listening, problem] of proxied) if (on && !listening) return `${problem}, which is off.`;
+  // The demo devices are MQTT clients of the hub's own TCP listener.
+  if (c.fleet > 0 && c.mqttPort === null) return '--fleet needs MQTT over TCP: the demo devices connect to --mqtt-port, which is off.';
   if (!isLoopback(c.host) && c.usersFile === null && !c.allowAnonymous) {
     return `--host ${c.host} is not loopback: give --users-file so clients must log in (or --allow-anonymous to open it to anyone).`;
   }

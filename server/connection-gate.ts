@@ -3,7 +3,8 @@
  * close (so an upgraded WebSocket or a never-ending stream still counts), and says which new
  * connection goes over a cap.
  */
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { peerAddress } from '../http/client-address.js';
 import type { ErrorCode } from '../protocol/errors.js';
 import type { HttpLimits } from './http-limits.js';
 
@@ -14,7 +15,7 @@ export interface Refusal {
 
 export interface ConnectionGate {
   /** Counts `socket` until it closes, or says why it is refused (it is then not counted). */
-  admit(socket: Socket): Refusal | null;
+  admit(socket: Duplex & { remoteAddress?: string | undefined }): Refusal | null;
   /** Connections counted now. */
   size(): number;
 }
@@ -24,7 +25,8 @@ export function createConnectionGate(limits: Pick<HttpLimits, 'maxConnections' |
   let total = 0;
   return {
     admit(socket) {
-      const address = socket.remoteAddress ?? 'unknown';
+      // The PROXY header's address when there is one; forwarding headers come later, with the request.
+      const address = peerAddress(socket);
       const fromHere = perAddress.get(address) ?? 0;
       if (total >= limits.maxConnections) return { code: 'busy', error: `the hub holds as many HTTP connections as it may (${limits.maxConnections}); try again later` };
       if (fromHere >= limits.maxConnectionsPerAddress) return { code: 'too_many', error: `${limits.maxConnectionsPerAddress} HTTP connections from this address are open already; close some first` };

@@ -15,6 +15,7 @@ import { redisSequencer } from '../bridge/cluster/redis-sequencer.js';
 import { sharedRules } from '../bridge/cluster/shared-rules.js';
 import { isLoopback } from '../broker/index.js';
 import { type HomeAssistantPublisher, createHomeAssistant } from '../bridge/home-assistant/index.js';
+import { trustedProxies } from '../http/trusted-proxies.js';
 import { createHistoryStore, exportRoutes, historyRoutes, retentionRoutes } from '../bridge/history/index.js';
 import { type Fleet, type FleetOptions, createFleet, parsePasswords, passwordCredentials } from '../devices/index.js';
 import type { ResponseRequest } from '../protocol/publish.js';
@@ -38,13 +39,17 @@ export interface FleetwireExtras {
 }
 
 export interface Fleetwire {
+  /** The HTTP(S) URL; throws when HTTP is off (`urls.http` is null then). */
   readonly httpUrl: string;
+  /** The MQTT over TCP URL; throws when that listener is off (`urls.mqtt` is null then). */
   readonly mqttUrl: string;
   readonly mqttsUrl: string | null;
+  /** Every listener's URL, null for one that is off. */
+  readonly urls: { readonly http: string | null; readonly mqtt: string | null; readonly mqtts: string | null };
   readonly broker: Broker;
   readonly bridge: Bridge;
   readonly fleet: Fleet | null;
-  /** What the HTTP port serves: its routes and WebSocket upgrade paths (docs/openapi.yaml describes them). */
+  /** What the HTTP port serves: its routes and WebSocket upgrade paths (docs/openapi.yaml describes them); none when HTTP is off. */
   readonly endpoints: HttpServer['endpoints'];
   /** Lines telling a person where everything listens. */
   describe(): string[];
@@ -132,12 +137,13 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
 
     // Built once the broker is up (it publishes at once); until then no HA publish can arrive.
     let homeAssistant: HomeAssistantPublisher | null = null;
-    const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey) : null;
+    const tlsFiles = config.tlsCert && config.tlsKey ? readTlsFiles(config.tlsCert, config.tlsKey, config.mqttTlsCa) : null;
     const startedBroker = await createBroker({
       host: config.host,
       port: config.mqttPort,
-      tls: tlsFiles ? { port: config.tlsPort, ...tlsFiles } : undefined,
+      tls: tlsFiles && config.tlsPort !== null ? { port: config.tlsPort, ...tlsFiles, clientCert: config.mqttClientCert } : undefined,
       proxyProtocol: config.mqttProxyProtocol,
+      tlsProxyProtocol: config.tlsProxyProtocol,
       db,
       users,
       allowAnonymous: config.allowAnonymous,
@@ -165,9 +171,9 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     }
 
     const host = urlHost(config.host);
-    const mqttUrl = `mqtt://${host}:${startedBroker.mqttAddress.port}`;
+    const mqttUrl = startedBroker.mqttAddress ? `mqtt://${host}:${startedBroker.mqttAddress.port}` : null;
     let fleet: Fleet | null = null;
-    if (config.fleet > 0) {
+    if (config.fleet > 0 && mqttUrl) {
       fleet = await createFleet({
         broker: mqttUrl,
         count: config.fleet,
@@ -184,10 +190,11 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     const lab = createLab({ publish: async (topic, payload) => liveBroker().publish(topic, payload, { qos: 0 }) });
     cleanups.push(() => lab.close());
 
-    const http: HttpServer = await startHttpServer({
+    // HTTP off: no dashboard, REST, browser streams, health endpoints or MQTT over WebSocket.
+    const http: HttpServer | null = config.httpPort === null ? null : await startHttpServer({
       host: config.host,
       port: config.httpPort,
-      tls: tlsFiles,
+      tls: tlsFiles && { cert: tlsFiles.cert, key: tlsFiles.key },
       routes: [
         ...healthRoutes(
           {
@@ -211,25 +218,29 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
       allowOrigins: config.allowOrigins,
       allowHosts: users === null ? config.allowHosts : 'any',
       limits: config.httpLimits,
+      proxyProtocol: config.httpProxyProtocol,
+      trustProxy: config.trustProxy.length > 0 ? trustedProxies(config.trustProxy, config.forwardedHeader) : null,
       logger,
       metrics,
     });
     // Streams are told the hub is going before their connections are cut.
-    closeHttp = async () => {
-      http.stopAccepting();
-      try {
-        await bridge.endStreams();
-      } finally {
-        await http.close();
-      }
-    };
+    if (http) {
+      closeHttp = async () => {
+        http.stopAccepting();
+        try {
+          await bridge.endStreams();
+        } finally {
+          await http.close();
+        }
+      };
+    }
 
     const reloadTls = (): void => {
       if (!config.tlsCert || !config.tlsKey) return;
       try {
-        const files = readTlsFiles(config.tlsCert, config.tlsKey);
+        const files = readTlsFiles(config.tlsCert, config.tlsKey, config.mqttTlsCa);
         startedBroker.setTls(files);
-        http.setTls(files);
+        http?.setTls({ cert: files.cert, key: files.key });
         logger.info({ cert: config.tlsCert }, 'TLS certificate reloaded');
       } catch (err) {
         logger.error(`TLS certificate not reloaded, the old one stays in use: ${(err as Error).message}`);
@@ -248,23 +259,33 @@ export async function createFleetwire(config: HubConfig, extras: FleetwireExtras
     }
 
     const mqttsUrl = startedBroker.tlsAddress ? `mqtts://${host}:${startedBroker.tlsAddress.port}` : null;
-    const httpUrl = http.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, `//${host}`);
-    logger.info({ mqtt: mqttUrl, mqtts: mqttsUrl, http: httpUrl, db: config.dbFile, fleet: config.fleet, cluster: config.redis !== null }, 'listening');
+    const httpUrl = http ? http.url.replace(/\/\/(0\.0\.0\.0|\[::\])/, `//${host}`) : null;
+    const urls = { http: httpUrl, mqtt: mqttUrl, mqtts: mqttsUrl };
+    logger.info({ ...urls, db: config.dbFile, fleet: config.fleet, cluster: config.redis !== null }, 'listening');
+    const wsUrl = httpUrl?.replace(/^http/, 'ws');
+    /** What a listener expects besides its protocol, for the banner. */
+    const notes = (...list: (string | false)[]): string => list.filter((n) => n !== false).map((n) => `  (${n})`).join('');
     return {
-      httpUrl,
-      mqttUrl,
+      get httpUrl() {
+        if (httpUrl === null) throw new Error('HTTP is off (--http-port off)');
+        return httpUrl;
+      },
+      get mqttUrl() {
+        if (mqttUrl === null) throw new Error('MQTT over TCP is off (--mqtt-port off)');
+        return mqttUrl;
+      },
       mqttsUrl,
+      urls,
       broker: startedBroker,
       bridge,
       fleet,
-      endpoints: http.endpoints,
+      endpoints: http?.endpoints ?? { routes: [], upgrades: [] },
       describe: () => [
         'fleetwire is running',
-        `  dashboard       ${httpUrl}/`,
-        `  MQTT            ${mqttUrl}`,
-        ...(mqttsUrl ? [`  MQTT over TLS   ${mqttsUrl}`] : []),
-        `  MQTT over WS    ${httpUrl.replace(/^http/, 'ws')}/mqtt`,
-        `  STOMP           ${httpUrl.replace(/^http/, 'ws')}/stomp  (SockJS: ${httpUrl}/sockjs)`,
+        `  dashboard       ${httpUrl ? `${httpUrl}/${notes(config.httpProxyProtocol && 'PROXY protocol', config.trustProxy.length > 0 && `client address from ${config.forwardedHeader} of ${config.trustProxy.join(',')}`)}` : 'off (--http-port off)'}`,
+        `  MQTT            ${mqttUrl ? `${mqttUrl}${notes(config.mqttProxyProtocol && 'PROXY protocol')}` : 'off (--mqtt-port off)'}`,
+        ...(mqttsUrl ? [`  MQTT over TLS   ${mqttsUrl}${notes(config.tlsProxyProtocol && 'PROXY protocol', config.mqttClientCert !== 'off' && `client certificates: ${config.mqttClientCert}`)}`] : tlsFiles ? ['  MQTT over TLS   off (--tls-port off)'] : []),
+        ...(wsUrl ? [`  MQTT over WS    ${wsUrl}/mqtt`, `  STOMP           ${wsUrl}/stomp  (SockJS: ${httpUrl}/sockjs)`] : ['  MQTT over WS    off, as is every browser endpoint (--http-port off)']),
         `  data            ${config.dbFile}`,
         `  demo devices    ${config.fleet}`,
         ...(config.haDiscovery ? ['  Home Assistant  discovery on homeassistant/device/<id>/config, light commands on fleetwire/ha/<id>/light/set'] : []),

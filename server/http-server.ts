@@ -7,11 +7,14 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { peerAddress, settleClientAddress } from '../http/client-address.js';
 import { type RequestCheck, hostCheck, originCheck } from '../http/request-origin.js';
+import type { TrustedProxies } from '../http/trusted-proxies.js';
+import { ProxyListener, forTls } from '../net/proxy-listener.js';
 import { rawError, refuseUpgrade, sendError } from '../http/respond.js';
 import { type Endpoint, type Route, Router } from '../http/router.js';
 import type { ErrorCode } from '../protocol/errors.js';
@@ -33,6 +36,10 @@ export interface HttpServerOptions {
   /** Host names answered besides loopback ones and IP literals, or 'any' (a hub with a users file). */
   allowHosts: readonly string[] | 'any';
   limits?: Partial<HttpLimits>;
+  /** Every connection starts with a PROXY protocol v1/v2 header (before TLS over HTTPS); its address is the connection's client. */
+  proxyProtocol?: boolean;
+  /** Reverse proxies whose forwarding header names the client (http/trusted-proxies.ts); null: none. */
+  trustProxy?: TrustedProxies | null;
   logger: Logger;
   /** Gets `fleetwire_http_connections` and `fleetwire_http_refused_total{reason}`. */
   metrics: Registry;
@@ -80,8 +87,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const refusals = new Counter({ name: 'fleetwire_http_refused_total', help: 'HTTP connections and requests refused before any route, by error code', labelNames: ['reason'], registers: [opts.metrics] });
   new Gauge({ name: 'fleetwire_http_connections', help: 'Open HTTP connections, upgraded WebSockets included', registers: [opts.metrics], collect() { this.set(gate.size()); } });
 
+  const trust = opts.trustProxy ?? null;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (refused.has(req.socket)) return; // already answered when it connected
+    settleClientAddress(req, trust);
     baseHeaders(res);
     const badHost = hostProblem(req);
     if (badHost) return sendError(res, 'forbidden', badHost);
@@ -126,7 +135,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     const now = Date.now();
     if (now - warnedAt >= REFUSAL_WARN_INTERVAL_MS) {
       warnedAt = now;
-      log.warn({ remote: socket.remoteAddress, reason: refusal.code, open: gate.size(), limits: { total: limits.maxConnections, perAddress: limits.maxConnectionsPerAddress } }, 'HTTP connections refused: a connection cap is reached');
+      log.warn({ remote: peerAddress(socket), reason: refusal.code, open: gate.size(), limits: { total: limits.maxConnections, perAddress: limits.maxConnectionsPerAddress } }, 'HTTP connections refused: a connection cap is reached');
     }
     if (opts.tls) return void socket.destroy();
     socket.end(rawError(refusal.code, refusal.error));
@@ -135,6 +144,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (refused.has(req.socket)) return;
+    settleClientAddress(req, trust);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const problem = hostProblem(req) ?? originProblem(req);
     if (problem) return refuseUpgrade(socket, 'forbidden', problem);
@@ -159,17 +169,35 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     socket.end(rawError(code, error));
   });
 
+  // Behind a PROXY protocol balancer a plain TCP server listens, reads each header and hands the connection to the HTTP(S) server.
+  const front: NetServer = opts.proxyProtocol
+    ? new ProxyListener({
+        socketOptions: {},
+        timeoutMs: limits.headersTimeoutMs,
+        onConnection(socket) {
+          if (opts.tls) return void server.emit('connection', forTls(socket)); // the TLS socket reads on its own
+          server.emit('connection', socket);
+          socket.resume();
+        },
+        onBadHeader(socket, err) {
+          refusals.inc({ reason: 'proxy_header' });
+          log.warn({ remote: socket.remoteAddress, err: err.message }, 'HTTP connection refused: bad PROXY protocol header');
+          socket.destroy();
+        },
+      })
+    : server;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
+    front.once('error', reject);
+    front.listen(opts.port, opts.host, () => {
+      front.off('error', reject);
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
+  const address = front.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | null = null;
-  const stopAccepting = (): Promise<void> => (closing ??= new Promise<void>((resolve) => server.close(() => resolve())));
+  const closeServer = (s: NetServer): Promise<void> => new Promise<void>((resolve) => s.close(() => resolve()));
+  const stopAccepting = (): Promise<void> => (closing ??= Promise.all([...new Set([front, server])].map(closeServer)).then(() => undefined));
   return {
     address,
     endpoints: { routes: router.endpoints(), upgrades: Object.keys(opts.upgrades) },
@@ -179,6 +207,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     close: async () => {
       const closed = stopAccepting();
       server.closeAllConnections();
+      if (front instanceof ProxyListener) front.destroyConnections();
       await closed;
     },
   };

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { clientAddress } from '../../http/client-address.js';
 import { readJsonBody, sendError, sendJson } from '../../http/respond.js';
 import type { Route } from '../../http/router.js';
 import { type Access, SESSION_COOKIE, tokenOf } from './access.js';
@@ -31,7 +32,7 @@ export function loginRoutes(access: Access, loginsPerUserPerMinute: number): Rou
     if (!body.ok) return sendError(res, body.code, body.error);
     const { name, password } = (body.value ?? {}) as { name?: unknown; password?: unknown };
     if (typeof name !== 'string' || typeof password !== 'string') return sendError(res, 'bad_request', 'send {"name": "...", "password": "..."}');
-    const who = await access.login(name, password, req.socket.remoteAddress ?? 'unknown');
+    const who = await access.login(name, password, clientAddress(req));
     if (!who.ok) return sendError(res, who.code, who.error);
     const user = who.value;
     if (!(await charge(logins, user.name))) return sendError(res, 'too_many', `${loginsPerUserPerMinute} logins a minute as ${user.name}; wait and try again`);

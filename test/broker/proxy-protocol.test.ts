@@ -1,7 +1,7 @@
 import { connect as netConnect } from 'node:net';
 import { type IClientOptions, MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseProxyHeader } from '../../broker/proxy-protocol.js';
+import { parseProxyHeader } from '../../net/proxy-protocol.js';
 import { cleanup, closed, makeUsers, metric, passwordOf, rawSocket, startBroker, until, warnings } from './support/harness.js';
 import { CONNACK, PacketReader, connectPacket } from './support/raw-packets.js';
 

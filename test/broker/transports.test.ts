@@ -1,11 +1,11 @@
 /** MQTT over WebSocket (an HTTP upgrade on /mqtt) and over TLS with a throwaway certificate, on 3.1.1 and MQTT 5. */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { selfSigned } from '../support/certs.js';
 import { type TestBroker, cleanup, closed, connectClient, inbox, metric, rawSocket, startBroker, until } from './support/harness.js';
 import { connectPacket } from './support/raw-packets.js';
 
@@ -69,10 +69,9 @@ describe('MQTT over TLS', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'fleetwire-tls-'));
-    // a throwaway self-signed certificate for 127.0.0.1
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    cert = readFileSync(join(dir, 'cert.pem'));
-    key = readFileSync(join(dir, 'key.pem'));
+    const pair = selfSigned(dir, '127.0.0.1');
+    cert = readFileSync(pair.cert);
+    key = readFileSync(pair.key);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,22 +1,14 @@
 /** SIGHUP re-reads the TLS certificate and key: new connections get the new pair, a broken pair is refused in one line. */
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
+import { selfSigned as makePair } from '../support/certs.js';
 import { spawnCli } from '../support/cli.js';
 import { stopAll, tempDir, waitFor } from '../support/hub.js';
 
 afterAll(stopAll);
-
-/** A throwaway self-signed pair for 127.0.0.1 with the given common name. */
-function makePair(dir: string, cn: string): { cert: string; key: string } {
-  const cert = join(dir, `${cn}.cert.pem`);
-  const key = join(dir, `${cn}.key.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  return { cert, key };
-}
 
 /** The common name of the certificate a new TLS connection to `port` is shown. */
 function servedName(port: number): Promise<string> {

@@ -27,15 +27,15 @@ export async function startHub(overrides: Partial<HubConfig> & { dataDir?: strin
   const { dataDir = tempDir(), ...rest } = overrides;
   const config: HubConfig = { ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: 0, dbFile: join(dataDir, 'fleetwire.db'), logLevel: 'silent', ...rest };
   const hub = await createFleetwire(config, { logger: pino({ level: process.env.FLEETWIRE_TEST_LOG ?? 'silent' }) });
-  const handle: TestHub = {
-    ...hub,
+  // Inherits from the hub rather than spreading it: its URL getters throw for a listener that is off.
+  const handle: TestHub = Object.assign(Object.create(hub) as Fleetwire, {
     config,
     dataDir,
     close: async () => {
       running.delete(handle);
       await hub.close();
     },
-  };
+  });
   running.add(handle);
   return handle;
 }

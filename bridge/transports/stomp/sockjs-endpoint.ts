@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import sockjs from 'sockjs';
 import type { User } from '../../../auth/index.js';
+import { clientAddress } from '../../../http/client-address.js';
 import { sendError } from '../../../http/respond.js';
 import type { Route } from '../../../http/router.js';
 import { TRANSPORT_PATHS } from '../../../protocol/transports.js';
@@ -60,8 +61,8 @@ export function createSockjsEndpoint(deps: StompDeps): SockjsEndpoint {
   } as sockjs.ServerOptions);
   // `middleware()` is sockjs's handler for both requests and upgrades (lib/sockjs.js); the type package leaves it out.
   const handler = (server as unknown as { middleware(): SockjsHandler }).middleware();
-  /** SockJS session id → who its first request showed to be (null: CONNECT must log in), and whether it became a connection. */
-  const users = new Map<string, { user: User | null; connected: boolean }>();
+  /** SockJS session id → who its first request showed to be (null: CONNECT must log in), from where (http/client-address.ts: sockjs's own remoteAddress is the proxy's), and whether it became a connection. */
+  const users = new Map<string, { user: User | null; address: string; connected: boolean }>();
   /** Forgets ids whose first request never became a connection (sockjs gives up on those after its disconnect delay). */
   const forgetStrays = (): void => {
     for (const [id, entry] of users) if (!entry.connected) users.delete(id);
@@ -71,9 +72,9 @@ export function createSockjsEndpoint(deps: StompDeps): SockjsEndpoint {
   server.on('connection', (conn) => {
     if (!conn) return; // sockjs emits a connection it already closed as null
     const id = sessionOf(conn.pathname ?? '') ?? '';
-    const entry = users.get(id) ?? { user: null, connected: true };
+    const entry = users.get(id) ?? { user: null, address: conn.remoteAddress ?? 'unknown', connected: true };
     entry.connected = true;
-    const session = new StompSession(sockjsSocket(conn), deps, 'sockjs', entry.user, conn.remoteAddress ?? 'unknown', dispatch);
+    const session = new StompSession(sockjsSocket(conn), deps, 'sockjs', entry.user, entry.address, dispatch);
     sessions.add(session);
     conn.on('data', (text: string) => session.receive(Buffer.from(text, 'utf8')));
     conn.on('close', () => {
@@ -97,7 +98,7 @@ export function createSockjsEndpoint(deps: StompDeps): SockjsEndpoint {
       if (sessions.size >= deps.limits.maxSubscribers) return { code: 'too_many', error: 'the hub serves as many connections as it may' };
       if (users.size >= deps.limits.maxSubscribers) forgetStrays();
       if (users.size >= deps.limits.maxSubscribers) return { code: 'too_many', error: 'the hub serves as many connections as it may' };
-      users.set(id, { user, connected: false });
+      users.set(id, { user, address: clientAddress(req), connected: false });
     } else if (known.user !== null && known.user.name !== user?.name) return { code: 'forbidden', error: 'this SockJS session belongs to another login' };
     return null;
   };

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { User } from '../../../auth/index.js';
 import type { Access } from '../../access/access.js';
+import { clientAddress } from '../../../http/client-address.js';
 import { refuseUpgrade } from '../../../http/respond.js';
 import { upgradeUrl } from '../upgrade.js';
 import { pickSubprotocol } from './negotiate.js';
@@ -56,7 +57,7 @@ export function createStompEndpoint(deps: StompDeps): StompEndpoint {
       if (badOrigin) return refuseUpgrade(socket, 'forbidden', badOrigin);
       if (deps.hub.size() >= deps.limits.maxSubscribers || open >= deps.limits.maxSubscribers) return refuseUpgrade(socket, 'too_many', 'the hub serves as many subscribers as it may');
       const user = requestUser(deps.access, req, url);
-      wss.handleUpgrade(req, socket, head, (ws) => connect(ws, socket, user, req.socket.remoteAddress ?? 'unknown'));
+      wss.handleUpgrade(req, socket, head, (ws) => connect(ws, socket, user, clientAddress(req)));
     },
     async close() {
       for (const ws of wss.clients) ws.terminate();

@@ -56,7 +56,7 @@ export async function startBroker(options: StartOptions = {}): Promise<TestBroke
     db.close();
     throw err;
   }
-  const port = broker.mqttAddress.port;
+  const port = broker.mqttAddress?.port ?? 0; // 0: MQTT over TCP is off
   const handle: TestBroker = {
     broker,
     db,
