@@ -13,7 +13,7 @@ import { refuseUpgrade } from '../http/respond.js';
 import type { BrokerLimits } from './limits.js';
 import { isLoopback } from './loopback.js';
 import type { BrokerMetrics, Transport } from './metrics.js';
-import { PacketGuard } from './packet-guard.js';
+import { PacketGuard, type PacketGuardOptions } from './packet-guard.js';
 import { readProxyHeader } from './proxy-protocol.js';
 
 export interface ListenerOptions {
@@ -65,6 +65,22 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
   const open = new Set<PacketGuard>();
   let closing = false;
 
+  // Built once per transport and shared by its connections: per connection, these closures and
+  // prom-client's label children (each labels() call makes new bound functions) cost ~1 KB.
+  const perTransport = <T>(make: (transport: Transport) => T): Record<Transport, T> => ({ tcp: make('tcp'), tls: make('tls'), ws: make('ws') });
+  const guardOptions = perTransport((transport): PacketGuardOptions => {
+    const bytesIn = metrics.bytesIn.labels({ transport });
+    const bytesOut = metrics.bytesOut.labels({ transport });
+    return { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) };
+  });
+  /** 'close' listeners: a guard emits 'close' once. */
+  const closed = perTransport((transport) =>
+    function onGuardClose(this: PacketGuard): void {
+      open.delete(this);
+      metrics.connections.dec({ transport });
+    },
+  );
+
   const full = (): boolean => limits.maxConnections > 0 && open.size >= limits.maxConnections;
 
   const admit = (inner: Duplex, transport: Transport, remote: string, req?: IncomingMessage): void => {
@@ -78,15 +94,10 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
       inner.destroy();
       return;
     }
-    const bytesIn = metrics.bytesIn.labels({ transport });
-    const bytesOut = metrics.bytesOut.labels({ transport });
-    const guard = new PacketGuard(inner, { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, remote, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) });
+    const guard = new PacketGuard(inner, remote, guardOptions[transport]);
     open.add(guard);
     metrics.connections.inc({ transport });
-    guard.once('close', () => {
-      open.delete(guard);
-      metrics.connections.dec({ transport });
-    });
+    guard.on('close', closed[transport]);
     opts.accept(guard, req);
   };
 

@@ -113,14 +113,33 @@ export class FrameScanner {
   }
 }
 
+/** What every guard of one listener shares: one object per transport, not per connection. */
 export interface PacketGuardOptions {
   maxPacketSize: number;
-  /** The client's address, for logs and per-address limits. */
-  remote: string;
   /** Bytes that may wait to be sent to the client before it is cut off; 0 = unlimited. */
   maxBufferedBytes: number;
   onBytesIn: (n: number) => void;
   onBytesOut: (n: number) => void;
+}
+
+/** The guard listening on an inner stream; the listeners below are shared by every connection, not closures per connection. */
+const GUARD = Symbol('fleetwire.packetGuard');
+type Guarded = Duplex & { [GUARD]: PacketGuard };
+
+function onInnerData(this: Guarded, chunk: Buffer): void {
+  this[GUARD].onData(chunk);
+}
+function onInnerEnd(this: Guarded): void {
+  this[GUARD].push(null);
+}
+function onInnerError(this: Guarded, err: Error): void {
+  this[GUARD].destroy(err);
+}
+function onInnerClose(this: Guarded): void {
+  this[GUARD].destroy();
+}
+function onInnerDrain(this: Guarded): void {
+  this[GUARD].drained();
 }
 
 /**
@@ -136,27 +155,32 @@ export class PacketGuard extends Duplex {
   /** Where the first packet out (CONNACK) stands while its Session Present bit is to be set. */
   private connack: { at: 'header' | 'length' | 'flags' } | null = null;
   private flushOnClose = false;
-  readonly remote: string;
 
   constructor(
     readonly inner: Duplex,
+    /** The client's address, for logs and per-address limits. */
+    readonly remote: string,
     private readonly opts: PacketGuardOptions,
   ) {
     super({ allowHalfOpen: false });
     this.scanner = new FrameScanner(opts.maxPacketSize);
-    this.remote = opts.remote;
-    inner.on('data', (chunk: Buffer) => this.onData(chunk));
-    inner.on('end', () => this.push(null));
-    inner.on('error', (err: Error) => this.destroy(err));
-    inner.on('close', () => this.destroy());
-    inner.on('drain', () => {
-      const cb = this.pendingWrite;
-      this.pendingWrite = null;
-      cb?.();
-    });
+    (inner as Guarded)[GUARD] = this;
+    inner.on('data', onInnerData);
+    inner.on('end', onInnerEnd);
+    inner.on('error', onInnerError);
+    inner.on('close', onInnerClose);
+    inner.on('drain', onInnerDrain);
   }
 
-  private onData(chunk: Buffer): void {
+  /** `inner` drained: the write it held back is done. */
+  drained(): void {
+    const cb = this.pendingWrite;
+    this.pendingWrite = null;
+    cb?.();
+  }
+
+  /** A chunk from the client, scanned before Aedes may read it. */
+  onData(chunk: Buffer): void {
     if (this.destroyed) return;
     this.opts.onBytesIn(chunk.length);
     if (this.refusing) return;
