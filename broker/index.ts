@@ -21,6 +21,7 @@ import { startListeners } from './listeners.js';
 import { isLoopback } from './loopback.js';
 import { createBrokerMetrics } from './metrics.js';
 import { PacketGuard, PacketGuardError } from './packet-guard.js';
+import { slimParserBuffer } from './parser-buffer.js';
 import { makeBrokerPrototypeSafe, makeClientPrototypeSafe } from './prototype-safe.js';
 import { SqlitePersistence } from './persistence/sqlite-persistence.js';
 import { AclRefusal, createPublishPolicy } from './publish-policy.js';
@@ -228,7 +229,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       loopbackOnly: opts.users === null && !opts.allowAnonymous,
       logger,
       metrics,
-      accept: (conn, req) => makeClientPrototypeSafe(aedes.handle(conn, req)),
+      accept: (conn, req) => {
+        const client = aedes.handle(conn, req);
+        makeClientPrototypeSafe(client);
+        slimParserBuffer(client);
+      },
     });
   } catch (err) {
     stopReviewing();
