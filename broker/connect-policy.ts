@@ -14,7 +14,7 @@ import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { User, UserStore } from '../auth/index.js';
 import type { BrokerLimits } from './limits.js';
 import type { BrokerMetrics, RejectReason } from './metrics.js';
-import { PacketGuard } from './packet-guard.js';
+import { guardOf } from './packet-guard.js';
 import { clientMayPublish } from './publish-policy.js';
 import { topicProblem } from './topic-rules.js';
 
@@ -168,8 +168,7 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
       done(null, true);
     },
     authenticate(client, username, password, done) {
-      const conn = client.conn;
-      const remote = conn instanceof PacketGuard ? conn.remote : 'unknown';
+      const remote = guardOf(client.conn)?.remote ?? 'unknown';
       const attempt: Attempt = { client, packet: pending.get(client), username, password, remote, user: null };
       pending.delete(client);
       check(attempt).then(

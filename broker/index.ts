@@ -20,7 +20,7 @@ import { type BrokerLimits, PROTOCOL_MAX_PACKET, resolveLimits } from './limits.
 import { startListeners } from './listeners.js';
 import { isLoopback } from './loopback.js';
 import { createBrokerMetrics } from './metrics.js';
-import { PacketGuard, PacketGuardError } from './packet-guard.js';
+import { PacketGuardError, guardOf } from './packet-guard.js';
 import { slimParserBuffer } from './parser-buffer.js';
 import { makeBrokerPrototypeSafe, makeClientPrototypeSafe } from './prototype-safe.js';
 import { SqlitePersistence } from './persistence/sqlite-persistence.js';
@@ -106,8 +106,7 @@ const TOPIC_ALIAS_MAXIMUM = 64;
 const AEDES_PACKET_TOO_LARGE = 'packet too large';
 
 function describe(client: Client | null): { clientId: string | null; remote: string } {
-  const conn = client?.conn;
-  return { clientId: client?.id ?? null, remote: conn instanceof PacketGuard ? conn.remote : 'unknown' };
+  return { clientId: client?.id ?? null, remote: guardOf(client?.conn)?.remote ?? 'unknown' };
 }
 
 /**
@@ -171,7 +170,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     // PacketGuard passes on alone) with DISCONNECT 0x95 to a v5 client and a close to others.
     maximumPacketSize: limits.maxPacketSize < PROTOCOL_MAX_PACKET ? limits.maxPacketSize : 0,
     preConnect(client, packet, done) {
-      if (packet.protocolVersion === 5 && client.conn instanceof PacketGuard) client.conn.flushBeforeClose();
+      if (packet.protocolVersion === 5) guardOf(client.conn)?.flushBeforeClose();
       sessionPresence.connecting(client, packet);
       imposeServerKeepAlive(client, packet, limits.maxKeepaliveSeconds);
       connectPolicy.preConnect(client, packet, done);

@@ -1,7 +1,7 @@
 /**
  * The broker's ways in: MQTT over TCP, over TLS when a certificate is given, and over
  * WebSocket through an HTTP upgrade the caller's server hands over. Every connection is
- * counted against the connection limit and wrapped in a PacketGuard before Aedes sees it.
+ * counted against the connection limit and guarded (PacketGuard) before Aedes sees it.
  */
 import type { IncomingMessage } from 'node:http';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
@@ -28,7 +28,7 @@ export interface ListenerOptions {
   logger: Logger;
   metrics: BrokerMetrics;
   /** Hands a guarded connection to Aedes. */
-  accept: (conn: PacketGuard, req: IncomingMessage | undefined) => void;
+  accept: (conn: Duplex, req: IncomingMessage | undefined) => void;
 }
 
 export interface Listeners {
@@ -62,7 +62,7 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startListeners(opts: ListenerOptions): Promise<Listeners> {
   const { limits, logger, metrics } = opts;
-  const open = new Set<PacketGuard>();
+  const open = new Set<Duplex>();
   let closing = false;
 
   // Built once per transport and shared by its connections: per connection, these closures and
@@ -73,9 +73,9 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     const bytesOut = metrics.bytesOut.labels({ transport });
     return { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) };
   });
-  /** 'close' listeners: a guard emits 'close' once. */
+  /** 'close' listeners: a stream emits 'close' once. */
   const closed = perTransport((transport) =>
-    function onGuardClose(this: PacketGuard): void {
+    function onConnectionClose(this: Duplex): void {
       open.delete(this);
       metrics.connections.dec({ transport });
     },
@@ -94,11 +94,11 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
       inner.destroy();
       return;
     }
-    const guard = new PacketGuard(inner, remote, guardOptions[transport]);
-    open.add(guard);
+    new PacketGuard(inner, remote, guardOptions[transport]);
+    open.add(inner);
     metrics.connections.inc({ transport });
-    guard.on('close', closed[transport]);
-    opts.accept(guard, req);
+    inner.on('close', closed[transport]);
+    opts.accept(inner, req);
   };
 
   const behindProxy = (socket: Socket): void => {

@@ -1,5 +1,5 @@
 /**
- * Sits between a client's socket (TCP, TLS or a WebSocket stream) and Aedes. It follows the
+ * Stands in front of a client's stream (TCP, TLS or WebSocket) as Aedes reads and writes it. It follows the
  * MQTT framing ([MQTT-2.2]: one header byte, a 1-4 byte remaining length, the body) and drops
  * the connection as soon as a header names a reserved packet type or carries a malformed length.
  * A header announcing a packet over the size limit is passed on alone, so Aedes can tell an
@@ -10,7 +10,7 @@
  * too many bytes pile up: Aedes keeps writing to a subscriber that stopped reading until
  * drainTimeout, whatever the rate. It also counts bytes.
  */
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { UNSAFE_FILTER } from './prototype-safe.js';
 import { TopicCheck } from './topic-check.js';
 
@@ -122,39 +122,46 @@ export interface PacketGuardOptions {
   onBytesOut: (n: number) => void;
 }
 
-/** The guard listening on an inner stream; the listeners below are shared by every connection, not closures per connection. */
 const GUARD = Symbol('fleetwire.packetGuard');
-type Guarded = Duplex & { [GUARD]: PacketGuard };
+type Guarded = Duplex & { [GUARD]?: PacketGuard };
 
-function onInnerData(this: Guarded, chunk: Buffer): void {
-  this[GUARD].onData(chunk);
+/** The stream's own method, which the guard's per-instance one stands in front of. */
+const base = (stream: Duplex): Duplex => Object.getPrototypeOf(stream) as Duplex;
+
+/** The guard of a connection, or null for a stream the broker did not guard. */
+export function guardOf(conn: unknown): PacketGuard | null {
+  return (conn as Guarded | null)?.[GUARD] ?? null;
 }
-function onInnerEnd(this: Guarded): void {
-  this[GUARD].push(null);
+
+// The client's stream itself goes to Aedes: a wrapping Duplex cost ~1 KB of stream state per
+// connection. These stand in front of its push (every chunk the transport reads), write and
+// destroy; they are shared functions, set on the instance, that find the guard by symbol.
+function guardedPush(this: Guarded, chunk: Buffer | null, encoding?: BufferEncoding): boolean {
+  const guard = this[GUARD];
+  return guard && chunk !== null ? guard.incoming(chunk) : base(this).push.call(this, chunk, encoding);
 }
-function onInnerError(this: Guarded, err: Error): void {
-  this[GUARD].destroy(err);
+function guardedWrite(this: Guarded, chunk: Buffer | string, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+  const guard = this[GUARD];
+  const out = guard ? guard.outgoing(chunk) : chunk;
+  return out === null ? false : base(this).write.call(this, out, encoding as BufferEncoding, cb);
 }
-function onInnerClose(this: Guarded): void {
-  this[GUARD].destroy();
-}
-function onInnerDrain(this: Guarded): void {
-  this[GUARD].drained();
+function guardedDestroy(this: Guarded, err?: Error | null): Guarded {
+  if (err || !this[GUARD]?.flushes()) return base(this).destroy.call(this, err ?? undefined) as Guarded;
+  return this;
 }
 
 /**
- * A Duplex over `inner` that passes bytes through unchanged and destroys itself (and `inner`)
- * with a PacketGuardError on a bad header (after a grace for Aedes to answer an oversized one).
- * Backpressure holds both ways.
+ * Guards `inner` in place and hands it back for Aedes: drops the connection (destroying `inner`
+ * with a PacketGuardError, which Aedes reports) on a bad header, after a grace for Aedes to
+ * answer an oversized one. Backpressure is the stream's own.
  */
-export class PacketGuard extends Duplex {
-  readonly scanner: FrameScanner;
-  private pendingWrite: ((err?: Error | null) => void) | null = null;
-  /** Set once an oversized header was passed on: nothing more is read from the client. */
+export class PacketGuard extends FrameScanner {
+  /** Set once an oversized header was passed on: nothing more from the client is passed. */
   private refusing = false;
   /** Where the first packet out (CONNACK) stands while its Session Present bit is to be set. */
   private connack: { at: 'header' | 'length' | 'flags' } | null = null;
   private flushOnClose = false;
+  private flushing = false;
 
   constructor(
     readonly inner: Duplex,
@@ -162,40 +169,33 @@ export class PacketGuard extends Duplex {
     readonly remote: string,
     private readonly opts: PacketGuardOptions,
   ) {
-    super({ allowHalfOpen: false });
-    this.scanner = new FrameScanner(opts.maxPacketSize);
-    (inner as Guarded)[GUARD] = this;
-    inner.on('data', onInnerData);
-    inner.on('end', onInnerEnd);
-    inner.on('error', onInnerError);
-    inner.on('close', onInnerClose);
-    inner.on('drain', onInnerDrain);
+    super(opts.maxPacketSize);
+    const guarded = inner as Guarded;
+    guarded[GUARD] = this;
+    guarded.push = guardedPush;
+    guarded.write = guardedWrite as Duplex['write'];
+    guarded.destroy = guardedDestroy;
+    // bytes read before the guard was set (a PROXY header reader pushes back what follows it)
+    const early = inner.readableLength > 0 ? (inner.read() as Buffer | null) : null;
+    if (early) this.incoming(early);
   }
 
-  /** `inner` drained: the write it held back is done. */
-  drained(): void {
-    const cb = this.pendingWrite;
-    this.pendingWrite = null;
-    cb?.();
-  }
-
-  /** A chunk from the client, scanned before Aedes may read it. */
-  onData(chunk: Buffer): void {
-    if (this.destroyed) return;
+  /** A chunk from the client: scanned, then queued for Aedes to read (Readable.push semantics). */
+  incoming(chunk: Buffer): boolean {
+    const inner = this.inner;
+    if (inner.destroyed) return false;
     this.opts.onBytesIn(chunk.length);
-    if (this.refusing) return;
-    const err = this.scanner.scan(chunk);
-    if (!err) {
-      if (!this.push(chunk)) this.inner.pause();
-      return;
-    }
+    if (this.refusing) return true;
+    const err = this.scan(chunk);
+    if (!err) return base(inner).push.call(inner, chunk);
     if (err.reason !== 'oversized') {
-      this.destroy(err);
-      return;
+      inner.destroy(err);
+      return false;
     }
     this.refusing = true;
-    this.push(chunk.subarray(0, err.validBytes));
-    setTimeout(() => this.destroy(err), OVERSIZED_GRACE_MS).unref();
+    base(inner).push.call(inner, chunk.subarray(0, err.validBytes));
+    setTimeout(() => inner.destroy(err), OVERSIZED_GRACE_MS).unref();
+    return true;
   }
 
   /** The client speaks MQTT 5: its last packet (the reason for closing) is flushed before the close. */
@@ -232,59 +232,32 @@ export class PacketGuard extends Duplex {
     return chunk;
   }
 
-  override write(chunk: Buffer | string, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+  /** A chunk Aedes writes: what to write, or null when the client is cut off for letting too much pile up. */
+  outgoing(chunk: Buffer | string): Buffer | string | null {
     if (this.connack && Buffer.isBuffer(chunk)) chunk = this.markSessionPresent(chunk);
-    const waiting = this.writableLength + this.inner.writableLength;
-    if (this.opts.maxBufferedBytes > 0 && waiting > this.opts.maxBufferedBytes && !this.destroyed) {
-      this.destroy(new PacketGuardError('slow_consumer', `${waiting} bytes wait to be sent, over the ${this.opts.maxBufferedBytes}-byte limit`));
-      return false;
+    const inner = this.inner;
+    const waiting = inner.writableLength;
+    if (this.opts.maxBufferedBytes > 0 && waiting > this.opts.maxBufferedBytes && !inner.destroyed) {
+      inner.destroy(new PacketGuardError('slow_consumer', `${waiting} bytes wait to be sent, over the ${this.opts.maxBufferedBytes}-byte limit`));
+      return null;
     }
-    return super.write(chunk, encoding as BufferEncoding, cb);
-  }
-
-  override _read(): void {
-    this.inner.resume();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.opts.onBytesOut(chunk.length);
-    if (this.inner.write(chunk)) cb();
-    else this.pendingWrite = cb;
-  }
-
-  /** mqtt-packet corks around each packet; passing the pieces on corked makes one socket write of them. */
-  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    let bytes = 0;
-    let flowing = true;
-    this.inner.cork();
-    for (const { chunk } of chunks) {
-      bytes += chunk.length;
-      flowing = this.inner.write(chunk);
-    }
-    this.inner.uncork();
-    this.opts.onBytesOut(bytes);
-    if (flowing) cb();
-    else this.pendingWrite = cb;
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    this.inner.end();
-    cb();
+    this.opts.onBytesOut(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+    return chunk;
   }
 
   /**
    * Aedes closes a connection with destroy() right after writing its last packet; for an MQTT 5
    * client that is a CONNACK or DISCONNECT carrying the reason, so bytes still queued are flushed
-   * first, within a grace (flushBeforeClose).
+   * first, within a grace (flushBeforeClose). True while that flush stands in for the destroy.
    */
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.pendingWrite = null;
+  flushes(): boolean {
     const inner = this.inner;
-    if (err || !this.flushOnClose || inner.writableLength === 0 || inner.destroyed) inner.destroy();
-    else {
-      inner.end(() => inner.destroy());
-      setTimeout(() => inner.destroy(), FLUSH_GRACE_MS).unref();
-    }
-    cb(err);
+    if (this.flushing) return true;
+    if (!this.flushOnClose || inner.writableLength === 0 || inner.destroyed) return false;
+    this.flushing = true;
+    const destroy = (): void => void base(inner).destroy.call(inner);
+    inner.end(destroy);
+    setTimeout(destroy, FLUSH_GRACE_MS).unref();
+    return true;
   }
 }
