@@ -10,8 +10,8 @@
  */
 import type { Client, ConnectPacket } from 'aedes';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { User, UserStore } from '../auth/index.js';
+import { KeyRateLimit } from './key-rate-limit.js';
 import type { BrokerLimits } from './limits.js';
 import type { BrokerMetrics, RejectReason } from './metrics.js';
 import { guardOf } from './packet-guard.js';
@@ -61,8 +61,8 @@ export interface ConnectPolicy {
 const refuse = (returnCode: Refusal['returnCode'], reason: Refusal['reason'], message: string): Refusal => ({ returnCode, reason, message });
 
 /** A limiter keyed by string, or null when the limit is 0 (off). */
-function perMinute(points: number): RateLimiterMemory | null {
-  return points > 0 ? new RateLimiterMemory({ points, duration: 60 }) : null;
+function perMinute(points: number): KeyRateLimit | null {
+  return points > 0 ? new KeyRateLimit(points, 60_000) : null;
 }
 
 export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
@@ -73,14 +73,8 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
   const pending = new WeakMap<Client, ConnectPacket>();
 
   async function connectRate(a: Attempt): Promise<Refusal | null> {
-    if (!connects) return null;
-    try {
-      await connects.consume(a.client.id);
-      return null;
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      return refuse(SERVER_UNAVAILABLE, 'connect_rate', `client id connected more than ${limits.connectsPerClientIdPerMinute} times in a minute`);
-    }
+    if (!connects || connects.take(a.client.id)) return null;
+    return refuse(SERVER_UNAVAILABLE, 'connect_rate', `client id connected more than ${limits.connectsPerClientIdPerMinute} times in a minute`);
   }
 
   async function clientIdLength(a: Attempt): Promise<Refusal | null> {
@@ -106,20 +100,15 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     // Charged before the password check (it runs on the thread pool, so many may be under way at
     // once) and refunded when it passes: an address gets at most authFailuresPerMinute wrong
     // guesses, and scrypts, a minute however many CONNECTs it holds open.
-    if (loginFailures) {
-      try {
-        await loginFailures.consume(a.remote);
-      } catch (res) {
-        if (!(res instanceof RateLimiterRes)) throw res;
-        return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`);
-      }
+    if (loginFailures && !loginFailures.take(a.remote)) {
+      return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`);
     }
     const user = await users.verify(a.username, a.password?.toString('utf8') ?? '');
     if (!user) {
       opts.metrics.authFailures.inc();
       return refuse(BAD_CREDENTIALS, 'auth', `bad user name or password for '${a.username}'`);
     }
-    await loginFailures?.reward(a.remote);
+    loginFailures?.refund(a.remote);
     a.user = user;
     return null;
   }
