@@ -30,6 +30,7 @@ import { reviewSessionsOnReload } from './session-reviewer.js';
 import { imposeServerKeepAlive } from './server-keep-alive.js';
 import { type SessionExpiry, createSessionExpiry } from './session-expiry.js';
 import { createSessionPresence } from './session-present.js';
+import { shareTopicAliasMap } from './topic-alias-map.js';
 import { topicProblem } from './topic-rules.js';
 
 export { type BrokerLimits, BROKER_LIMITS } from './limits.js';
@@ -173,6 +174,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       if (packet.protocolVersion === 5) guardOf(client.conn)?.flushBeforeClose();
       sessionPresence.connecting(client, packet);
       imposeServerKeepAlive(client, packet, limits.maxKeepaliveSeconds);
+      shareTopicAliasMap(client, packet);
       connectPolicy.preConnect(client, packet, done);
     },
     authenticate(client, username, password, done) {
