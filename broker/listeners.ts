@@ -94,7 +94,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
       inner.destroy();
       return;
     }
-    new PacketGuard(inner, remote, guardOptions[transport]);
+    new PacketGuard(inner, remote, guardOptions[transport]); // guards `inner` in place: Aedes gets the stream itself
     open.add(inner);
     metrics.connections.inc({ transport });
     inner.on('close', closed[transport]);
