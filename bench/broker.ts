@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--protocol 4|5] [--no-mosquitto]`
+ * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--protocol 4|5] [--no-mosquitto] [--only idle]`
  *
  * Loads the fleetwire broker (a child process, default embedded setup: SQLite persistence, no
  * hook, publish rate limit off) and, when installed, a mosquitto started on a free loopback
  * port, with the same raw MQTT 3.1.1 (or, with --protocol 5, MQTT 5) clients, alternating between the two, and prints the
  * median of each figure over the runs and the ratio fleetwire / mosquitto. The clients run in
  * this process and write pre-encoded packets, so they cost little next to the broker.
+ * `--only idle` runs the idle-connection memory figure alone, with fleetwire's growth split
+ * into V8 heap and external (Buffer) memory besides RSS.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,11 +27,18 @@ import { median, quantile } from './support/stats.js';
 const SERVE_FLAG = '--serve-fleetwire-broker';
 const WARMUP_MS = 1000;
 
+/** A broker process's memory, bytes; heap and external only where the process is Node. */
+interface Memory {
+  rss: number;
+  heapUsed?: number;
+  external?: number;
+}
+
 interface Target {
   name: 'fleetwire' | 'mosquitto';
   port: number;
-  /** Resident memory of the broker process, bytes (after a GC where there is one). */
-  rss(): Promise<number>;
+  /** The broker process's memory (after a GC where there is one). */
+  memory(): Promise<Memory>;
   stop(): Promise<void>;
 }
 
@@ -41,9 +50,10 @@ async function serve(): Promise<void> {
   const db = openDatabase(join(dir, 'fleetwire.db'));
   const broker = await createBroker({ host: '127.0.0.1', port: 0, db, users: null, allowAnonymous: false, logger: pino({ level: 'error' }), metrics: new Registry(), limits: { publishesPerSecond: 0 } });
   process.on('message', (msg) => {
-    if (msg === 'rss') {
+    if (msg === 'memory') {
       globalThis.gc?.();
-      process.send?.({ rss: process.memoryUsage().rss });
+      const { rss, heapUsed, external } = process.memoryUsage();
+      process.send?.({ memory: { rss, heapUsed, external } });
     } else if (msg === 'stop') {
       void broker.close().then(() => {
         db.close();
@@ -73,7 +83,7 @@ async function startFleetwire(): Promise<Target> {
   return {
     name: 'fleetwire',
     port,
-    rss: () => ask<number>(child, 'rss', 'rss'),
+    memory: () => ask<Memory>(child, 'memory', 'memory'),
     async stop() {
       child.send('stop');
       await once(child, 'exit');
@@ -109,7 +119,7 @@ async function startMosquitto(): Promise<Target> {
   return {
     name: 'mosquitto',
     port,
-    rss: async () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024,
+    memory: async () => ({ rss: Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024 }),
     async stop() {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -293,17 +303,18 @@ async function latency(port: number, version: Version, perSecond: number, second
 }
 
 /** Opens `count` idle connections (clean session, keepalive 600 s) and reports the broker's growth per connection. */
-async function idleMemory(target: Target, version: Version, count: number): Promise<number> {
-  const before = await target.rss();
+async function idleMemory(target: Target, version: Version, count: number): Promise<Required<Memory>> {
+  const before = await target.memory();
   const sockets: Socket[] = [];
   for (let i = 0; i < count; i += 250) {
     const batch = Array.from({ length: Math.min(250, count - i) }, (_, j) => rawClient(target.port, `idle-${i + j}`, { keepalive: 600, version }));
     sockets.push(...(await Promise.all(batch)));
   }
   await new Promise((r) => setTimeout(r, 1000));
-  const after = await target.rss();
+  const after = await target.memory();
   for (const s of sockets) s.destroy();
-  return (after - before) / count;
+  const per = (key: keyof Memory): number => ((after[key] ?? NaN) - (before[key] ?? NaN)) / count;
+  return { rss: per('rss'), heapUsed: per('heapUsed'), external: per('external') };
 }
 
 // ---------- the run
@@ -317,6 +328,8 @@ interface Options {
   /** MQTT protocol level of the load: 4 (3.1.1) or 5. */
   protocol: Version;
   mosquitto: boolean;
+  /** Run only this scenario. */
+  only: 'idle' | null;
 }
 
 function parseArgs(args: string[]): Options {
@@ -328,7 +341,10 @@ function parseArgs(args: string[]): Options {
   };
   const protocol = value('--protocol', 4);
   if (protocol !== 4 && protocol !== 5) throw new Error('--protocol is 4 (MQTT 3.1.1) or 5');
-  return { runs: value('--runs', 3), seconds: value('--seconds', 3), connections: value('--connections', 10_000), protocol, mosquitto: !args.includes('--no-mosquitto') };
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt === -1 ? null : args[onlyAt + 1];
+  if (only !== null && only !== 'idle') throw new Error('--only takes idle (the idle-connection memory figures)');
+  return { runs: value('--runs', 3), seconds: value('--seconds', 3), connections: value('--connections', 10_000), protocol, mosquitto: !args.includes('--no-mosquitto'), only };
 }
 
 type Figures = Record<string, number>;
@@ -343,6 +359,11 @@ async function measure(start: () => Promise<Target>, o: Options): Promise<Figure
     }
   };
   const v = o.protocol;
+  const idle = `per idle connection (${o.connections})`;
+  if (o.only === 'idle') {
+    const m = await fresh((t) => idleMemory(t, v, o.connections));
+    return { [`memory ${idle}, bytes`]: m.rss, [`V8 heap ${idle}, bytes`]: m.heapUsed, [`external ${idle}, bytes`]: m.external };
+  }
   const lat = await fresh((t) => latency(t.port, v, 5000, o.seconds));
   return {
     'QoS 0 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, v, 0, o.seconds)),
@@ -351,11 +372,11 @@ async function measure(start: () => Promise<Target>, o: Options): Promise<Figure
     'latency p50 at 5,000 msg/s, ms': lat.p50,
     'latency p99 at 5,000 msg/s, ms': lat.p99,
     'latency: share delivered': lat.kept,
-    [`memory per idle connection (${o.connections}), bytes`]: await fresh((t) => idleMemory(t, v, o.connections)),
+    [`memory ${idle}, bytes`]: (await fresh((t) => idleMemory(t, v, o.connections))).rss,
   };
 }
 
-const fmt = (n: number): string => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n < 1 ? 3 : 2));
+const fmt = (n: number): string => (Number.isNaN(n) ? '-' : Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n < 1 ? 3 : 2));
 
 export async function run(args: string[]): Promise<void> {
   const o = parseArgs(args);
@@ -376,7 +397,7 @@ export async function run(args: string[]): Promise<void> {
     const fw = median(results.fleetwire.map((f) => f[name] as number));
     const mq = withMosquitto ? median(results.mosquitto.map((f) => f[name] as number)) : NaN;
     const runs = results.fleetwire.map((f) => fmt(f[name] as number)).join(' / ');
-    return [name, fmt(fw), withMosquitto ? fmt(mq) : '-', withMosquitto ? `${(fw / mq).toFixed(2)}x` : '-', runs];
+    return [name, fmt(fw), withMosquitto ? fmt(mq) : '-', withMosquitto && !Number.isNaN(mq) ? `${(fw / mq).toFixed(2)}x` : '-', runs];
   });
   const header = ['figure', 'fleetwire', 'mosquitto', 'ratio', 'fleetwire runs'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));

@@ -10,11 +10,11 @@
  */
 import type { Client, ConnectPacket } from 'aedes';
 import type { Logger } from 'pino';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { User, UserStore } from '../auth/index.js';
+import { KeyRateLimit } from './key-rate-limit.js';
 import type { BrokerLimits } from './limits.js';
 import type { BrokerMetrics, RejectReason } from './metrics.js';
-import { PacketGuard } from './packet-guard.js';
+import { guardOf } from './packet-guard.js';
 import { clientMayPublish } from './publish-policy.js';
 import { topicProblem } from './topic-rules.js';
 
@@ -68,8 +68,8 @@ export interface ConnectPolicy {
 const refuse = (returnCode: Refusal['returnCode'], reason: Refusal['reason'], message: string, reasonCode?: number): Refusal => ({ returnCode, reason, message, reasonCode });
 
 /** A limiter keyed by string, or null when the limit is 0 (off). */
-function perMinute(points: number): RateLimiterMemory | null {
-  return points > 0 ? new RateLimiterMemory({ points, duration: 60 }) : null;
+function perMinute(points: number): KeyRateLimit | null {
+  return points > 0 ? new KeyRateLimit(points, 60_000) : null;
 }
 
 export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
@@ -80,14 +80,8 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
   const pending = new WeakMap<Client, ConnectPacket>();
 
   async function connectRate(a: Attempt): Promise<Refusal | null> {
-    if (!connects) return null;
-    try {
-      await connects.consume(a.client.id);
-      return null;
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      return refuse(SERVER_UNAVAILABLE, 'connect_rate', `client id connected more than ${limits.connectsPerClientIdPerMinute} times in a minute`, CONNECTION_RATE_EXCEEDED);
-    }
+    if (!connects || connects.take(a.client.id)) return null;
+    return refuse(SERVER_UNAVAILABLE, 'connect_rate', `client id connected more than ${limits.connectsPerClientIdPerMinute} times in a minute`, CONNECTION_RATE_EXCEEDED);
   }
 
   async function clientIdLength(a: Attempt): Promise<Refusal | null> {
@@ -123,20 +117,15 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
     // Charged before the password check (it runs on the thread pool, so many may be under way at
     // once) and refunded when it passes: an address gets at most authFailuresPerMinute wrong
     // guesses, and scrypts, a minute however many CONNECTs it holds open.
-    if (loginFailures) {
-      try {
-        await loginFailures.consume(a.remote);
-      } catch (res) {
-        if (!(res instanceof RateLimiterRes)) throw res;
-        return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`, CONNECTION_RATE_EXCEEDED);
-      }
+    if (loginFailures && !loginFailures.take(a.remote)) {
+      return refuse(SERVER_UNAVAILABLE, 'login_rate', `more than ${limits.authFailuresPerMinute} failed logins from this address in a minute`, CONNECTION_RATE_EXCEEDED);
     }
     const user = await users.verify(a.username, a.password?.toString('utf8') ?? '');
     if (!user) {
       opts.metrics.authFailures.inc();
       return refuse(BAD_CREDENTIALS, 'auth', `bad user name or password for '${a.username}'`);
     }
-    await loginFailures?.reward(a.remote);
+    loginFailures?.refund(a.remote);
     a.user = user;
     return null;
   }
@@ -185,10 +174,9 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
       done(null, true);
     },
     authenticate(client, username, password, done) {
-      const conn = client.conn;
-      const remote = conn instanceof PacketGuard ? conn.remote : 'unknown';
-      const certificateUser = conn instanceof PacketGuard ? conn.certificateUser : null;
-      const attempt: Attempt = { client, packet: pending.get(client), username, password, remote, certificateUser, user: null };
+      const guard = guardOf(client.conn);
+      const remote = guard?.remote ?? 'unknown';
+      const attempt: Attempt = { client, packet: pending.get(client), username, password, remote, certificateUser: guard?.certificateUser ?? null, user: null };
       pending.delete(client);
       check(attempt).then(
         (refusal) => {
@@ -198,7 +186,7 @@ export function createConnectPolicy(opts: ConnectPolicyOptions): ConnectPolicy {
             return;
           }
           if (refusal.reason !== 'auth') opts.metrics.rejects.inc({ reason: refusal.reason });
-          if (refusal.reasonCode !== undefined && client.version === 5 && conn instanceof PacketGuard) conn.setConnackReason(refusal.reasonCode);
+          if (refusal.reasonCode !== undefined && client.version === 5) guard?.setConnackReason(refusal.reasonCode);
           opts.logger.warn({ clientId: client.id, remote, username, reason: refusal.reason }, `connection refused: ${refusal.message}`);
           done(Object.assign(new Error(refusal.message), { returnCode: refusal.returnCode }), false);
         },

@@ -10,7 +10,7 @@
  * follows a settled QoS 1 publish closes a QoS 1 one (counted here).
  */
 import type { Client } from 'aedes';
-import { PacketGuard } from './packet-guard.js';
+import { guardOf } from './packet-guard.js';
 
 /** MQTT 5 DISCONNECT reason code [MQTT-3.14.2.1]. */
 const RECEIVE_MAXIMUM_EXCEEDED = 0x93;
@@ -29,10 +29,10 @@ export function createInboundWindow(limit: number, onOverflow: (client: Client) 
   const overflowed = new WeakSet<Client>();
   return {
     overflows(client) {
-      const conn = client.conn;
-      if (limit === 0 || !(conn instanceof PacketGuard)) return false;
+      const guard = guardOf(client.conn);
+      if (limit === 0 || !guard) return false;
       if (overflowed.has(client)) return true;
-      const { qos1, qos2, released } = conn.scanner.received;
+      const { qos1, qos2, released } = guard.received;
       const open = qos2 - released + (client.version === 5 ? qos1 - (acks.get(client) ?? 0) : 0);
       if (open <= limit) return false;
       overflowed.add(client);

@@ -22,7 +22,8 @@ import { type BrokerLimits, PROTOCOL_MAX_PACKET, resolveLimits } from './limits.
 import { startListeners } from './listeners.js';
 import { isLoopback } from './loopback.js';
 import { createBrokerMetrics } from './metrics.js';
-import { PacketGuard, PacketGuardError } from './packet-guard.js';
+import { PacketGuardError, guardOf } from './packet-guard.js';
+import { slimParserBuffer } from './parser-buffer.js';
 import { makeBrokerPrototypeSafe, makeClientPrototypeSafe } from './prototype-safe.js';
 import { SqlitePersistence } from './persistence/sqlite-persistence.js';
 import { AclRefusal, createPublishPolicy } from './publish-policy.js';
@@ -31,6 +32,7 @@ import { reviewSessionsOnReload } from './session-reviewer.js';
 import { imposeServerKeepAlive } from './server-keep-alive.js';
 import { type SessionExpiry, createSessionExpiry } from './session-expiry.js';
 import { createSessionPresence } from './session-present.js';
+import { shareTopicAliasMap } from './topic-alias-map.js';
 import { topicProblem } from './topic-rules.js';
 
 export { type BrokerLimits, BROKER_LIMITS } from './limits.js';
@@ -111,8 +113,7 @@ const TOPIC_ALIAS_MAXIMUM = 64;
 const AEDES_PACKET_TOO_LARGE = 'packet too large';
 
 function describe(client: Client | null): { clientId: string | null; remote: string } {
-  const conn = client?.conn;
-  return { clientId: client?.id ?? null, remote: conn instanceof PacketGuard ? conn.remote : 'unknown' };
+  return { clientId: client?.id ?? null, remote: guardOf(client?.conn)?.remote ?? 'unknown' };
 }
 
 /**
@@ -176,9 +177,10 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
     // PacketGuard passes on alone) with DISCONNECT 0x95 to a v5 client and a close to others.
     maximumPacketSize: limits.maxPacketSize < PROTOCOL_MAX_PACKET ? limits.maxPacketSize : 0,
     preConnect(client, packet, done) {
-      if (packet.protocolVersion === 5 && client.conn instanceof PacketGuard) client.conn.flushBeforeClose();
+      if (packet.protocolVersion === 5) guardOf(client.conn)?.flushBeforeClose();
       sessionPresence.connecting(client, packet);
       imposeServerKeepAlive(client, packet, limits.maxKeepaliveSeconds);
+      shareTopicAliasMap(client, packet);
       connectPolicy.preConnect(client, packet, done);
     },
     authenticate(client, username, password, done) {
@@ -235,7 +237,11 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       loopbackOnly: opts.users === null && !opts.allowAnonymous,
       logger,
       metrics,
-      accept: (conn, req) => makeClientPrototypeSafe(aedes.handle(conn, req)),
+      accept: (conn, req) => {
+        const client = aedes.handle(conn, req);
+        makeClientPrototypeSafe(client);
+        slimParserBuffer(client);
+      },
     });
   } catch (err) {
     stopReviewing();

@@ -1,7 +1,7 @@
 /**
  * The broker's ways in: MQTT over TCP, over TLS when a certificate is given, and over
  * WebSocket through an HTTP upgrade the caller's server hands over. Every connection is
- * counted against the connection limit and wrapped in a PacketGuard before Aedes sees it.
+ * counted against the connection limit and guarded (PacketGuard) before Aedes sees it.
  */
 import type { IncomingMessage } from 'node:http';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
@@ -14,7 +14,7 @@ import type { BrokerLimits } from './limits.js';
 import { isLoopback } from './loopback.js';
 import type { BrokerMetrics, Transport } from './metrics.js';
 import { type ClientCertMode, certificateUser, clientCertOptions } from './client-certificate.js';
-import { PacketGuard } from './packet-guard.js';
+import { PacketGuard, type PacketGuardOptions } from './packet-guard.js';
 import { clientAddress } from '../http/client-address.js';
 import { ProxyListener, forTls, proxiedAddress } from '../net/proxy-listener.js';
 
@@ -33,7 +33,7 @@ export interface ListenerOptions {
   logger: Logger;
   metrics: BrokerMetrics;
   /** Hands a guarded connection to Aedes. */
-  accept: (conn: PacketGuard, req: IncomingMessage | undefined) => void;
+  accept: (conn: Duplex, req: IncomingMessage | undefined) => void;
 }
 
 export interface Listeners {
@@ -68,8 +68,24 @@ function closeServer(server: Server): Promise<void> {
 
 export async function startListeners(opts: ListenerOptions): Promise<Listeners> {
   const { limits, logger, metrics } = opts;
-  const open = new Set<PacketGuard>();
+  const open = new Set<Duplex>();
   let closing = false;
+
+  // Built once per transport and shared by its connections: per connection, these closures and
+  // prom-client's label children (each labels() call makes new bound functions) cost ~1 KB.
+  const perTransport = <T>(make: (transport: Transport) => T): Record<Transport, T> => ({ tcp: make('tcp'), tls: make('tls'), ws: make('ws') });
+  const guardOptions = perTransport((transport): PacketGuardOptions => {
+    const bytesIn = metrics.bytesIn.labels({ transport });
+    const bytesOut = metrics.bytesOut.labels({ transport });
+    return { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) };
+  });
+  /** 'close' listeners: a stream emits 'close' once. */
+  const closed = perTransport((transport) =>
+    function onConnectionClose(this: Duplex): void {
+      open.delete(this);
+      metrics.connections.dec({ transport });
+    },
+  );
 
   const full = (): boolean => limits.maxConnections > 0 && open.size >= limits.maxConnections;
 
@@ -84,16 +100,11 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
       inner.destroy();
       return;
     }
-    const bytesIn = metrics.bytesIn.labels({ transport });
-    const bytesOut = metrics.bytesOut.labels({ transport });
-    const guard = new PacketGuard(inner, { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, remote, certificateUser: certified, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) });
-    open.add(guard);
+    new PacketGuard(inner, remote, guardOptions[transport], certified); // guards `inner` in place: Aedes gets the stream itself
+    open.add(inner);
     metrics.connections.inc({ transport });
-    guard.once('close', () => {
-      open.delete(guard);
-      metrics.connections.dec({ transport });
-    });
-    opts.accept(guard, req);
+    inner.on('close', closed[transport]);
+    opts.accept(inner, req);
   };
 
   const proxyListener = (onConnection: (socket: Socket, address: string) => void): Server =>

@@ -1,5 +1,5 @@
 /**
- * Sits between a client's socket (TCP, TLS or a WebSocket stream) and Aedes. It follows the
+ * Stands in front of a client's stream (TCP, TLS or WebSocket) as Aedes reads and writes it. It follows the
  * MQTT framing ([MQTT-2.2]: one header byte, a 1-4 byte remaining length, the body) and drops
  * the connection as soon as a header names a reserved packet type or carries a malformed length.
  * A header announcing a packet over the size limit is passed on alone, so Aedes can tell an
@@ -12,7 +12,7 @@
  * of an event-loop turn once something is written, so every packet a turn makes for this client
  * (Aedes delivers each publish in a tick of its own) leaves in one write.
  */
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { UNSAFE_FILTER } from './prototype-safe.js';
 import { TopicCheck } from './topic-check.js';
 
@@ -115,74 +115,103 @@ export class FrameScanner {
   }
 }
 
+/** What every guard of one listener shares: one object per transport, not per connection. */
 export interface PacketGuardOptions {
   maxPacketSize: number;
-  /** The client's address, for logs and per-address limits. */
-  remote: string;
-  /** The user a verified TLS client certificate names (client-certificate.ts); null or absent: none. */
-  certificateUser?: string | null;
   /** Bytes that may wait to be sent to the client before it is cut off; 0 = unlimited. */
   maxBufferedBytes: number;
   onBytesIn: (n: number) => void;
   onBytesOut: (n: number) => void;
 }
 
+const GUARD = Symbol('fleetwire.packetGuard');
+type Guarded = Duplex & { [GUARD]?: PacketGuard };
+
+/** The stream's own method, which the guard's per-instance one stands in front of. */
+const base = (stream: Duplex): Duplex => Object.getPrototypeOf(stream) as Duplex;
+
+/** The guard of a connection, or null for a stream the broker did not guard. */
+export function guardOf(conn: unknown): PacketGuard | null {
+  return (conn as Guarded | null)?.[GUARD] ?? null;
+}
+
+// The client's stream itself goes to Aedes: a wrapping Duplex cost ~1 KB of stream state per
+// connection. These stand in front of its push (every chunk the transport reads), write and
+// destroy; they are shared functions, set on the instance, that find the guard by symbol.
+function guardedPush(this: Guarded, chunk: Buffer | null, encoding?: BufferEncoding): boolean {
+  const guard = this[GUARD];
+  return guard && chunk !== null ? guard.incoming(chunk) : base(this).push.call(this, chunk, encoding);
+}
+function guardedWrite(this: Guarded, chunk: Buffer | string, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+  const guard = this[GUARD];
+  if (!guard) return base(this).write.call(this, chunk, encoding as BufferEncoding, cb);
+  const out = guard.outgoing(chunk);
+  if (out === null) return false;
+  guard.corkForTurn();
+  const flowing = base(this).write.call(this, out, encoding as BufferEncoding, cb);
+  // A high-water mark's worth is batch enough: it leaves now, so it can drain and the wait ends.
+  if (!flowing) guard.releaseTurn();
+  return flowing;
+}
+function guardedDestroy(this: Guarded, err?: Error | null): Guarded {
+  // What this turn wrote (often the packet Aedes closes after, a refusing CONNACK) goes out first.
+  this[GUARD]?.releaseTurn();
+  if (err || !this[GUARD]?.flushes()) return base(this).destroy.call(this, err ?? undefined) as Guarded;
+  return this;
+}
+
 /**
- * A Duplex over `inner` that passes bytes through unchanged and destroys itself (and `inner`)
- * with a PacketGuardError on a bad header (after a grace for Aedes to answer an oversized one).
- * Backpressure holds both ways.
+ * Guards `inner` in place and hands it back for Aedes: drops the connection (destroying `inner`
+ * with a PacketGuardError, which Aedes reports) on a bad header, after a grace for Aedes to
+ * answer an oversized one. Backpressure is the stream's own.
  */
-export class PacketGuard extends Duplex {
-  readonly scanner: FrameScanner;
-  private pendingWrite: ((err?: Error | null) => void) | null = null;
-  /** Set once an oversized header was passed on: nothing more is read from the client. */
+export class PacketGuard extends FrameScanner {
+  /** Set once an oversized header was passed on: nothing more from the client is passed. */
   private refusing = false;
-  /** Where the first packet out (CONNACK) stands while its Session Present bit is to be set. */
   /** Edits waiting for the CONNACK: where in it the write has got to, and what to set. */
   private connack: { at: 'header' | 'length' | 'flags' | 'reason'; sessionPresent: boolean; reasonCode: number | null } | null = null;
   private flushOnClose = false;
+  private flushing = false;
   /** Set while `inner` is corked for this turn, until `releaseTurn` (setImmediate) uncorks it. */
   private corkedForTurn = false;
-  /** Nothing has been written yet: the next write is the CONNACK. */
-  private first = true;
-  readonly remote: string;
-  readonly certificateUser: string | null;
+  /** 'connack' until the first write, 'ending' for the rest of its turn: the CONNACK is not held back (see corkForTurn). */
+  private connackTurn: 'connack' | 'ending' | 'over' = 'connack';
 
   constructor(
     readonly inner: Duplex,
+    /** The client's address, for logs and per-address limits. */
+    readonly remote: string,
     private readonly opts: PacketGuardOptions,
+    /** The user a verified TLS client certificate names (client-certificate.ts); null: none. */
+    readonly certificateUser: string | null = null,
   ) {
-    super({ allowHalfOpen: false });
-    this.scanner = new FrameScanner(opts.maxPacketSize);
-    this.remote = opts.remote;
-    this.certificateUser = opts.certificateUser ?? null;
-    inner.on('data', (chunk: Buffer) => this.onData(chunk));
-    inner.on('end', () => this.push(null));
-    inner.on('error', (err: Error) => this.destroy(err));
-    inner.on('close', () => this.destroy());
-    inner.on('drain', () => {
-      const cb = this.pendingWrite;
-      this.pendingWrite = null;
-      cb?.();
-    });
+    super(opts.maxPacketSize);
+    const guarded = inner as Guarded;
+    guarded[GUARD] = this;
+    guarded.push = guardedPush;
+    guarded.write = guardedWrite as Duplex['write'];
+    guarded.destroy = guardedDestroy;
+    // bytes read before the guard was set (a PROXY header reader pushes back what follows it)
+    const early = inner.readableLength > 0 ? (inner.read() as Buffer | null) : null;
+    if (early) this.incoming(early);
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.destroyed) return;
+  /** A chunk from the client: scanned, then queued for Aedes to read (Readable.push semantics). */
+  incoming(chunk: Buffer): boolean {
+    const inner = this.inner;
+    if (inner.destroyed) return false;
     this.opts.onBytesIn(chunk.length);
-    if (this.refusing) return;
-    const err = this.scanner.scan(chunk);
-    if (!err) {
-      if (!this.push(chunk)) this.inner.pause();
-      return;
-    }
+    if (this.refusing) return true;
+    const err = this.scan(chunk);
+    if (!err) return base(inner).push.call(inner, chunk);
     if (err.reason !== 'oversized') {
-      this.destroy(err);
-      return;
+      inner.destroy(err);
+      return false;
     }
     this.refusing = true;
-    this.push(chunk.subarray(0, err.validBytes));
-    setTimeout(() => this.destroy(err), OVERSIZED_GRACE_MS).unref();
+    base(inner).push.call(inner, chunk.subarray(0, err.validBytes));
+    setTimeout(() => inner.destroy(err), OVERSIZED_GRACE_MS).unref();
+    return true;
   }
 
   /** The client speaks MQTT 5: its last packet (the reason for closing) is flushed before the close. */
@@ -239,80 +268,57 @@ export class PacketGuard extends Duplex {
     return edited;
   }
 
-  override write(chunk: Buffer | string, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
-    if (this.connack && Buffer.isBuffer(chunk)) chunk = this.editConnack(chunk);
-    const waiting = this.writableLength + this.inner.writableLength;
-    if (this.opts.maxBufferedBytes > 0 && waiting > this.opts.maxBufferedBytes && !this.destroyed) {
-      this.destroy(new PacketGuardError('slow_consumer', `${waiting} bytes wait to be sent, over the ${this.opts.maxBufferedBytes}-byte limit`));
-      return false;
-    }
-    return super.write(chunk, encoding as BufferEncoding, cb);
-  }
-
-  override _read(): void {
-    this.inner.resume();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this._writev([{ chunk }], cb);
-  }
-
-  /** mqtt-packet corks around each packet, so a packet's pieces come here together; they join what this turn wrote before. */
-  override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
-    let bytes = 0;
-    let flowing = true;
-    this.corkForTurn();
-    for (const { chunk } of chunks) {
-      bytes += chunk.length;
-      flowing = this.inner.write(chunk);
-    }
-    this.opts.onBytesOut(bytes);
-    // The CONNACK leaves on its own: a client (MQTT.js' connectAsync) listens for messages once it
-    // has handled it, so a resumed session's queue must come in a later read. A high-water mark's
-    // worth is batch enough: it leaves now, so it can drain and the wait ends.
-    if (this.first || !flowing) this.releaseTurn();
-    this.first = false;
-    if (flowing) cb();
-    else this.pendingWrite = cb;
-  }
-
   /**
    * Corks `inner` until setImmediate, which runs once this loop iteration's I/O callbacks and
    * their ticks are done: a PUBACK or PUBREC waits no longer than the iteration that made it.
+   * Not in the CONNACK's own turn: a client (MQTT.js' connectAsync) listens for messages once it
+   * has handled the CONNACK, so a resumed session's queue must come in a later read.
    */
-  private corkForTurn(): void {
+  corkForTurn(): void {
     if (this.corkedForTurn) return;
+    if (this.connackTurn === 'ending') return;
+    if (this.connackTurn === 'connack') {
+      this.connackTurn = 'ending';
+      setImmediate(() => (this.connackTurn = 'over'));
+      return;
+    }
     this.corkedForTurn = true;
     this.inner.cork();
     setImmediate(() => this.releaseTurn());
   }
 
-  private releaseTurn(): void {
+  releaseTurn(): void {
     if (!this.corkedForTurn) return;
     this.corkedForTurn = false;
     this.inner.uncork();
   }
 
-  override _final(cb: (err?: Error | null) => void): void {
-    this.inner.end();
-    cb();
+  /** A chunk Aedes writes: what to write, or null when the client is cut off for letting too much pile up. */
+  outgoing(chunk: Buffer | string): Buffer | string | null {
+    if (this.connack && Buffer.isBuffer(chunk)) chunk = this.editConnack(chunk);
+    const inner = this.inner;
+    const waiting = inner.writableLength;
+    if (this.opts.maxBufferedBytes > 0 && waiting > this.opts.maxBufferedBytes && !inner.destroyed) {
+      inner.destroy(new PacketGuardError('slow_consumer', `${waiting} bytes wait to be sent, over the ${this.opts.maxBufferedBytes}-byte limit`));
+      return null;
+    }
+    this.opts.onBytesOut(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length);
+    return chunk;
   }
 
   /**
    * Aedes closes a connection with destroy() right after writing its last packet; for an MQTT 5
    * client that is a CONNACK or DISCONNECT carrying the reason, so bytes still queued are flushed
-   * first, within a grace (flushBeforeClose).
+   * first, within a grace (flushBeforeClose). True while that flush stands in for the destroy.
    */
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.pendingWrite = null;
+  flushes(): boolean {
     const inner = this.inner;
-    // What this turn wrote (often the packet Aedes closes after, a refusing CONNACK) goes out first.
-    this.releaseTurn();
-    if (err || !this.flushOnClose || inner.writableLength === 0 || inner.destroyed) inner.destroy();
-    else {
-      inner.end(() => inner.destroy());
-      setTimeout(() => inner.destroy(), FLUSH_GRACE_MS).unref();
-    }
-    cb(err);
+    if (this.flushing) return true;
+    if (!this.flushOnClose || inner.writableLength === 0 || inner.destroyed) return false;
+    this.flushing = true;
+    const destroy = (): void => void base(inner).destroy.call(inner);
+    inner.end(destroy);
+    setTimeout(destroy, FLUSH_GRACE_MS).unref();
+    return true;
   }
 }

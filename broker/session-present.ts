@@ -12,7 +12,7 @@
  * queue", so `clean` is held false until the queue has gone out (Aedes' 'clientReady').
  */
 import type { Client, ConnectPacket } from 'aedes';
-import { PacketGuard } from './packet-guard.js';
+import { guardOf } from './packet-guard.js';
 
 export interface SessionStore {
   hasSession(clientId: string): boolean;
@@ -39,9 +39,10 @@ export function createSessionPresence(store: SessionStore | null): SessionPresen
       if (store && !packet.clean && packet.clientId) resuming.add(client);
     },
     accepted(client) {
-      if (!store || !resuming.has(client) || !(client.conn instanceof PacketGuard)) return;
+      const guard = guardOf(client.conn);
+      if (!store || !resuming.has(client) || !guard) return;
       if (!store.hasSession(client.id)) return;
-      client.conn.setSessionPresent();
+      guard.setSessionPresent();
       if (client.version === 5 && client.clean) {
         queueHeld.add(client);
         (client as unknown as Cleanable).clean = false;

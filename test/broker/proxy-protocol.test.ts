@@ -74,7 +74,7 @@ describe('MQTT over TCP behind a proxy', () => {
     expect(warnings(tb, 'connection refused').some((l) => l.remote === '203.0.113.7')).toBe(true);
   });
 
-  it('takes bytes sent with the header as MQTT, and refuses a connection without a header', async () => {
+  it('takes bytes sent with the header as MQTT (guarded like the rest), and refuses a connection without a header', async () => {
     const tb = await startBroker({ proxyProtocol: true });
     const socket = await rawSocket(tb.port);
     const reader = new PacketReader();
@@ -82,6 +82,12 @@ describe('MQTT over TCP behind a proxy', () => {
     socket.on('data', (chunk: Buffer) => types.push(...reader.push(chunk).map((p) => p.type)));
     socket.write(Buffer.concat([v1('PROXY TCP4 203.0.113.7 192.0.2.1 51000 1883'), connectPacket('one-write')])); // one segment
     await until('the CONNACK', () => types.includes(CONNACK));
+
+    // what came with the header passes the packet guard too: a reserved packet type drops it
+    const hostile = await rawSocket(tb.port);
+    hostile.write(Buffer.concat([v1('PROXY TCP4 203.0.113.8 192.0.2.1 51001 1883'), connectPacket('then-reserved'), Buffer.from([0xf0, 0x00])]));
+    await closed(hostile);
+    expect(await metric(tb, 'fleetwire_mqtt_rejects_total', { reason: 'malformed' })).toBe(1);
 
     const plain = await rawSocket(tb.port);
     plain.write(connectPacket('no-header'));

@@ -4,7 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PacketGuard } from '../../broker/packet-guard.js';
+import { guardOf } from '../../broker/packet-guard.js';
 import { type TestBroker, cleanup, startBroker, until } from './support/harness.js';
 import { rawSubscriber } from './support/raw-client.js';
 import { publishPayload } from './support/raw-packets.js';
@@ -13,14 +13,15 @@ afterEach(cleanup);
 
 const BURST = 200;
 
-/** The broker's side of `clientId`'s next connection. */
-function serverSide(tb: TestBroker, clientId: string): Promise<PacketGuard> {
-  return new Promise((resolve) => tb.broker.aedes.on('client', (client) => client.id === clientId && resolve(client.conn as unknown as PacketGuard)));
+/** The broker's side of `clientId`'s next connection: the guarded socket itself. */
+function serverSide(tb: TestBroker, clientId: string): Promise<Socket> {
+  return new Promise((resolve) => tb.broker.aedes.on('client', (client) => client.id === clientId && resolve(client.conn as unknown as Socket)));
 }
 
 /** Counts the calls that hand bytes to the kernel on the broker's side of a connection. */
-function countWrites(guard: PacketGuard): { socket: Socket; writes: () => number } {
-  const socket = guard.inner as Socket & { _write: Socket['_write']; _writev: NonNullable<Socket['_writev']> };
+function countWrites(conn: Socket): { socket: Socket; writes: () => number } {
+  expect(guardOf(conn), 'the connection is guarded').not.toBeNull();
+  const socket = conn as Socket & { _write: Socket['_write']; _writev: NonNullable<Socket['_writev']> };
   let writes = 0;
   const write = socket._write.bind(socket);
   const writev = socket._writev.bind(socket);
