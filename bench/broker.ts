@@ -1,10 +1,15 @@
 /**
- * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--protocol 4|5] [--no-mosquitto] [--only idle]`
+ * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--protocol 4|5] [--targets hub,broker,aedes,mosquitto] [--no-mosquitto] [--only idle]`
  *
- * Loads the fleetwire broker (a child process, default embedded setup: SQLite persistence, no
- * hook, publish rate limit off) and, when installed, a mosquitto started on a free loopback
- * port, with the same raw MQTT 3.1.1 (or, with --protocol 5, MQTT 5) clients, alternating between the two, and prints the
- * median of each figure over the runs and the ratio fleetwire / mosquitto. The clients run in
+ * Loads, each in a process of its own and one after the other (the order turning run by run):
+ * - `hub`: the whole fleetwire hub as `fleetwire start` runs it, storing every message in SQLite
+ *   (history, rollups, registry) and fanning out to browsers (none here), publish rate limit off;
+ * - `broker`: fleetwire's broker alone (SQLite persistence, no ingest hook), where the hub's
+ *   storage cost shows as the difference;
+ * - `aedes`: bare Aedes, the same version, in-memory persistence and defaults, Nagle off;
+ * - `mosquitto` (when installed), with `set_tcp_nodelay true` and `max_inflight_messages 0`;
+ * with the same raw MQTT 3.1.1 (or, with --protocol 5, MQTT 5) clients, and prints the median of
+ * each figure over the runs and the hub's ratio to each reference. The clients run in
  * this process and write pre-encoded packets, so they cost little next to the broker.
  * `--only idle` runs the idle-connection memory figure alone, with fleetwire's growth split
  * into V8 heap and external (Buffer) memory besides RSS.
@@ -18,13 +23,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { Aedes } from 'aedes';
 import { createBroker } from '../broker/index.js';
+import { HUB_DEFAULTS } from '../server/config.js';
+import { createFleetwire } from '../server/create-fleetwire.js';
 import { openDatabase } from '../storage/database.js';
 import { rawClient, rawSubscriber } from '../test/broker/support/raw-client.js';
 import { PUBACK, publishPacket, publishPayload } from '../test/broker/support/raw-packets.js';
 import { median, quantile } from './support/stats.js';
 
-const SERVE_FLAG = '--serve-fleetwire-broker';
+const SERVE_FLAG = '--serve-bench-broker';
+const TARGETS = ['hub', 'broker', 'aedes', 'mosquitto'] as const;
+type TargetName = (typeof TARGETS)[number];
+type NodeTarget = Exclude<TargetName, 'mosquitto'>;
 const WARMUP_MS = 1000;
 
 /** A broker process's memory, bytes; heap and external only where the process is Node. */
@@ -35,7 +46,7 @@ interface Memory {
 }
 
 interface Target {
-  name: 'fleetwire' | 'mosquitto';
+  name: TargetName;
   port: number;
   /** The broker process's memory (after a GC where there is one). */
   memory(): Promise<Memory>;
@@ -44,11 +55,39 @@ interface Target {
 
 // ---------- the brokers under test
 
+/** Starts one of the Node brokers on a free port; resolves its port and how to close it. */
+async function open(kind: NodeTarget, dir: string): Promise<{ port: number; close(): Promise<void> }> {
+  if (kind === 'hub') {
+    // Every load client connects from loopback: the per-address caps a hub has by default are lifted.
+    const hub = await createFleetwire({ ...HUB_DEFAULTS, mqttPort: 0, httpPort: 0, tlsPort: null, dbFile: join(dir, 'fleetwire.db'), logLevel: 'error', brokerLimits: { publishesPerSecond: 0, authFailuresPerMinute: 100_000 } });
+    return { port: Number(new URL(hub.mqttUrl).port), close: () => hub.close() };
+  }
+  if (kind === 'broker') {
+    const db = openDatabase(join(dir, 'fleetwire.db'));
+    const broker = await createBroker({ host: '127.0.0.1', port: 0, db, users: null, allowAnonymous: false, logger: pino({ level: 'error' }), metrics: new Registry(), limits: { publishesPerSecond: 0 } });
+    const close = async (): Promise<void> => {
+      await broker.close();
+      db.close();
+    };
+    return { port: broker.mqttAddress?.port ?? 0, close };
+  }
+  const aedes = new Aedes();
+  await aedes.listen();
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    aedes.handle(socket);
+  }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => new Promise((resolve) => aedes.close(() => server.close(() => resolve()))),
+  };
+}
+
 /** Child side: runs the broker until told to stop, answering memory questions over IPC. */
-async function serve(): Promise<void> {
+async function serve(kind: NodeTarget): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
-  const db = openDatabase(join(dir, 'fleetwire.db'));
-  const broker = await createBroker({ host: '127.0.0.1', port: 0, db, users: null, allowAnonymous: false, logger: pino({ level: 'error' }), metrics: new Registry(), limits: { publishesPerSecond: 0 } });
+  const broker = await open(kind, dir);
   process.on('message', (msg) => {
     if (msg === 'memory') {
       globalThis.gc?.();
@@ -56,13 +95,12 @@ async function serve(): Promise<void> {
       process.send?.({ memory: { rss, heapUsed, external } });
     } else if (msg === 'stop') {
       void broker.close().then(() => {
-        db.close();
         rmSync(dir, { recursive: true, force: true });
         process.exit(0);
       });
     }
   });
-  process.send?.({ port: broker.mqttAddress?.port });
+  process.send?.({ port: broker.port });
 }
 
 function ask<T>(child: ChildProcess, msg: string, key: string): Promise<T> {
@@ -77,11 +115,11 @@ function ask<T>(child: ChildProcess, msg: string, key: string): Promise<T> {
   });
 }
 
-async function startFleetwire(): Promise<Target> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function startNode(kind: NodeTarget): Promise<Target> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG, kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await ask<number>(child, '', 'port');
   return {
-    name: 'fleetwire',
+    name: kind,
     port,
     memory: () => ask<Memory>(child, 'memory', 'memory'),
     async stop() {
@@ -104,7 +142,9 @@ async function startMosquitto(): Promise<Target> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   // Nagle off, as fleetwire has it, so the latency figures compare the brokers rather than the sockets.
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest none\n`);
+  // Unlimited in flight, as fleetwire's closed-loop load expects of every broker: with mosquitto's
+  // default of 20, QoS 1 deliveries past its queue of 1,000 are dropped and the loop stalls.
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nmax_inflight_messages 0\nlog_dest none\n`);
   const child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
   const deadline = Date.now() + 5000;
   for (;;) {
@@ -327,7 +367,7 @@ interface Options {
   connections: number;
   /** MQTT protocol level of the load: 4 (3.1.1) or 5. */
   protocol: Version;
-  mosquitto: boolean;
+  targets: TargetName[];
   /** Run only this scenario. */
   only: 'idle' | null;
 }
@@ -344,7 +384,12 @@ function parseArgs(args: string[]): Options {
   const onlyAt = args.indexOf('--only');
   const only = onlyAt === -1 ? null : args[onlyAt + 1];
   if (only !== null && only !== 'idle') throw new Error('--only takes idle (the idle-connection memory figures)');
-  return { runs: value('--runs', 3), seconds: value('--seconds', 3), connections: value('--connections', 10_000), protocol, mosquitto: !args.includes('--no-mosquitto'), only };
+  const targetsAt = args.indexOf('--targets');
+  let targets = targetsAt === -1 ? [...TARGETS] : (args[targetsAt + 1] ?? '').split(',');
+  for (const t of targets) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`--targets takes a list of ${TARGETS.join(', ')}; not ${t}`);
+  if (args.includes('--no-mosquitto')) targets = targets.filter((t) => t !== 'mosquitto');
+  if (!targets.includes('hub')) throw new Error('--targets must name hub: the figures are its ratios to the others');
+  return { runs: value('--runs', 3), seconds: value('--seconds', 3), connections: value('--connections', 10_000), protocol, targets: targets as TargetName[], only };
 }
 
 type Figures = Record<string, number>;
@@ -380,31 +425,35 @@ const fmt = (n: number): string => (Number.isNaN(n) ? '-' : Math.abs(n) >= 100 ?
 
 export async function run(args: string[]): Promise<void> {
   const o = parseArgs(args);
-  const withMosquitto = o.mosquitto && hasMosquitto();
-  if (o.mosquitto && !withMosquitto) console.log('mosquitto is not installed: skipping the reference (apt-get install mosquitto)');
-  const results: Record<Target['name'], Figures[]> = { fleetwire: [], mosquitto: [] };
+  if (o.targets.includes('mosquitto') && !hasMosquitto()) {
+    console.log('mosquitto is not installed: skipping the reference (apt-get install mosquitto)');
+    o.targets = o.targets.filter((t) => t !== 'mosquitto');
+  }
+  const start = (name: TargetName): Promise<Target> => (name === 'mosquitto' ? startMosquitto() : startNode(name));
+  const results = new Map<TargetName, Figures[]>(o.targets.map((t) => [t, []]));
   for (let r = 0; r < o.runs; r++) {
-    // alternate which broker goes first, so drift on a shared machine hits both alike
-    const order = withMosquitto ? (r % 2 === 0 ? [startFleetwire, startMosquitto] : [startMosquitto, startFleetwire]) : [startFleetwire];
-    for (const start of order) {
-      const figures = await measure(start, o);
-      results[start === startFleetwire ? 'fleetwire' : 'mosquitto'].push(figures);
-      console.log(`run ${r + 1}/${o.runs} ${start === startFleetwire ? 'fleetwire' : 'mosquitto'} done`);
+    // the order turns run by run, so drift on a shared machine hits every broker alike
+    const order = o.targets.map((_, i) => o.targets[(i + r) % o.targets.length] as TargetName);
+    for (const name of order) {
+      results.get(name)?.push(await measure(() => start(name), o));
+      console.log(`run ${r + 1}/${o.runs} ${name} done`);
     }
   }
-  const names = Object.keys(results.fleetwire[0] ?? {});
-  const rows = names.map((name) => {
-    const fw = median(results.fleetwire.map((f) => f[name] as number));
-    const mq = withMosquitto ? median(results.mosquitto.map((f) => f[name] as number)) : NaN;
-    const runs = results.fleetwire.map((f) => fmt(f[name] as number)).join(' / ');
-    return [name, fmt(fw), withMosquitto ? fmt(mq) : '-', withMosquitto && !Number.isNaN(mq) ? `${(fw / mq).toFixed(2)}x` : '-', runs];
+  const references = o.targets.filter((t) => t !== 'hub');
+  const medianOf = (name: TargetName, figure: string): number => median((results.get(name) ?? []).map((f) => f[figure] as number));
+  const rows = Object.keys(results.get('hub')?.[0] ?? {}).map((figure) => {
+    const hub = medianOf('hub', figure);
+    const refs = references.map((t) => medianOf(t, figure));
+    const ratios = refs.map((ref) => (Number.isNaN(ref) || ref === 0 ? '-' : `${(hub / ref).toFixed(2)}x`));
+    const runs = (results.get('hub') ?? []).map((f) => fmt(f[figure] as number)).join(' / ');
+    return [figure, fmt(hub), ...refs.map(fmt), ...ratios, runs];
   });
-  const header = ['figure', 'fleetwire', 'mosquitto', 'ratio', 'fleetwire runs'];
+  const header = ['figure', 'hub', ...references, ...references.map((t) => `hub/${t}`), 'hub runs'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
-  console.log(`\nMQTT ${o.protocol === 5 ? '5' : '3.1.1'} clients; medians of ${o.runs} runs, ${o.seconds} s each after ${WARMUP_MS} ms warm-up; ratio = fleetwire / mosquitto`);
+  console.log(`\nMQTT ${o.protocol === 5 ? '5' : '3.1.1'} clients; medians of ${o.runs} runs, ${o.seconds} s each after ${WARMUP_MS} ms warm-up; hub = the whole fleetwire hub, storing every message`);
   console.log(line(header));
   for (const row of rows) console.log(line(row as string[]));
 }
 
-if (process.argv.includes(SERVE_FLAG)) await serve();
+if (process.argv.includes(SERVE_FLAG)) await serve(process.argv[process.argv.indexOf(SERVE_FLAG) + 1] as NodeTarget);
