@@ -6,7 +6,7 @@
  *   (history, rollups, registry) and fanning out to browsers (none here), publish rate limit off;
  * - `broker`: fleetwire's broker alone (SQLite persistence, no ingest hook), where the hub's
  *   storage cost shows as the difference;
- * - `aedes`: bare Aedes, the same version, in-memory persistence and defaults, Nagle off;
+ * - `aedes`: bare Aedes, the same version, in-memory persistence, `concurrency: 0`, Nagle off;
  * - `mosquitto` (when installed), with `set_tcp_nodelay true` and `max_inflight_messages 0`;
  * with the same raw MQTT 3.1.1 (or, with --protocol 5, MQTT 5) clients, and prints the median of
  * each figure over the runs and the hub's ratio to each reference. The clients run in
@@ -71,7 +71,8 @@ async function open(kind: NodeTarget, dir: string): Promise<{ port: number; clos
     };
     return { port: broker.mqttAddress?.port ?? 0, close };
   }
-  const aedes = new Aedes();
+  // concurrency 0, as the hub has it: with Aedes' default of 100, a flood overflows mqemitter's stack (broker/index.ts).
+  const aedes = new Aedes({ concurrency: 0 });
   await aedes.listen();
   const server = createServer((socket) => {
     socket.setNoDelay(true);
