@@ -14,6 +14,7 @@ import type { BrokerLimits } from './limits.js';
 import { isLoopback } from './loopback.js';
 import type { BrokerMetrics, Transport } from './metrics.js';
 import { type ClientCertMode, certificateUser, clientCertOptions } from './client-certificate.js';
+import { createBusyRefusal } from './busy-refusal.js';
 import { PacketGuard, type PacketGuardOptions } from './packet-guard.js';
 import { clientAddress } from '../http/client-address.js';
 import { ProxyListener, forTls, proxiedAddress } from '../net/proxy-listener.js';
@@ -87,6 +88,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     },
   );
 
+  const refuseBusy = createBusyRefusal();
   const full = (): boolean => limits.maxConnections > 0 && open.size >= limits.maxConnections;
 
   const admit = (inner: Duplex, transport: Transport, remote: string, req?: IncomingMessage, certified: string | null = null): void => {
@@ -97,7 +99,7 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
     if (full()) {
       metrics.rejects.inc({ reason: 'max_connections' });
       logger.warn({ remote, transport, limit: limits.maxConnections }, 'connection refused: maxConnections reached');
-      inner.destroy();
+      refuseBusy(inner);
       return;
     }
     new PacketGuard(inner, remote, guardOptions[transport], certified); // guards `inner` in place: Aedes gets the stream itself

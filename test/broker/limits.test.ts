@@ -30,13 +30,17 @@ describe('connections', () => {
     expect(await metric(tb, 'fleetwire_mqtt_rejects_total', { reason: 'connect_rate' })).toBe(1);
   });
 
-  it('closes connections past maxConnections and keeps the others', async () => {
+  it('refuses connections past maxConnections with Server Busy (v5) or Server unavailable (3.1.1) and keeps the others', async () => {
     const tb = await startBroker({ limits: { maxConnections: 2 } });
     const a = await connectClient(tb.url);
     const b = await connectClient(tb.url);
-    const extra = await rawSocket(tb.port);
-    await closed(extra);
-    expect(await metric(tb, 'fleetwire_mqtt_rejects_total', { reason: 'max_connections' })).toBe(1);
+    expect(await refusedCode(tb.url, { protocolVersion: 5, reconnectPeriod: 0 })).toBe(0x89); // MQTT 5 §3.2.2.2
+    expect(await refusedCode(tb.url, { protocolVersion: 4, reconnectPeriod: 0 })).toBe(3); // [MQTT-3.2.2.3]
+    expect(await refusedCode(tb.url, { protocolVersion: 3, protocolId: 'MQIsdp', reconnectPeriod: 0 })).toBe(3);
+    // A socket that never says which version it speaks is closed without an answer.
+    const silent = await rawSocket(tb.port);
+    await closed(silent);
+    expect(await metric(tb, 'fleetwire_mqtt_rejects_total', { reason: 'max_connections' })).toBe(4);
     const got = inbox(b);
     await b.subscribeAsync('lab/x', { qos: 1 });
     await a.publishAsync('lab/x', 'still fine', { qos: 1 });
