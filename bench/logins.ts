@@ -93,7 +93,7 @@ async function loginAll(port: number, names: string[], window: number): Promise<
 /** The hub's largest event-loop delay since the last read, ms. */
 async function loopLagMax(httpUrl: string): Promise<number> {
   const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  return 1000 * Number(/^fleetwire_process_nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1] ?? NaN);
+  return 1000 * Number(/^nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1] ?? NaN);
 }
 
 async function phase(label: string, httpUrl: string, port: number, names: string[], window: number): Promise<Socket[]> {
