@@ -13,7 +13,7 @@ import type { RejectData } from '../../protocol/message.js';
 import { DEVICES_ROOT, DEVICE_ID_PATTERN, type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
 import type { ForeignMapping } from '../mapping/foreign-mapping.js';
 import type { BridgeMetrics } from '../metrics.js';
-import { type Decoded, decodePayload } from './payload.js';
+import { type Decoded, decodePayload, rejectPreview } from './payload.js';
 import type { MessageEntry, Sequencer } from './sequencer.js';
 
 export interface IngestOptions {
@@ -24,6 +24,9 @@ export interface IngestOptions {
   metrics: BridgeMetrics;
   logger: Logger;
 }
+
+/** A topic in the contract's own tree (`devices` or below it), which no mapping rule may take. */
+const isUnderDevices = (topic: string): boolean => topic.startsWith(DEVICES_ROOT) && (topic.length === DEVICES_ROOT.length || topic[DEVICES_ROOT.length] === '/');
 
 interface IngestContext {
   readonly input: Publish<Buffer>;
@@ -44,7 +47,6 @@ interface IngestContext {
 type Step = (ctx: IngestContext) => boolean;
 
 /** Characters of a refused payload quoted in its reject message. */
-const REJECT_PREVIEW = 200;
 
 /** ADMIT: a publish becomes a message entry without seq; pure, so tests build messages with it too. */
 const ADMIT: [name: string, step: Step][] = [
@@ -77,7 +79,7 @@ const ADMIT: [name: string, step: Step][] = [
       const { topic } = ctx.input;
       if (decoded.ok) ctx.entry = { topic, device: ctx.device, kind: decoded.value.kind, data: decoded.value.data };
       else {
-        const reject: RejectData = { code: decoded.code, reason: decoded.error, topic, payload: ctx.input.payload.subarray(0, REJECT_PREVIEW).toString('utf8') };
+        const reject: RejectData = { code: decoded.code, reason: decoded.error, topic, payload: rejectPreview(ctx.input.payload) };
         ctx.entry = { topic, device: ctx.device, kind: 'reject', data: { ...reject } };
       }
       // A v5 publish's properties go with it, a reject's too (they may be why it was refused),
@@ -114,7 +116,7 @@ export function createIngest(opts: IngestOptions): (input: Publish<Buffer>) => v
       (ctx) => {
         // Native topics are never mapped; a payload refused by the bounds is not read further.
         const entry = ctx.entry as MessageEntry;
-        if (mapping && entry.kind === 'message' && ctx.input.topic.split('/', 1)[0] !== DEVICES_ROOT) ctx.mapped = mapping.map(ctx.input, entry.data);
+        if (mapping && entry.kind === 'message' && !isUnderDevices(ctx.input.topic)) ctx.mapped = mapping.map(ctx.input, entry.data);
         return true;
       },
     ],

@@ -10,6 +10,9 @@ import { correlationText } from '../../protocol/message-props.js';
 import { type DeviceTopic, METRIC_PATTERN, isMetricName } from '../../protocol/names.js';
 import { LED_COLOR_PATTERN, LED_STATES } from '../../protocol/payloads.js';
 
+/** What a reject shows of the payload it refused: its first 200 bytes as text. */
+export const rejectPreview = (payload: Buffer): string => payload.subarray(0, 200).toString('utf8');
+
 export interface Decoded {
   kind: MessageKind;
   data: Json;

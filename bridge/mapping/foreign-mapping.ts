@@ -12,13 +12,13 @@ import type { Publish } from '../../protocol/publish.js';
 import type { MessageEntry } from '../ingest/sequencer.js';
 import { HA_DISCOVERY_SOURCE } from '../../protocol/device-view.js';
 import { discoveryTopic, readDiscovery } from './ha-config.js';
+import { rejectPreview } from '../ingest/payload.js';
 import type { Mapper } from './mapper.js';
 
 /** Largest discovery config taken, bytes (a device config with all its components included). */
 export const MAX_DISCOVERY_BYTES = 32 * 1024;
 /** Most discovery configs kept at once. */
 export const MAX_DISCOVERY_CONFIGS = 2000;
-const REJECT_PREVIEW = 200;
 
 export interface ForeignMapping {
   /** The contract entries (and rejects) a foreign publish means; `data` is the payload as ingest decoded it. */
@@ -41,8 +41,7 @@ export function createForeignMapping(opts: ForeignMappingOptions): ForeignMappin
 
   const refuse = (input: Publish<Buffer>, code: ErrorCode, reason: string): MessageEntry[] => {
     outcomes.inc({ outcome: 'refused' });
-    const payload = input.payload.subarray(0, REJECT_PREVIEW).toString('utf8');
-    return [{ topic: input.topic, device: null, kind: 'reject', data: { code, reason: `discovery config refused: ${reason}`, topic: input.topic, payload } }];
+    return [{ topic: input.topic, device: null, kind: 'reject', data: { code, reason: `discovery config refused: ${reason}`, topic: input.topic, payload: rejectPreview(input.payload) } }];
   };
 
   const discover = (input: Publish<Buffer>, data: Json): MessageEntry[] => {
@@ -76,7 +75,7 @@ export function createForeignMapping(opts: ForeignMappingOptions): ForeignMappin
   return {
     map(input, data) {
       if (opts.haInbound && discoveryTopic(input.topic)) return discover(input, data);
-      return mapper.map(input.topic, data, input.payload.subarray(0, REJECT_PREVIEW).toString('utf8'));
+      return mapper.map(input.topic, data, input.payload);
     },
   };
 }

@@ -50,8 +50,9 @@ const scalar = (x: Json | undefined, fallback: Json): Json => (typeof x === 'str
 
 /** The parts of a discovery topic, or null when it is none. */
 export function discoveryTopic(topic: string): { component: string; node: string | null; object: string } | null {
+  if (!topic.startsWith(`${HA_DISCOVERY_PREFIX}/`)) return null;
   const levels = topic.split('/');
-  if (levels[0] !== HA_DISCOVERY_PREFIX || levels[levels.length - 1] !== 'config' || levels.length < 4 || levels.length > 5) return null;
+  if (levels[levels.length - 1] !== 'config' || levels.length < 4 || levels.length > 5) return null;
   const component = levels[1] as string;
   if (component === 'device' && levels.length !== 4) return null;
   return { component, node: levels.length === 5 ? (levels[2] as string) : null, object: levels[levels.length - 2] as string };

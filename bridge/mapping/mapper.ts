@@ -15,17 +15,17 @@ import type { MessageEntry } from '../ingest/sequencer.js';
 import type { MappingRule } from './rule.js';
 import { type Meanings, applyRule, mergeMeanings, noMeanings } from './rule-apply.js';
 import { matchLevels } from './topic-pattern.js';
+import { rejectPreview } from '../ingest/payload.js';
 
 /** Problems kept per device, newest last. */
 export const MAX_PROBLEMS = 8;
 /** Devices whose announced source, units and problems the mapper remembers (oldest forgotten first). */
 const MAX_TRACKED = 10_000;
 /** Characters of a payload quoted in a reject. */
-const REJECT_PREVIEW = 200;
 
 export interface Mapper {
   /** The entries `topic`'s payload (`data`, as ingest decoded it) means; none when no rule matches. */
-  map(topic: string, data: Json, preview: string): MessageEntry[];
+  map(topic: string, data: Json, payload: Buffer): MessageEntry[];
   /** Keeps `rules`, each for one device, under `key` beside the static ones (HA discovery: one key per config topic); null removes them. */
   setRules(key: string, rules: MappingRule[] | null): void;
   /**
@@ -98,17 +98,20 @@ export function createMapper(staticRules: readonly MappingRule[], isNative: (dev
   };
 
   return {
-    map(topic, data, preview) {
+    map(topic, data, payload) {
+      // Most foreign publishes match no rule: nothing is built for them.
+      const exact = byTopic.get(topic);
+      if (exact === undefined && patterned.length === 0) return [];
       const found = new Map<string, { t: Tracked; m: Meanings; rejects: MessageEntry[] }>();
       const rejects: MessageEntry[] = [];
       const reject = (device: string | null, code: RejectData['code'], reason: string): MessageEntry => ({
         topic,
         device,
         kind: 'reject',
-        data: { code, reason, topic, payload: preview.slice(0, REJECT_PREVIEW) },
+        data: { code, reason, topic, payload: rejectPreview(payload) },
       });
       const levels = topic.split('/');
-      for (const rule of [...(byTopic.get(topic) ?? []), ...patterned]) {
+      for (const rule of exact ? [...exact, ...patterned] : patterned) {
         const captures = matchLevels(rule.topic, levels);
         if (!captures) continue;
         if (rule.device !== undefined) captures.id = rule.device;

@@ -105,7 +105,7 @@ describe('hostile payloads on mapped topics', () => {
   it('never throw: each becomes contract entries or rejects', () => {
     for (const topic of topics) {
       for (const data of payloads) {
-        const entries = mapper.map(topic, data, 'preview');
+        const entries = mapper.map(topic, data, Buffer.from('preview'));
         for (const e of entries) expect(['status', 'telemetry', 'led', 'event', 'reject']).toContain(e.kind);
       }
     }
@@ -117,7 +117,7 @@ describe('the mapper', () => {
   it('takes nothing from a rule that fails half-way, and keeps what other rules read', () => {
     const parsed = parseRuleSet({ rules: [{ name: 'a', topic: 'm/{id}', readings: { v: 'a', w: 'b' } }, { name: 'b', topic: 'm/{id}', led: { path: 'relay', on: 'ON', off: 'OFF' } }] }, 't', 'mine');
     if (!parsed.ok) throw new Error(parsed.error);
-    const entries = createMapper(parsed.value).map('m/d1', { a: 1, b: 'x', relay: 'ON' }, '{}');
+    const entries = createMapper(parsed.value).map('m/d1', { a: 1, b: 'x', relay: 'ON' }, Buffer.from('{}'));
     expect(entries.map((e) => [e.kind, e.topic])).toEqual([
       ['status', 'devices/d1/status'],
       ['led', 'devices/d1/led'],
