@@ -160,6 +160,14 @@ function guardedDestroy(this: Guarded, err?: Error | null): Guarded {
   return this;
 }
 
+/** Guards corked this turn: one setImmediate uncorks them all (a fan-out corks hundreds). */
+let corkedThisTurn: PacketGuard[] = [];
+function releaseCorked(): void {
+  const guards = corkedThisTurn;
+  corkedThisTurn = [];
+  for (const guard of guards) guard.releaseTurn();
+}
+
 /**
  * Guards `inner` in place and hands it back for Aedes: drops the connection (destroying `inner`
  * with a PacketGuardError, which Aedes reports) on a bad header, after a grace for Aedes to
@@ -172,7 +180,7 @@ export class PacketGuard extends FrameScanner {
   private connack: { at: 'header' | 'length' | 'flags' | 'reason'; sessionPresent: boolean; reasonCode: number | null } | null = null;
   private flushOnClose = false;
   private flushing = false;
-  /** Set while `inner` is corked for this turn, until `releaseTurn` (setImmediate) uncorks it. */
+  /** Set while `inner` is corked for this turn, until `releaseTurn` (releaseCorked, at setImmediate) uncorks it. */
   private corkedForTurn = false;
   /** 'connack' until the first write, 'ending' for the rest of its turn: the CONNACK is not held back (see corkForTurn). */
   private connackTurn: 'connack' | 'ending' | 'over' = 'connack';
@@ -284,7 +292,7 @@ export class PacketGuard extends FrameScanner {
     }
     this.corkedForTurn = true;
     this.inner.cork();
-    setImmediate(() => this.releaseTurn());
+    if (corkedThisTurn.push(this) === 1) setImmediate(releaseCorked);
   }
 
   releaseTurn(): void {
