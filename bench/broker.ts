@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--protocol 4|5] [--targets hub,broker,aedes,mosquitto] [--no-mosquitto] [--only idle]`
+ * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--protocol 4|5] [--targets hub,broker,aedes,mosquitto] [--no-mosquitto] [--only idle|fan-in|fan-out|qos1|latency] [--cpu-prof DIR]`
  *
  * Loads, each in a process of its own and one after the other (the order turning run by run):
  * - `hub`: the whole fleetwire hub as `fleetwire start` runs it, storing every message in SQLite
@@ -12,7 +12,9 @@
  * each figure over the runs and the hub's ratio to each reference. The clients run in
  * this process and write pre-encoded packets, so they cost little next to the broker.
  * `--only idle` runs the idle-connection memory figure alone, with fleetwire's growth split
- * into V8 heap and external (Buffer) memory besides RSS.
+ * into V8 heap and external (Buffer) memory besides RSS; `--only` with another scenario runs that
+ * one alone. `--cpu-prof DIR` has every Node broker process write a V8 CPU profile
+ * (`.cpuprofile`, for Chrome DevTools or speedscope) into DIR/<target>, one per process and thread.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -116,8 +118,9 @@ function ask<T>(child: ChildProcess, msg: string, key: string): Promise<T> {
   });
 }
 
-async function startNode(kind: NodeTarget): Promise<Target> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG, kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function startNode(kind: NodeTarget, cpuProfDir: string | null): Promise<Target> {
+  const profile = cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', join(cpuProfDir, kind)];
+  const child = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG, kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await ask<number>(child, '', 'port');
   return {
     name: kind,
@@ -362,6 +365,10 @@ async function idleMemory(target: Target, version: Version, count: number): Prom
 
 type Version = 4 | 5;
 
+/** The scenarios, in the order a full run measures them. */
+const SCENARIOS = ['latency', 'fan-in', 'fan-out', 'qos1', 'idle'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
 interface Options {
   runs: number;
   seconds: number;
@@ -370,7 +377,9 @@ interface Options {
   protocol: Version;
   targets: TargetName[];
   /** Run only this scenario. */
-  only: 'idle' | null;
+  only: Scenario | null;
+  /** Where each Node broker process writes its CPU profile; null: no profile. */
+  cpuProfDir: string | null;
 }
 
 function parseArgs(args: string[]): Options {
@@ -383,14 +392,17 @@ function parseArgs(args: string[]): Options {
   const protocol = value('--protocol', 4);
   if (protocol !== 4 && protocol !== 5) throw new Error('--protocol is 4 (MQTT 3.1.1) or 5');
   const onlyAt = args.indexOf('--only');
-  const only = onlyAt === -1 ? null : args[onlyAt + 1];
-  if (only !== null && only !== 'idle') throw new Error('--only takes idle (the idle-connection memory figures)');
+  const only = onlyAt === -1 ? null : (args[onlyAt + 1] ?? '');
+  if (only !== null && !(SCENARIOS as readonly string[]).includes(only)) throw new Error(`--only takes one of ${SCENARIOS.join(', ')}`);
+  const profAt = args.indexOf('--cpu-prof');
+  const cpuProfDir = profAt === -1 ? null : (args[profAt + 1] ?? '');
+  if (cpuProfDir === '') throw new Error('--cpu-prof needs a directory');
   const targetsAt = args.indexOf('--targets');
   let targets = targetsAt === -1 ? [...TARGETS] : (args[targetsAt + 1] ?? '').split(',');
   for (const t of targets) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`--targets takes a list of ${TARGETS.join(', ')}; not ${t}`);
   if (args.includes('--no-mosquitto')) targets = targets.filter((t) => t !== 'mosquitto');
   if (!targets.includes('hub')) throw new Error('--targets must name hub: the figures are its ratios to the others');
-  return { runs: value('--runs', 3), seconds: value('--seconds', 3), connections: value('--connections', 10_000), protocol, targets: targets as TargetName[], only };
+  return { runs: value('--runs', 3), seconds: value('--seconds', 3), connections: value('--connections', 10_000), protocol, targets: targets as TargetName[], only: only as Scenario | null, cpuProfDir };
 }
 
 type Figures = Record<string, number>;
@@ -406,20 +418,23 @@ async function measure(start: () => Promise<Target>, o: Options): Promise<Figure
   };
   const v = o.protocol;
   const idle = `per idle connection (${o.connections})`;
-  if (o.only === 'idle') {
-    const m = await fresh((t) => idleMemory(t, v, o.connections));
-    return { [`memory ${idle}, bytes`]: m.rss, [`V8 heap ${idle}, bytes`]: m.heapUsed, [`external ${idle}, bytes`]: m.external };
-  }
-  const lat = await fresh((t) => latency(t.port, v, 5000, o.seconds));
-  return {
-    'QoS 0 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, v, 0, o.seconds)),
-    'QoS 0 fan-out 1→200, deliveries/s': await fresh((t) => fanOut(t.port, v, o.seconds)),
-    'QoS 1 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, v, 1, o.seconds)),
-    'latency p50 at 5,000 msg/s, ms': lat.p50,
-    'latency p99 at 5,000 msg/s, ms': lat.p99,
-    'latency: share delivered': lat.kept,
-    [`memory ${idle}, bytes`]: (await fresh((t) => idleMemory(t, v, o.connections))).rss,
+  const scenarios: Record<Scenario, () => Promise<Figures>> = {
+    latency: async () => {
+      const lat = await fresh((t) => latency(t.port, v, 5000, o.seconds));
+      return { 'latency p50 at 5,000 msg/s, ms': lat.p50, 'latency p99 at 5,000 msg/s, ms': lat.p99, 'latency: share delivered': lat.kept };
+    },
+    'fan-in': async () => ({ 'QoS 0 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, v, 0, o.seconds)) }),
+    'fan-out': async () => ({ 'QoS 0 fan-out 1→200, deliveries/s': await fresh((t) => fanOut(t.port, v, o.seconds)) }),
+    qos1: async () => ({ 'QoS 1 fan-in 100→1, msg/s': await fresh((t) => fanIn(t.port, v, 1, o.seconds)) }),
+    idle: async () => {
+      const m = await fresh((t) => idleMemory(t, v, o.connections));
+      // The split into heap and external is only printed when idle memory is asked for alone.
+      return o.only === 'idle' ? { [`memory ${idle}, bytes`]: m.rss, [`V8 heap ${idle}, bytes`]: m.heapUsed, [`external ${idle}, bytes`]: m.external } : { [`memory ${idle}, bytes`]: m.rss };
+    },
   };
+  const figures: Figures = {};
+  for (const name of o.only === null ? SCENARIOS : [o.only]) Object.assign(figures, await scenarios[name]());
+  return figures;
 }
 
 const fmt = (n: number): string => (Number.isNaN(n) ? '-' : Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n < 1 ? 3 : 2));
@@ -430,7 +445,7 @@ export async function run(args: string[]): Promise<void> {
     console.log('mosquitto is not installed: skipping the reference (apt-get install mosquitto)');
     o.targets = o.targets.filter((t) => t !== 'mosquitto');
   }
-  const start = (name: TargetName): Promise<Target> => (name === 'mosquitto' ? startMosquitto() : startNode(name));
+  const start = (name: TargetName): Promise<Target> => (name === 'mosquitto' ? startMosquitto() : startNode(name, o.cpuProfDir));
   const results = new Map<TargetName, Figures[]>(o.targets.map((t) => [t, []]));
   for (let r = 0; r < o.runs; r++) {
     // the order turns run by run, so drift on a shared machine hits every broker alike

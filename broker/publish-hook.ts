@@ -13,12 +13,13 @@ export type PublishHook = (msg: Publish<Buffer>) => void | Promise<void>;
 
 export interface PublishHookRunner {
   /**
-   * Passes a client's message (or will) to the hook. Resolves at once for QoS 0, when the hook
-   * settles for QoS 1/2, with the hook's error or null. A QoS 2 message whose packet id is already
-   * stored or in the hook for that client (a retransmission [MQTT-4.3.3]) waits for the first and
-   * is not passed again.
+   * Passes a client's message (or will) to the hook and calls `settled` with the hook's error or
+   * null: at once for QoS 0 (and for a hook that returns no promise), when the hook settles for
+   * QoS 1/2. A QoS 2 message whose packet id is already stored or in the hook for that client (a
+   * retransmission [MQTT-4.3.3]) waits for the first and is not passed again. The QoS 0 path
+   * makes no promise: it runs for every message of a flood.
    */
-  fromClient(msg: Publish<Buffer>, messageId: number | undefined): Promise<Error | null>;
+  fromClient(msg: Publish<Buffer>, messageId: number | undefined, settled: (err: Error | null) => void): void;
   /** Passes a hub publish to the hook and resolves when the hook settles. */
   fromHub(msg: Publish<Buffer>): Promise<void>;
   /** Resolves when every hook call started so far has settled. */
@@ -44,29 +45,38 @@ export function createPublishHook(opts: PublishHookOptions): PublishHookRunner {
     return err instanceof Error ? err : new Error(String(err));
   };
 
-  /** Calls the hook now (keeping arrival order); the promise never rejects: it gives the hook's error or null. */
-  const call = (msg: Publish<Buffer>): Promise<Error | null> => {
+  /**
+   * Calls the hook now (keeping arrival order). Null when it finished synchronously without an
+   * error (the common case, and the QoS 0 one), else a promise that never rejects: it gives the
+   * hook's error or null.
+   */
+  const call = (msg: Publish<Buffer>): Promise<Error | null> | null => {
     const hook = opts.hook;
-    if (!hook) return Promise.resolve(null);
-    let settled: Promise<Error | null>;
+    if (!hook) return null;
+    let result: void | Promise<void>;
     try {
-      settled = Promise.resolve(hook(msg)).then(
-        () => null,
-        (err: unknown) => fail(msg, err),
-      );
+      result = hook(msg);
     } catch (err) {
       return Promise.resolve(fail(msg, err));
     }
+    if (!(result instanceof Promise)) return null;
+    const settled = result.then(
+      () => null,
+      (err: unknown) => fail(msg, err),
+    );
     running.add(settled);
     void settled.then(() => running.delete(settled));
     return settled;
   };
+  const promised = (msg: Publish<Buffer>): Promise<Error | null> => call(msg) ?? Promise.resolve(null);
 
   return {
-    fromClient(msg, messageId) {
+    fromClient(msg, messageId, settled) {
       if (msg.qos !== 2 || msg.clientId === null || messageId === undefined) {
-        const settled = call(msg);
-        return msg.qos === 0 ? Promise.resolve(null) : settled;
+        const pending = call(msg);
+        if (pending === null || msg.qos === 0) settled(null);
+        else void pending.then(settled);
+        return;
       }
       const key = `${msg.clientId} ${messageId}`;
       const retransmission = (): void => opts.logger.debug({ clientId: msg.clientId, messageId }, 'QoS 2 retransmission: not passed to onPublish again');
@@ -76,20 +86,22 @@ export function createPublishHook(opts: PublishHookOptions): PublishHookRunner {
       const first = qos2InHook.get(key);
       if (first) {
         retransmission();
-        return first.then((err) => new Promise<Error | null>((resolve) => setImmediate(resolve, err)));
+        void first.then((err) => setImmediate(settled, err));
+        return;
       }
       if (opts.isStoredQos2(msg.clientId, messageId)) {
         retransmission();
-        return Promise.resolve(null);
+        settled(null);
+        return;
       }
-      const settled = call(msg).then((err) => {
+      const done = promised(msg).then((err) => {
         qos2InHook.delete(key);
         return err;
       });
-      qos2InHook.set(key, settled);
-      return settled;
+      qos2InHook.set(key, done);
+      void done.then(settled);
     },
-    fromHub: (msg) => call(msg).then(() => undefined),
+    fromHub: (msg) => promised(msg).then(() => undefined),
     async settled() {
       while (running.size > 0) await Promise.all(running);
     },

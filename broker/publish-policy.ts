@@ -91,14 +91,13 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
       };
       const props = publishProps(packet.properties);
       if (props) msg.props = props;
-      const pass = (): void => {
-        void opts.hook.fromClient(msg, packet.messageId).then((err) => {
+      const pass = (): void =>
+        opts.hook.fromClient(msg, packet.messageId, (err) => {
           // Aedes answers an MQTT 5 client's refused message with a negative PUBACK, which would
           // tell it not to send again: it is disconnected unacknowledged instead, as a 3.1.1 one is.
           if (err && live && client.version === 5) client.disconnect({ reasonCode: SERVER_BUSY });
           else done(err);
         });
-      };
       // Aedes authorizes a last will with the closed client, or with null for a will left by a
       // previous run: a will is not held back by the rate. Will Delay Interval is a property of
       // the will only, not of the PUBLISH it becomes [MQTT-3.3.2.3] (Aedes passes it on).

@@ -127,12 +127,15 @@ export function createIngest(opts: IngestOptions): (input: Publish<Buffer>) => v
         countReject(entry);
         // APPLY (apply.ts) runs on every node: record, fan out, settle ack, keep remote command, update registry.
         // The raw publish first, then what the mapping made of it, each its own seq.
-        const committed = [opts.sequencer.submit(entry, ctx.topic)];
+        ctx.committed = opts.sequencer.submit(entry, ctx.topic);
+        if (ctx.mapped.length === 0) return true;
+        const committed = [ctx.committed];
         for (const mapped of ctx.mapped) {
           countReject(mapped);
           committed.push(opts.sequencer.submit(mapped, parseDeviceTopic(mapped.topic)));
         }
-        ctx.committed = committed.length === 1 ? committed[0] : Promise.all(committed).then(() => undefined);
+        ctx.committed = Promise.all(committed).then(() => undefined);
+        ctx.committed.catch(() => undefined); // a QoS 0 publish drops it; the store logs failures
         return true;
       },
     ],

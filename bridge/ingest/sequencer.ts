@@ -82,7 +82,12 @@ export function createLocalSequencer(opts: SequencerOptions): Sequencer {
     entry: MessageEntry;
     topic: DeviceTopic | null;
     guard: Guard | null;
-    done(applied: Promise<HubMessage | null>): void;
+    done(applied: Applied | null): void;
+  }
+  /** A message APPLY ran on, and the store's commit promise for it. */
+  interface Applied {
+    msg: HubMessage;
+    committed: Promise<void>;
   }
   const waiting: Job[] = [];
   /** The guards' fields. One process: memory is enough (after a restart every field is unset, and passes). */
@@ -92,45 +97,59 @@ export function createLocalSequencer(opts: SequencerOptions): Sequencer {
     failed.catch(() => undefined); // the caller reports it; a QoS 0 caller drops the promise
     return failed;
   };
-  const applyNext = ({ entry, topic, guard }: Omit<Job, 'done'>): Promise<HubMessage | null> => {
+  /** Null when the guard refused. */
+  const applyNext = ({ entry, topic, guard }: Omit<Job, 'done'>): Applied | null => {
     const field = guard && `${guard.scope}\u0000${guard.field}`;
     if (guard && field) {
-      if (!guardPasses(guards.get(field) ?? null, guard)) return Promise.resolve(null);
+      if (!guardPasses(guards.get(field) ?? null, guard)) return null;
       guards.set(field, { at: last + 1, state: guard.to });
     }
     const msg: HubMessage = { seq: ++last, ts: Date.now(), ...entry };
+    let committed: Promise<void>;
     try {
-      return opts.apply(msg, topic).then(() => msg);
+      committed = opts.apply(msg, topic);
     } catch (err) {
-      return refuse(err);
+      committed = refuse(err);
+    }
+    return { msg, committed };
+  };
+  /**
+   * Applies the job now, or after the APPLY in progress. The hot path allocates nothing per
+   * message: it hands back the store's commit promise, which every message of a group commit
+   * shares; only a job queued behind a running APPLY needs its own promise.
+   */
+  const sequence = (job: Omit<Job, 'done'>): Applied | null | Promise<Applied | null> => {
+    if (applying) return new Promise<Applied | null>((done) => waiting.push({ ...job, done }));
+    applying = true;
+    try {
+      const applied = applyNext(job);
+      for (let next = waiting.shift(); next; next = waiting.shift()) next.done(applyNext(next));
+      return applied;
+    } finally {
+      applying = false;
     }
   };
+  const committedOf = (applied: Applied | null): Promise<void> => (applied === null ? Promise.resolve() : applied.committed);
+  const messageOf = (applied: Applied | null): Promise<HubMessage | null> => (applied === null ? Promise.resolve(null) : applied.committed.then(() => applied.msg));
   /** A promise a caller may drop without an unhandled rejection. */
   const droppable = <T>(p: Promise<T>): Promise<T> => {
     p.catch(() => undefined);
     return p;
   };
-  const sequence = (job: Omit<Job, 'done'>): Promise<HubMessage | null> => {
-    if (closed) return refuse(new Error('the sequencer is closed'));
-    if (applying) {
-      const queued = new Promise<HubMessage | null>((done) => waiting.push({ ...job, done }));
-      queued.catch(() => undefined); // as for refuse()
-      return queued;
-    }
-    applying = true;
-    try {
-      const committed = applyNext(job);
-      for (let next = waiting.shift(); next; next = waiting.shift()) next.done(applyNext(next));
-      return committed;
-    } finally {
-      applying = false;
-    }
-  };
   return {
     lastSeq: () => last,
     firstSeq: () => opts.store.firstSeq(),
-    submit: (entry, topic) => droppable(sequence({ entry, topic, guard: null }).then(() => undefined)),
-    propose: (entry, guard) => sequence({ entry, topic: null, guard }),
+    submit(entry, topic) {
+      if (closed) return refuse(new Error('the sequencer is closed'));
+      const applied = sequence({ entry, topic, guard: null });
+      // The store's promise already has a handler (write-queue.ts), so dropping it is safe.
+      return applied instanceof Promise ? droppable(applied.then(committedOf)) : committedOf(applied);
+    },
+    propose(entry, guard) {
+      if (closed) return refuse(new Error('the sequencer is closed'));
+      const applied = sequence({ entry, topic: null, guard });
+      return droppable(applied instanceof Promise ? applied.then(messageOf) : messageOf(applied));
+    },
     ready: () => !closed,
     close() {
       closed = true;

@@ -30,4 +30,14 @@ describe('parseJson', () => {
     expect(parseJson('{"a":')).toMatchObject({ ok: false, code: 'bad_json' });
     expect(parseJson(nest(5000))).toMatchObject({ ok: false, code: 'too_complex' });
   });
+
+  // The first-character check must agree with JSON.parse on every text: it only skips the throw.
+  it.each(['ON', 'hello', '', '   ', '+1', '.5', 'NaN', 'Infinity', "'a'", '\u00a0{}', 'tru', 'nul', '-', '{"a":1} x'])('refuses %j as JSON.parse does', (text) => {
+    expect(() => JSON.parse(text)).toThrow();
+    expect(parseJson(text)).toMatchObject({ ok: false, code: 'bad_json' });
+  });
+
+  it.each(['0', '-1.5e3', 'true', 'false', 'null', '"x"', ' \t\r\n{"a":1}', '[]'])('parses %j as JSON.parse does', (text) => {
+    expect(parseJson(text)).toEqual({ ok: true, value: JSON.parse(text) });
+  });
 });
