@@ -1,31 +1,31 @@
 /**
  * Group commit: drains the write queue in transactions off the fan-out path. The first
  * append starts a short window (commitIntervalMs); everything queued by then goes into one
- * transaction. A backlog commits maxBatch messages at a time and yields to I/O between
- * them. When the queue reaches `inlineAt` the event loop has not come round to a timer for
- * a long time (one read of many busy sockets can hold tens of thousands of messages), so
- * the commit runs at once, inside the append: sockets wait for the disk, which slows the
- * publishers instead of filling memory. A failed commit keeps its work queued and is
- * retried with backoff, so waiting acknowledgements are held, not lost, while the disk is
- * full, locked or read-only.
+ * transaction, written by the ChunkWriter (chunk-writer.ts: on the commit thread, or in-line).
+ * One transaction is in flight at a time; what arrives meanwhile goes into the next, so
+ * batches grow by themselves under load. A backlog commits maxBatch messages at a time. When
+ * the queue reaches `inlineAt` the event loop has not come round for a long time (one read
+ * of many busy sockets can hold tens of thousands of messages), so the append waits for the
+ * write in flight (settleNow): sockets wait for the disk, which slows the publishers instead
+ * of filling memory. A failed commit keeps its work queued and is retried with backoff, so
+ * waiting acknowledgements are held, not lost, while the disk is full, locked or read-only.
  */
 import type { Logger } from 'pino';
-import type { Db } from '../../storage/database.js';
+import type { ChunkWriter } from './chunk-writer.js';
 import type { HistoryMetrics } from './metrics.js';
-import type { MetaKey, RowWriter } from './row-writer.js';
-import { type WriteFailure, classifyWriteError, withoutLockWait } from './write-guard.js';
+import { type MetaKey, rowsOf } from './row-writer.js';
+import { type WriteFailure, classifyWriteError } from './write-guard.js';
 import type { WriteQueue } from './write-queue.js';
 
 const RETRY_FIRST_MS = 10;
 const RETRY_MAX_MS = 1_000;
 
 export interface GroupCommitOptions {
-  db: Db;
   queue: WriteQueue;
-  writer: RowWriter;
+  writer: ChunkWriter;
   intervalMs: number;
   maxBatch: number;
-  /** Queue length at which schedule() commits synchronously (while commits succeed). */
+  /** Queue length at which schedule() waits for the write in flight (while commits succeed). */
   inlineAt: number;
   logger: Logger;
   metrics: HistoryMetrics;
@@ -42,7 +42,7 @@ export interface GroupCommit {
   hurry(): void;
   /** The current failure, null while commits succeed. */
   failure(): WriteFailure | null;
-  /** Stops the timers, then commits what is left, retrying until `deadline` (ms since epoch). Returns how many messages were lost. */
+  /** Stops the timers, then commits what is left, retrying until `deadline` (ms since epoch), and closes the writer. Returns how many messages were lost. */
   close(deadline: number): Promise<number>;
 }
 
@@ -51,8 +51,11 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
   let failing: WriteFailure | null = null;
   let backoff = RETRY_FIRST_MS;
   let closed = false;
+  /** Settles when the write in flight is answered; null when none is. */
+  let writing: Promise<boolean> | null = null;
 
   function later(ms: number): void {
+    if (timer) return;
     if (ms === 0) {
       const h = setImmediate(run);
       timer = { cancel: () => clearImmediate(h) };
@@ -62,14 +65,10 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
     }
   }
 
-  /** One transaction; returns false (and records why) when it failed. */
-  function commitOnce(): boolean {
-    const meta = o.metaFor();
-    const end = o.metrics.commitSeconds.startTimer();
-    const before = o.queue.size;
-    try {
-      withoutLockWait(o.db, () => o.queue.commit(o.maxBatch, (chunk) => o.writer.write(chunk, meta)));
-    } catch (err) {
+  /** Records how a write ended; returns whether it committed. */
+  function settled(err: Error | null, meta: Partial<Record<MetaKey, number>>, count: number, end: () => void): boolean {
+    o.queue.settle(err === null);
+    if (err) {
       const failure = classifyWriteError(err);
       o.metrics.writeErrors.inc({ reason: failure.reason });
       if (failing?.reason !== failure.reason) {
@@ -80,7 +79,7 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
     }
     end();
     o.metrics.commits.inc();
-    o.metrics.committedMessages.inc(before - o.queue.size);
+    o.metrics.committedMessages.inc(count);
     o.onCommitted(meta);
     if (failing) o.logger.info({ pending: o.queue.size }, 'history writes resumed');
     failing = null;
@@ -88,27 +87,46 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
     return true;
   }
 
+  /** Starts one transaction; the promise settles with whether it committed. */
+  function commitOnce(): Promise<boolean> {
+    const meta = o.metaFor();
+    const end = o.metrics.commitSeconds.startTimer();
+    const chunk = o.queue.take(o.maxBatch);
+    const written = new Promise<boolean>((resolve) => {
+      o.writer.write(rowsOf(chunk, meta), (err) => {
+        writing = null;
+        resolve(settled(err, meta, chunk.messages.length, end));
+        if (closed) return;
+        if (err) {
+          later(backoff);
+          backoff = Math.min(backoff * 2, RETRY_MAX_MS);
+        } else if (!o.queue.isEmpty()) later(0);
+      });
+    });
+    // An in-line write has answered already; only a write still in flight is waited for.
+    if (o.queue.inFlight()) writing = written;
+    return written;
+  }
+
   function run(): void {
     timer = null;
-    if (closed || o.queue.isEmpty()) return;
-    if (commitOnce()) {
-      if (!o.queue.isEmpty()) later(0);
-      return;
-    }
-    later(backoff);
-    backoff = Math.min(backoff * 2, RETRY_MAX_MS);
+    if (closed || writing || o.queue.isEmpty()) return;
+    void commitOnce();
   }
 
   return {
     schedule() {
       if (closed) return;
-      if (o.queue.size >= o.inlineAt && !failing) commitOnce();
-      if (timer) return;
-      later(o.queue.size >= o.maxBatch ? 0 : o.intervalMs);
+      if (o.queue.size >= o.inlineAt && !failing) {
+        if (!writing) void commitOnce();
+        o.writer.settleNow();
+      }
+      if (!writing) later(o.queue.size >= o.maxBatch ? 0 : o.intervalMs);
     },
     hurry() {
-      if (closed || failing) return;
+      if (closed || failing || writing) return;
       timer?.cancel();
+      timer = null;
       later(0);
     },
     failure: () => failing,
@@ -116,16 +134,19 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
       closed = true;
       timer?.cancel();
       timer = null;
+      if (writing) await writing;
       while (!o.queue.isEmpty()) {
-        if (commitOnce()) continue;
+        if (await commitOnce()) continue;
         if (Date.now() >= deadline) {
           const lost = o.queue.abandon(new Error(`history store closed before commit: ${failing?.message ?? 'unknown'}`));
           o.logger.error({ lost }, 'history store closed with messages that never reached the disk');
+          await o.writer.close();
           return lost;
         }
         await new Promise((resolve) => setTimeout(resolve, backoff));
         backoff = Math.min(backoff * 2, RETRY_MAX_MS);
       }
+      await o.writer.close();
       return 0;
     },
   };

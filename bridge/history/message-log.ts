@@ -37,8 +37,10 @@ export interface MessageLog {
 }
 
 export function createMessageLog(o: MessageLogOptions): MessageLog {
-  const all = o.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM history_messages WHERE seq > ? ORDER BY seq LIMIT ?`);
-  const byScope = o.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM history_messages WHERE scope = ? AND seq > ? ORDER BY seq LIMIT ?`);
+  // Bounded by the queue's committed seq: the commit thread may have committed rows the queue
+  // still holds (its answer not read yet), and those are read from the queue.
+  const all = o.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM history_messages WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
+  const byScope = o.db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM history_messages WHERE scope = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`);
   const oldest = o.db.prepare('SELECT min(seq) FROM history_messages').pluck();
 
   /** Feeds committed rows after `after` to `visit` in seq order until it returns false or the budget is spent. */
@@ -54,12 +56,12 @@ export function createMessageLog(o: MessageLogOptions): MessageLog {
       }
       return n >= budget ? { examined, stopped: true, rows: n } : { examined: top, stopped: false, rows: n };
     };
-    if (scopes === null) return walk(all.iterate(after, budget) as Iterable<Row>);
-    if (scopes.length === 1) return walk(byScope.iterate(scopes[0], after, budget) as Iterable<Row>);
+    if (scopes === null) return walk(all.iterate(after, top, budget) as Iterable<Row>);
+    if (scopes.length === 1) return walk(byScope.iterate(scopes[0], after, top, budget) as Iterable<Row>);
     // Several devices: read each one's next rows and merge. A device whose list came back
     // full may have more rows, so the merge is complete only up to the lowest such list end.
     const per = Math.max(1, Math.floor(budget / scopes.length));
-    const lists = scopes.map((s) => byScope.all(s, after, per) as Row[]);
+    const lists = scopes.map((s) => byScope.all(s, after, top, per) as Row[]);
     const ends = lists.filter((l) => l.length === per).map((l) => (l[l.length - 1] as Row).seq);
     const cutoff = Math.min(Infinity, ...ends);
     const rows = lists

@@ -52,6 +52,12 @@ export interface HistoryOptions {
    * QoS >= 1 publishers get no acknowledgement. Default 20,000 (a few MB).
    */
   maxPending?: number;
+  /**
+   * Write on the commit thread (its own connection to the file; chunk-writer.ts), so no commit
+   * holds the event loop. Default true; false writes in-line on `db`, as an in-memory database
+   * always does.
+   */
+  commitThread?: boolean;
   /** Messages per transaction; a longer backlog commits in several, yielding between them. Default 2,000. */
   maxBatch?: number;
   /** Rows one messagesAfter() call examines at most. Default 10,000. */
@@ -72,6 +78,7 @@ export type ResolvedOptions = Required<Omit<HistoryOptions, 'retention'>> & { re
 
 export const HISTORY_DEFAULTS = {
   commitIntervalMs: 0,
+  commitThread: true,
   maxPending: 20_000,
   maxBatch: 2_000,
   scanLimit: 10_000,

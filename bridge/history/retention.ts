@@ -2,13 +2,19 @@
  * Retention: removes what is older than each table's retention, in chunks of `chunk` rows,
  * each its own short statement, yielding to I/O between chunks so ingest and fan-out never
  * wait behind a long delete. A row goes when its time (a point's ts, a cell's bucket start,
- * an event's ts, a command's creation) is before now minus the retention.
+ * an event's ts, a command's creation) is before now minus the retention. The commit thread
+ * writes on its own connection, so a chunk may find the file locked for the length of one
+ * commit: it waits a little and tries again rather than give the pass up.
  */
 import type { Logger } from 'pino';
 import type { Db } from '../../storage/database.js';
 import type { HistoryMetrics } from './metrics.js';
 import type { Retention } from './options.js';
 import { classifyWriteError, withoutLockWait } from './write-guard.js';
+
+/** How often, and how long apart, one chunk is tried again while the file is locked (a commit takes milliseconds). */
+const LOCKED_RETRIES = 50;
+const LOCKED_WAIT_MS = 5;
 
 export type PrunedTable = 'messages' | 'points' | 'minute' | 'hour' | 'events' | 'commands';
 export type PruneReport = Record<PrunedTable, number>;
@@ -107,16 +113,21 @@ export function createPruner(o: PrunerOptions): Pruner {
     for (const [table, cutoffOf, deleteChunk] of steps) {
       const cutoff = cutoffOf(now);
       if (cutoff === null) continue;
-      for (;;) {
+      for (let retries = 0; ; ) {
         if (stopping) return report;
         let deleted: number;
         try {
           deleted = withoutLockWait(db, () => deleteChunk(cutoff, o.chunk));
         } catch (err) {
           const failure = classifyWriteError(err);
+          if (failure.reason === 'locked' && retries++ < LOCKED_RETRIES) {
+            await new Promise((resolve) => setTimeout(resolve, LOCKED_WAIT_MS));
+            continue;
+          }
           o.logger.warn({ table, reason: failure.reason }, `retention pass stopped: ${failure.message}`);
           return report;
         }
+        retries = 0;
         report[table] += deleted;
         o.metrics.pruned.inc({ table }, deleted);
         if (deleted < o.chunk) break;

@@ -1,9 +1,12 @@
 /**
  * Writes one chunk of the write queue as one transaction: the message log, the time-series
  * points and their rollups, events, registry entries, commands, and the seq bookkeeping.
- * Every statement is prepared once.
+ * Every statement is prepared once. The chunk travels as ChunkRows, plain values made on the
+ * main thread (rowsOf), because the writer may run on the commit thread (commit-thread.ts),
+ * and cloning flat strings and numbers to it costs far less than cloning message objects.
  */
 import type { Db } from '../../storage/database.js';
+import type { HubMessage, MessageKind } from '../../protocol/message.js';
 import { readingsOf } from '../../protocol/readings.js';
 import { type Point, ROLLUPS, rollUp } from './rollup.js';
 import { topicScope } from './scope.js';
@@ -12,9 +15,33 @@ import type { Chunk } from './write-queue.js';
 
 export type MetaKey = 'seq_reserved' | 'log_floor';
 
+/** Values per message in ChunkRows.messages, in this order. */
+const MESSAGE_FIELDS = 7;
+
+/** One transaction's rows. */
+export interface ChunkRows {
+  /** Per message, one after the other: seq, ts, topic, device, kind, data (JSON), props (JSON or null). */
+  messages: (string | number | null)[];
+  devices: [id: string, view: string][];
+  commands: [id: string, device: string, created: number, view: string][];
+  meta: Partial<Record<MetaKey, number>>;
+}
+
+/** The rows of a chunk: the message's data is already JSON (the store made it at append). */
+export function rowsOf(chunk: Chunk, meta: Partial<Record<MetaKey, number>>): ChunkRows {
+  const messages: (string | number | null)[] = [];
+  for (const { msg, data } of chunk.messages) messages.push(msg.seq, msg.ts, msg.topic, msg.device, msg.kind, data, propsColumn(msg));
+  return {
+    messages,
+    devices: chunk.devices.map((d) => [d.id, JSON.stringify(d)]),
+    commands: chunk.commands.map((c) => [c.id, c.device, c.created, JSON.stringify(c)]),
+    meta,
+  };
+}
+
 export interface RowWriter {
-  /** Writes the chunk and the given meta values atomically (BEGIN IMMEDIATE: a locked file fails at once, before any work). */
-  write(chunk: Chunk, meta: Partial<Record<MetaKey, number>>): void;
+  /** Writes the rows and their meta values atomically (BEGIN IMMEDIATE: a locked file fails at once, before any work). */
+  write(rows: ChunkRows): void;
   /** Writes one meta value in its own transaction. */
   setMeta(key: MetaKey, value: number): void;
   meta(key: MetaKey): number;
@@ -54,30 +81,33 @@ export function createRowWriter(db: Db): RowWriter {
     return id;
   }
 
-  const writeChunk = db.transaction((chunk: Chunk, meta: Partial<Record<MetaKey, number>>, created: Map<string, number>) => {
+  const writeChunk = db.transaction((rows: ChunkRows, created: Map<string, number>) => {
     const points: Point[] = [];
-    for (const { msg, data } of chunk.messages) {
-      const props = propsColumn(msg);
-      insertMessage.run(msg.seq, msg.ts, msg.topic, msg.device, msg.kind, data, topicScope(msg.topic), props);
-      if (msg.kind === 'event' || msg.kind === 'reject') insertEvent.run(msg.seq, msg.ts, msg.device, msg.kind, msg.topic, data, props);
+    const m = rows.messages;
+    for (let i = 0; i < m.length; i += MESSAGE_FIELDS) {
+      const [seq, ts, topic, device, kind, data, props] = m.slice(i, i + MESSAGE_FIELDS) as [number, number, string, string | null, MessageKind, string, string | null];
+      insertMessage.run(seq, ts, topic, device, kind, data, topicScope(topic), props);
+      if (kind === 'event' || kind === 'reject') insertEvent.run(seq, ts, device, kind, topic, data, props);
+      if (kind !== 'telemetry' || device === null) continue;
+      const msg: HubMessage = { seq, ts, topic, device, kind, data: JSON.parse(data) as HubMessage['data'] };
       for (const r of readingsOf(msg)) {
-        const series = seriesOf(msg.device as string, r.metric, created);
-        insertPoint.run(series, msg.ts, msg.seq, r.value);
-        points.push({ series, ts: msg.ts, value: r.value });
+        const series = seriesOf(device, r.metric, created);
+        insertPoint.run(series, ts, seq, r.value);
+        points.push({ series, ts, value: r.value });
       }
     }
     for (const { width, stmt } of upsertCell) {
       for (const c of rollUp(points, width)) stmt.run(c.series, c.bucket, c.sum, c.min, c.max, c.n);
     }
-    for (const d of chunk.devices) upsertDevice.run(d.id, JSON.stringify(d));
-    for (const c of chunk.commands) upsertCommand.run(c.id, c.device, c.created, JSON.stringify(c));
-    for (const [key, value] of Object.entries(meta)) updateMeta.run(value, key);
+    for (const [id, view] of rows.devices) upsertDevice.run(id, view);
+    for (const [id, device, createdAt, view] of rows.commands) upsertCommand.run(id, device, createdAt, view);
+    for (const [key, value] of Object.entries(rows.meta)) updateMeta.run(value, key);
   });
 
   return {
-    write(chunk, meta) {
+    write(rows) {
       const created = new Map<string, number>();
-      writeChunk.immediate(chunk, meta, created);
+      writeChunk.immediate(rows, created);
       for (const [key, id] of created) seriesIds.set(key, id);
     },
     setMeta(key, value) {

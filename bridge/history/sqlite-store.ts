@@ -8,6 +8,7 @@ import { createCommandQuery } from './command-query.js';
 import { createEventQuery } from './event-query.js';
 import { checkDevice, checkMetric, checkRange, firstFailure } from '../../http/params.js';
 import { createRowPageReaders } from './row-pages.js';
+import { inlineWriter, threadWriter } from './chunk-writer.js';
 import { createGroupCommit } from './group-commit.js';
 import { createMessageLog } from './message-log.js';
 import { createHistoryMetrics } from './metrics.js';
@@ -84,9 +85,9 @@ export function createHistoryStore(opts: HistoryOptions): SqliteHistoryStore {
   const queue = new WriteQueue(o.maxPending, stored);
   const metrics = createHistoryMetrics(o.metrics, { pending: () => queue.size, writable: () => committer.failure() === null });
   const committer = createGroupCommit({
-    db,
     queue,
-    writer,
+    // An in-memory database exists on this connection only.
+    writer: o.commitThread && !db.memory ? threadWriter(db.name, db.readonly) : inlineWriter(db, writer),
     intervalMs: o.commitIntervalMs,
     maxBatch: o.maxBatch,
     inlineAt: Math.min(o.maxPending, INLINE_BATCHES * o.maxBatch),

@@ -1,7 +1,9 @@
 /**
  * What waits for the next group commit, in memory: messages in seq order, the latest
  * registry entry per device, the latest state per command, and the promises of whoever
- * waits for them to reach the disk. No SQL here; the committer hands a write function in.
+ * waits for them to reach the disk. No SQL here. A commit is two steps, because the write may
+ * run on another thread: take() hands out a chunk, settle() reports how its write ended. What
+ * was taken stays queued (and readable) until it is settled as committed.
  */
 import type { CommandView, DeviceView, HubMessage } from '../../protocol/message.js';
 
@@ -21,8 +23,8 @@ export interface Chunk {
 /** Settles once every message up to `lastSeq`, and everything saved before it was made, is committed. */
 interface Ticket {
   lastSeq: number;
-  /** Commits that had completed when it was made: one more must complete. */
-  afterCommits: number;
+  /** The first take that started after it was made: that one, or a later one, must commit. */
+  take: number;
   promise: Promise<void>;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -35,7 +37,9 @@ export class WriteQueue {
   private tickets: Ticket[] = [];
   /** The ticket appends join until the next commit starts. */
   private open: Ticket | null = null;
-  private commits = 0;
+  /** Takes handed out so far; the one in flight, if any, is the last. */
+  private takes = 0;
+  private inflight: Chunk | null = null;
   private committed: number;
 
   constructor(
@@ -63,19 +67,26 @@ export class WriteQueue {
   }
 
   pendingCommand(id: string): CommandView | undefined {
-    return this.commands.get(id);
+    return this.commands.get(id) ?? this.inflight?.commands.find((c) => c.id === id);
   }
 
+  /** Commands not yet committed, oldest state first: a later one for the same id wins. */
   queuedCommands(): Iterable<CommandView> {
-    return this.commands.values();
+    return [...(this.inflight?.commands ?? []), ...this.commands.values()];
   }
 
   get size(): number {
     return this.messages.length;
   }
 
+  /** A chunk was taken and is not settled yet. */
+  inFlight(): boolean {
+    return this.inflight !== null;
+  }
+
+  /** Nothing queued and nothing being written. */
   isEmpty(): boolean {
-    return this.messages.length === 0 && this.devices.size === 0 && this.commands.size === 0;
+    return this.messages.length === 0 && this.devices.size === 0 && this.commands.size === 0 && this.inflight === null;
   }
 
   /** The highest seq on disk. */
@@ -98,27 +109,47 @@ export class WriteQueue {
   /** A promise that settles when everything queued now is committed. */
   flushed(): Promise<void> {
     if (this.isEmpty() && this.tickets.length === 0) return Promise.resolve();
+    const beyondInflight = this.messages.length > (this.inflight?.messages.length ?? 0) || this.devices.size > 0 || this.commands.size > 0;
+    // Only the chunk in flight holds anything: its commit is the one to wait for.
+    if (this.inflight && !beyondInflight) return this.ticket(this.takes).promise;
     return this.ticket().promise;
   }
 
   /**
-   * Runs `write` (one transaction) on up to `max` messages and every queued device and
-   * command. When it returns they leave the queue and the tickets they complete resolve;
-   * when it throws nothing changes and the error propagates, so the same work is retried.
+   * The next transaction's work: up to `max` messages and every queued device and command
+   * (those leave their maps: a save from now on is a newer state, for a later take). Appends
+   * made from now on wait for a later take. One chunk at a time: settle it first.
    */
-  commit(max: number, write: (chunk: Chunk) => void): void {
+  take(max: number): Chunk {
+    if (this.inflight) throw new Error('a chunk is already being written');
     this.open = null;
-    const messages = this.messages.slice(0, max);
-    write({ messages, devices: [...this.devices.values()], commands: [...this.commands.values()] });
-    this.messages = this.messages.slice(messages.length);
+    this.takes++;
+    this.inflight = { messages: this.messages.slice(0, max), devices: [...this.devices.values()], commands: [...this.commands.values()] };
     this.devices.clear();
     this.commands.clear();
-    this.commits++;
-    const last = messages[messages.length - 1];
+    return this.inflight;
+  }
+
+  /**
+   * Ends the chunk in flight. Committed: its messages leave the queue and the tickets it
+   * completes resolve. Not committed: its messages stay, and its devices and commands go back
+   * unless saved again since, for the next take.
+   */
+  settle(committed: boolean): void {
+    const chunk = this.inflight;
+    this.inflight = null;
+    if (!chunk) return;
+    if (!committed) {
+      for (const d of chunk.devices) if (!this.devices.has(d.id)) this.devices.set(d.id, d);
+      for (const c of chunk.commands) if (!this.commands.has(c.id)) this.commands.set(c.id, c);
+      return;
+    }
+    this.messages = this.messages.slice(chunk.messages.length);
+    const last = chunk.messages[chunk.messages.length - 1];
     if (last) this.committed = last.msg.seq;
     let done = 0;
     for (const t of this.tickets) {
-      if (t.lastSeq > this.committed || t.afterCommits >= this.commits) break;
+      if (t.lastSeq > this.committed || t.take > this.takes) break;
       t.resolve();
       done++;
     }
@@ -131,14 +162,16 @@ export class WriteQueue {
     for (const t of this.tickets) t.reject(err);
     this.tickets = [];
     this.open = null;
+    this.inflight = null;
     this.messages = [];
     this.devices.clear();
     this.commands.clear();
     return lost;
   }
 
-  private ticket(): Ticket {
-    if (this.open) return this.open;
+  /** The open ticket, or a new one; `take` makes one waiting for that take instead, not joined by appends. */
+  private ticket(take?: number): Ticket {
+    if (this.open && take === undefined) return this.open;
     let resolve!: () => void;
     let reject!: (err: Error) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -148,9 +181,9 @@ export class WriteQueue {
     // QoS 0 callers drop the promise; a rejection at close must not become an unhandled one.
     promise.catch(() => undefined);
     const lastQueued = this.messages[this.messages.length - 1];
-    const ticket: Ticket = { lastSeq: lastQueued?.msg.seq ?? this.committed, afterCommits: this.commits, promise, resolve, reject };
+    const ticket: Ticket = { lastSeq: lastQueued?.msg.seq ?? this.committed, take: take ?? this.takes + 1, promise, resolve, reject };
     this.tickets.push(ticket);
-    this.open = ticket;
+    if (take === undefined) this.open = ticket;
     return ticket;
   }
 }

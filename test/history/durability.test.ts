@@ -1,7 +1,9 @@
 /**
  * A commit promise settles only once the transaction is on disk; a locked, full or read-only
  * database is reported and retried while queued messages stay readable; the queue is bounded.
- * Each failure is real: a second connection's write lock, max_page_count, query_only.
+ * Each failure is real: a second connection's write lock, max_page_count, query_only. The last
+ * two are settings of one connection, so those stores write in-line on it (commitThread: false);
+ * the lock and the read-only file reach the commit thread's own connection as well.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { HistoryBacklogError } from '../../bridge/history/index.js';
@@ -40,7 +42,7 @@ describe('durability', () => {
   });
 
   it('reports a full database, keeps serving queued messages, and commits them once there is room', async () => {
-    const { store, db, metrics } = fx.open(fx.file());
+    const { store, db, metrics } = fx.open(fx.file(), { commitThread: false });
     await store.append(telemetry(1, T0, 'd1', { temperature: 1 }));
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
 
@@ -57,7 +59,7 @@ describe('durability', () => {
   });
 
   it('reports a read-only database and recovers when it is writable again', async () => {
-    const { store, db, metrics } = fx.open(fx.file());
+    const { store, db, metrics } = fx.open(fx.file(), { commitThread: false });
     db.pragma('query_only = 1');
     const committed = store.append(telemetry(1, T0, 'd1', { temperature: 1 }));
     await until(async () => (await counter(metrics, 'fleetwire_history_write_errors_total', { reason: 'read_only' })) >= 1, 10_000, 'SQLITE_READONLY');

@@ -10,8 +10,9 @@ import { type Rig, startRig, stopRigs } from '../support/bridge-rig.js';
 
 let rig: Rig;
 beforeAll(async () => {
-  // Long enough for the acks below to beat it on a loaded machine; the unanswered command then times out.
-  rig = await startRig({ commandTimeoutMs: 1_500 });
+  // Long enough for the acks below and a restart (the commit thread started again) to beat it on a
+  // loaded machine; the unanswered command then times out.
+  rig = await startRig({ commandTimeoutMs: 3_000 });
   for (const id of ['h1', 'h2']) rig.publish(`devices/${id}/status`, '{"online":true}');
 });
 afterAll(stopRigs);

@@ -147,7 +147,8 @@ describe('bounds and restarts', () => {
   });
 
   it('reads a command left pending by a restart as timeout once its time is up', async () => {
-    const restarting = await startRig({ commandTimeoutMs: 1500 });
+    // Long enough for the restart (the commit thread started again) to beat it on a loaded machine.
+    const restarting = await startRig({ commandTimeoutMs: 3_000 });
     restarting.publish('devices/b2/status', '{"online":true}');
     const res = await fetch(`${restarting.url}/api/devices/b2/commands`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"led"}' });
     const { id } = (await res.json()) as { id: string };
