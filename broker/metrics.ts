@@ -1,5 +1,6 @@
 /** The broker's Prometheus metrics, registered on the caller's Registry and removed again on close. */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { type Tally, TallyCounter } from './tally.js';
 
 export type Transport = 'tcp' | 'tls' | 'ws';
 
@@ -28,10 +29,11 @@ export type RejectReason =
 
 export interface BrokerMetrics {
   connections: Gauge<'transport'>;
-  messagesIn: Counter;
-  messagesOut: Counter;
-  bytesIn: Counter<'transport'>;
-  bytesOut: Counter<'transport'>;
+  /** Per packet: tallies (tally.ts). */
+  messagesIn: Tally;
+  messagesOut: Tally;
+  bytesIn: TallyCounter<'transport'>;
+  bytesOut: TallyCounter<'transport'>;
   rejects: Counter<'reason'>;
   authFailures: Counter;
   throttled: Counter;
@@ -47,13 +49,17 @@ export function createBrokerMetrics(registry: Registry): BrokerMetrics {
     names.push(name);
     return new Counter({ name, help, labelNames, registers });
   };
+  const tally = <L extends string = never>(name: string, help: string, label?: L): TallyCounter<L> => {
+    names.push(name);
+    return new TallyCounter<L>(name, help, registry, label);
+  };
   names.push('fleetwire_mqtt_connections');
   return {
     connections: new Gauge({ name: 'fleetwire_mqtt_connections', help: 'Open MQTT connections', labelNames: ['transport'] as const, registers }),
-    messagesIn: counter('fleetwire_mqtt_messages_received_total', 'PUBLISH packets accepted from clients (after the ACL)'),
-    messagesOut: counter('fleetwire_mqtt_messages_sent_total', 'PUBLISH packets delivered to clients'),
-    bytesIn: counter('fleetwire_mqtt_received_bytes_total', 'Bytes read from MQTT clients', ['transport'] as const),
-    bytesOut: counter('fleetwire_mqtt_sent_bytes_total', 'Bytes written to MQTT clients', ['transport'] as const),
+    messagesIn: tally('fleetwire_mqtt_messages_received_total', 'PUBLISH packets accepted from clients (after the ACL)').of(),
+    messagesOut: tally('fleetwire_mqtt_messages_sent_total', 'PUBLISH packets delivered to clients').of(),
+    bytesIn: tally('fleetwire_mqtt_received_bytes_total', 'Bytes read from MQTT clients', 'transport'),
+    bytesOut: tally('fleetwire_mqtt_sent_bytes_total', 'Bytes written to MQTT clients', 'transport'),
     rejects: counter('fleetwire_mqtt_rejects_total', 'Connections, packets and messages the broker turned away, by reason', ['reason'] as const),
     authFailures: counter('fleetwire_mqtt_auth_failures_total', 'Logins refused for a wrong user name or password'),
     throttled: counter('fleetwire_mqtt_throttled_total', 'Times a client went over its publish rate and was held back'),

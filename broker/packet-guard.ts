@@ -47,6 +47,8 @@ export class FrameScanner {
   private multiplier = 1;
   private lengthBytes = 0;
   private remaining = 0;
+  private readonly topicCheck = new TopicCheck();
+  /** The topic check while a PUBLISH body is read, else null. */
   private topic: TopicCheck | null = null;
   /** Bytes of UNSAFE_FILTER matched so far in a SUBSCRIBE body. */
   private matched = 0;
@@ -60,7 +62,7 @@ export class FrameScanner {
     while (i < chunk.length) {
       if (this.state === 'body') {
         const take = Math.min(this.remaining, chunk.length - i);
-        const badTopic = this.topic?.add(chunk.subarray(i, i + take));
+        const badTopic = this.topic?.add(chunk, i, i + take);
         if (badTopic) return new PacketGuardError('malformed', badTopic);
         if (this.type === SUBSCRIBE && this.namesUnsafeFilter(chunk, i, i + take)) {
           return new PacketGuardError('malformed', 'SUBSCRIBE to the filter __proto__');
@@ -74,7 +76,8 @@ export class FrameScanner {
       if (this.state === 'type') {
         const type = byte >> 4;
         if (type === 0 || type === 15) return new PacketGuardError('malformed', `reserved packet type ${type}`); // [MQTT-2.2.1]
-        this.topic = type === PUBLISH ? new TopicCheck() : null;
+        this.topic = type === PUBLISH ? this.topicCheck : null;
+        this.topic?.reset();
         if (type === PUBLISH) {
           const qos = (byte >> 1) & 3;
           if (qos === 1) this.received.qos1++;

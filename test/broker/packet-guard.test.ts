@@ -5,6 +5,16 @@ import { connectPacket, publishPacket, remainingLength, subscribePacket } from '
 
 const LIMIT = 1024;
 
+/** Scans `bytes` one byte at a time; the reason of the first error, or null. */
+function scanBytewise(bytes: Buffer): string | null {
+  const s = new FrameScanner(LIMIT);
+  for (let i = 0; i < bytes.length; i++) {
+    const err = s.scan(bytes.subarray(i, i + 1));
+    if (err) return err.reason;
+  }
+  return null;
+}
+
 /** Scans `bytes` in two chunks cut at `at`; the reason of the first error, or null. */
 function scanSplit(bytes: Buffer, at: number): string | null {
   const s = new FrameScanner(LIMIT);
@@ -17,6 +27,7 @@ const good = Buffer.concat([connectPacket('c1'), publishPacket('lab/x', 'hello',
 describe('FrameScanner', () => {
   it('accepts a stream of valid packets however it is split', () => {
     for (let at = 0; at <= good.length; at++) expect(scanSplit(good, at), `split at ${at}`).toBeNull();
+    expect(scanBytewise(good)).toBeNull();
   });
 
   it.each([
@@ -31,5 +42,6 @@ describe('FrameScanner', () => {
   ])('refuses %s, split anywhere', (_what, bad, reason) => {
     const bytes = Buffer.concat([good, bad]);
     for (let at = 0; at <= bytes.length; at++) expect(scanSplit(bytes, at), `split at ${at}`).toBe(reason);
+    expect(scanBytewise(bytes)).toBe(reason);
   });
 });
