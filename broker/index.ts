@@ -23,7 +23,7 @@ import { startListeners } from './listeners.js';
 import { isLoopback } from './loopback.js';
 import { createBrokerMetrics } from './metrics.js';
 import { PacketGuardError, guardOf } from './packet-guard.js';
-import { slimParserBuffer } from './parser-buffer.js';
+import { shareParserSettings, slimParser } from './parser-state.js';
 import { makeBrokerPrototypeSafe, makeClientPrototypeSafe } from './prototype-safe.js';
 import { SqlitePersistence } from './persistence/sqlite-persistence.js';
 import { AclRefusal, createPublishPolicy } from './publish-policy.js';
@@ -181,6 +181,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       sessionPresence.connecting(client, packet);
       imposeServerKeepAlive(client, packet, limits.maxKeepaliveSeconds);
       shareTopicAliasMap(client, packet);
+      shareParserSettings(client, packet);
       connectPolicy.preConnect(client, packet, done);
     },
     authenticate(client, username, password, done) {
@@ -240,7 +241,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       accept: (conn, req) => {
         const client = aedes.handle(conn, req);
         makeClientPrototypeSafe(client);
-        slimParserBuffer(client);
+        slimParser(client);
       },
     });
   } catch (err) {
