@@ -14,6 +14,7 @@ import type { User, UserStore } from '../auth/index.js';
 import type { ResponseRequest } from '../protocol/publish.js';
 import type { Db } from '../storage/database.js';
 import type { ClientCertMode } from './client-certificate.js';
+import { shareClientListeners } from './client-listeners.js';
 import { createRedisBackends } from './cluster.js';
 import { MAX_CLIENT_ID_LENGTH, createConnectPolicy } from './connect-policy.js';
 import { createInboundWindow } from './inbound-window.js';
@@ -242,6 +243,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
         const client = aedes.handle(conn, req);
         makeClientPrototypeSafe(client);
         slimParser(client);
+        shareClientListeners(client);
       },
     });
   } catch (err) {
