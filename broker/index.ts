@@ -14,6 +14,7 @@ import type { User, UserStore } from '../auth/index.js';
 import type { ResponseRequest } from '../protocol/publish.js';
 import type { Db } from '../storage/database.js';
 import type { ClientCertMode } from './client-certificate.js';
+import { shareClientListeners } from './client-listeners.js';
 import { createRedisBackends } from './cluster.js';
 import { MAX_CLIENT_ID_LENGTH, createConnectPolicy } from './connect-policy.js';
 import { createInboundWindow } from './inbound-window.js';
@@ -23,7 +24,7 @@ import { startListeners } from './listeners.js';
 import { isLoopback } from './loopback.js';
 import { createBrokerMetrics } from './metrics.js';
 import { PacketGuardError, guardOf } from './packet-guard.js';
-import { slimParserBuffer } from './parser-buffer.js';
+import { shareParserSettings, slimParser } from './parser-state.js';
 import { makeBrokerPrototypeSafe, makeClientPrototypeSafe } from './prototype-safe.js';
 import { SqlitePersistence } from './persistence/sqlite-persistence.js';
 import { AclRefusal, createPublishPolicy } from './publish-policy.js';
@@ -181,6 +182,7 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       sessionPresence.connecting(client, packet);
       imposeServerKeepAlive(client, packet, limits.maxKeepaliveSeconds);
       shareTopicAliasMap(client, packet);
+      shareParserSettings(client, packet);
       connectPolicy.preConnect(client, packet, done);
     },
     authenticate(client, username, password, done) {
@@ -240,7 +242,8 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
       accept: (conn, req) => {
         const client = aedes.handle(conn, req);
         makeClientPrototypeSafe(client);
-        slimParserBuffer(client);
+        slimParser(client);
+        shareClientListeners(client);
       },
     });
   } catch (err) {

@@ -22,7 +22,8 @@ interface KeyedByWire {
  * matters twice per connected client.
  */
 const NO_MEMBERS = Object.freeze(Object.create(null) as object);
-const bare = (): object => Object.create(NO_MEMBERS) as object;
+/** A fast-mode object no key can reach a prototype member from. */
+export const bare = (): object => Object.create(NO_MEMBERS) as object;
 
 /** Call right after `new Aedes()`, before listen(). */
 export function makeBrokerPrototypeSafe(aedes: Aedes): void {

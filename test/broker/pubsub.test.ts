@@ -1,4 +1,5 @@
 /** Publish and subscribe over real sockets: QoS 0/1/2, MQTT 3.1 and 3.1.1, retained messages, last wills. */
+import type { Socket } from 'node:net';
 import type { IPublishPacket } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestBroker, cleanup, connectClient, inbox, startBroker, until } from './support/harness.js';
@@ -91,5 +92,25 @@ describe('last will', () => {
       ['lab/killed/status', '{"online":false}'],
       ['lab/sentinel', 'end'],
     ]);
+  });
+
+  it('publishes the will of a client whose connection is cut on the broker side without an error, or reset', async () => {
+    const tb = await startBroker();
+    const watcher = await connectClient(tb.url);
+    const got = inbox(watcher);
+    await watcher.subscribeAsync('lab/+/status', { qos: 1 });
+    const will = (id: string) => ({ topic: `lab/${id}/status`, payload: Buffer.from('gone'), qos: 1 as const, retain: false });
+
+    await connectClient(tb.url, { clientId: 'cut', will: will('cut') });
+    // destroy() without an error: the stream emits neither 'end' nor 'error', only 'close'
+    const connected = (tb.broker.aedes as unknown as { clients: Record<string, { conn: Socket } | undefined> }).clients;
+    connected['cut']?.conn.destroy();
+    await until('the will of the cut client arrives', () => got.some(([t]) => t === 'lab/cut/status'));
+
+    const reset = await connectClient(tb.url, { clientId: 'reset', will: will('reset') });
+    (reset.stream as Socket).resetAndDestroy(); // TCP RST: the broker's side errors (ECONNRESET)
+    await until('the will of the reset client arrives', () => got.some(([t]) => t === 'lab/reset/status'));
+    expect(connected['cut']).toBeUndefined();
+    expect(connected['reset']).toBeUndefined();
   });
 });
