@@ -19,7 +19,7 @@
  * extra property array, which would inflate memory per device by about a third.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,7 +137,8 @@ async function bundleWorker(): Promise<string> {
   const self = fileURLToPath(import.meta.url);
   const dir = join(self, '..', '..', 'node_modules', '.cache', 'fleetwire-bench');
   mkdirSync(dir, { recursive: true });
-  const outfile = join(dir, 'fleet-worker.mjs');
+  // One file per bench process: the cache is shared by every worktree linked to the same node_modules.
+  const outfile = join(dir, `fleet-worker-${process.pid}.mjs`);
   await build({ entryPoints: [self], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'error' });
   return outfile;
 }
@@ -184,8 +185,9 @@ export async function run(args: string[]): Promise<void> {
   if (cpuProfDir === '') throw new Error('--cpu-prof needs a directory');
   const broker = given ? null : await startBroker();
   const url = given || (broker?.url ?? '');
+  let file = '';
   try {
-    const file = await bundleWorker();
+    file = await bundleWorker();
     console.log(`broker: ${broker?.name ?? url}; ${devices} devices; ${runs} runs; node ${process.version}`);
     const results: WorkerResult[] = [];
     for (let r = 1; r <= runs; r++) {
@@ -220,6 +222,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`\ndevices per process at 1 Hz before the generator falls behind: ${best ? `${best} (the last load that kept up)` : `fewer than ${SWEEP_LOADS[0]}`}`);
   } finally {
     broker?.stop();
+    if (file) rmSync(file, { force: true });
   }
 }
 
