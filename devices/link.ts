@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { type BackoffOptions, backoffDelay } from './backoff.js';
 import type { ConnectGate } from './connect-gate.js';
-import { type Outgoing, Outbox } from './outbox.js';
+import { type FleetTally, type Outgoing, Outbox } from './outbox.js';
 import type { Rng } from './random.js';
 import type { Scheduler, Task } from './scheduler.js';
 import { RefusedError, Session } from './session.js';
@@ -34,6 +34,8 @@ export interface LinkOptions {
   gate: ConnectGate;
   /** The fleet's logger: one child per device would cost memory at ten thousand devices. */
   logger: Logger;
+  /** The fleet's totals, shared by every link. */
+  tally: FleetTally;
   hooks: LinkHooks;
 }
 
@@ -73,7 +75,7 @@ export interface Link {
 const CLOSE_GRACE_MS = 2000;
 
 export function createLink(o: LinkOptions): Link {
-  const outbox = new Outbox(o.bufferLimit, o.hooks.onOverflow);
+  const outbox = new Outbox(o.bufferLimit, o.hooks.onOverflow, o.tally);
   let client: Session | null = null;
   const url = new URL(o.url);
   let gen = 0;
@@ -123,6 +125,7 @@ export function createLink(o: LinkOptions): Link {
       release();
       if (myGen !== gen) return;
       online = true;
+      o.tally.online++;
       attempt = 0;
       c.subscribe(o.subscriptions, (granted) => {
         if (granted.some((g) => g > 2)) o.logger.warn({ device: o.clientId, granted }, 'command subscription refused');
@@ -161,6 +164,7 @@ export function createLink(o: LinkOptions): Link {
     c.end(true);
     const wasOnline = online;
     online = false;
+    if (wasOnline) o.tally.online--;
     outbox.requeueInflight();
     o.hooks.onDown(wasOnline);
     if (!closing && !held) retryLater();

@@ -11,6 +11,14 @@ export interface Outgoing {
   retain: boolean;
 }
 
+/** Fleet-wide totals that outboxes and links keep current, so reading them never walks the fleet. */
+export interface FleetTally {
+  /** Devices connected now. */
+  online: number;
+  /** Messages queued or in flight, over every outbox. */
+  buffered: number;
+}
+
 export class Outbox {
   private queue: Outgoing[] = [];
   private readonly inflight = new Map<number, Outgoing>();
@@ -20,6 +28,7 @@ export class Outbox {
   constructor(
     private readonly limit: number,
     private readonly onOverflow: (dropped: number) => void,
+    private readonly tally: Pick<FleetTally, 'buffered'>,
   ) {}
 
   get queued(): number {
@@ -32,6 +41,7 @@ export class Outbox {
 
   push(msg: Outgoing): void {
     this.queue.push(msg);
+    this.tally.buffered++;
     this.trim();
   }
 
@@ -46,7 +56,7 @@ export class Outbox {
 
   /** The broker acked it: forget it. */
   settle(tag: number): void {
-    this.inflight.delete(tag);
+    if (this.inflight.delete(tag)) this.tally.buffered--;
   }
 
   /** The connection went away: everything unacked is queued again, ahead of newer messages, in order. */
@@ -58,6 +68,7 @@ export class Outbox {
   }
 
   clear(): void {
+    this.tally.buffered -= this.queue.length + this.inflight.size;
     this.queue = [];
     this.inflight.clear();
   }
@@ -67,6 +78,7 @@ export class Outbox {
     if (excess <= 0) return;
     const dropped = Math.min(excess, this.queue.length);
     this.queue.splice(0, dropped);
+    this.tally.buffered -= dropped;
     this.onOverflow(dropped);
   }
 }
