@@ -65,34 +65,43 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let last: LagStats = { ran: 0, maxMs: 0, p99Ms: 0 };
 
   const less = (a: Entry, b: Entry): boolean => a.due < b.due || (a.due === b.due && a.order < b.order);
+  // Both sifts carry the moving entry in hand and shift the others into the hole: one write per
+  // level instead of a swap. The heap holds every device's next reading, sifted once per reading.
   const push = (e: Entry): void => {
+    let i = heap.length;
     heap.push(e);
-    let i = heap.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(heap[i] as Entry, heap[p] as Entry)) break;
-      [heap[i], heap[p]] = [heap[p] as Entry, heap[i] as Entry];
+      const parent = heap[p] as Entry;
+      if (!less(e, parent)) break;
+      heap[i] = parent;
       i = p;
     }
+    heap[i] = e;
   };
-  const pop = (): Entry | undefined => {
-    const top = heap[0];
-    const end = heap.pop();
-    if (heap.length > 0 && end) {
-      heap[0] = end;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l] as Entry, heap[m] as Entry)) m = l;
-        if (r < heap.length && less(heap[r] as Entry, heap[m] as Entry)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m] as Entry, heap[i] as Entry];
-        i = m;
+  /** Puts `e` in the hole at the root and sinks it to its place. */
+  const sink = (e: Entry): void => {
+    const n = heap.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      let child = heap[l] as Entry;
+      let c = l;
+      const right = heap[l + 1];
+      if (right && less(right, child)) {
+        child = right;
+        c = l + 1;
       }
+      if (!less(child, e)) break;
+      heap[i] = child;
+      i = c;
     }
-    return top;
+    heap[i] = e;
+  };
+  const popRoot = (): void => {
+    const end = heap.pop();
+    if (end && heap.length > 0) sink(end);
   };
 
   const record = (lagMs: number, now: number): void => {
@@ -128,8 +137,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     while (!closed) {
       const top = heap[0];
       if (!top || top.due > now) break;
-      pop();
-      if (top.cancelled) continue;
+      if (top.cancelled) {
+        popRoot();
+        continue;
+      }
       record(now - top.due, now);
       if (top.periodMs > 0) {
         top.due += top.periodMs;
@@ -137,8 +148,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         // instead of replaying them in one burst; the next run is due now.
         if (top.due < now - top.periodMs) top.due = now;
         top.order = order++;
-        push(top);
-      }
+        // Still at the root: sinking it there is one sift, where a pop and a push were two.
+        sink(top);
+      } else popRoot();
       try {
         top.fn();
       } catch (err) {
