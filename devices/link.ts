@@ -181,13 +181,13 @@ export function createLink(o: LinkOptions): Link {
     if (!online || !c) return;
     const myGen = gen;
     while (outbox.inFlight < o.maxInflight) {
-      const next = outbox.take();
-      if (!next) return;
+      const msg = outbox.take();
+      if (!msg) return;
       // Unacked when the connection goes: `down` requeues what is in flight.
-      c.publish(next.msg.topic, next.msg.payload, next.msg.retain, () => {
+      c.publish(msg.topic, msg.payload, msg.retain, () => {
         if (myGen !== gen) return;
-        outbox.settle(next.tag);
-        o.hooks.onSent(next.msg);
+        outbox.settle(msg);
+        o.hooks.onSent(msg);
         flush();
       });
     }

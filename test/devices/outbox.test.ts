@@ -11,7 +11,7 @@ describe('device outbox', () => {
     for (let i = 1; i <= 5; i++) box.push(msg(i));
     expect(dropped).toEqual([1, 1]);
     expect(tally.buffered).toBe(3);
-    expect([box.take(), box.take(), box.take(), box.take()].map((t) => t?.msg.payload)).toEqual(['3', '4', '5', undefined]);
+    expect([box.take(), box.take(), box.take(), box.take()].map((t) => t?.payload)).toEqual(['3', '4', '5', undefined]);
     expect(tally.buffered).toBe(3);
     box.clear();
     expect(tally.buffered).toBe(0);
@@ -24,13 +24,13 @@ describe('device outbox', () => {
     const a = box.take();
     const b = box.take();
     box.take();
-    box.settle(b?.tag ?? 0);
+    if (b) box.settle(b);
     box.push(msg(5));
     box.requeueInflight();
     expect(box.inFlight).toBe(0);
     const order: string[] = [];
-    for (let t = box.take(); t; t = box.take()) order.push(t.msg.payload);
-    expect(order).toEqual([a?.msg.payload, '3', '4', '5']);
+    for (let t = box.take(); t; t = box.take()) order.push(t.payload);
+    expect(order).toEqual([a?.payload, '3', '4', '5']);
     expect(tally.buffered).toBe(4);
   });
 });
