@@ -41,6 +41,17 @@ describe('shared scheduler', () => {
     expect(ran).toEqual(expected);
   });
 
+  it('keeps periodic tasks of one period in the order of their first runs, round after round', async () => {
+    const s = track(createScheduler({ onError: () => {} }));
+    const ran: number[] = [];
+    // First runs 3 ms apart within one 200 ms period: the clock may tick while they are scheduled.
+    const tasks = Array.from({ length: 50 }, (_, i) => s.every(200, i * 3, () => ran.push(i)));
+    await eventually('three rounds', () => ran.length >= 150, 10_000);
+    for (const task of tasks) task.cancel();
+    const round = tasks.map((_, i) => i);
+    expect(ran.slice(0, 150)).toEqual([...round, ...round, ...round]);
+  });
+
   it('runs nothing after close and refuses a non-positive period', async () => {
     const s = createScheduler({ onError: () => {} });
     let ran = false;
