@@ -124,7 +124,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   /** The lane whose head is due first, or null. */
   const firstLane = (): Lane | null => {
     let best: Lane | null = null;
-    for (const lane of lanes) if (!best || less(lane.entries[lane.head] as Entry, best.entries[best.head] as Entry)) best = lane;
+    for (let i = 0; i < lanes.length; i++) {
+      const lane = lanes[i] as Lane;
+      if (!best || less(lane.entries[lane.head] as Entry, best.entries[best.head] as Entry)) best = lane;
+    }
     return best;
   };
   /** The entry due first, heap and lanes together. */
@@ -145,7 +148,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   };
   /** Queues `e` for its next run, never ahead of the lane's last entry (which keeps the lane in order). */
   const toLane = (e: Entry): void => {
-    let lane = lanes.find((l) => l.periodMs === e.periodMs);
+    let lane: Lane | undefined;
+    for (let i = 0; i < lanes.length && !lane; i++) if ((lanes[i] as Lane).periodMs === e.periodMs) lane = lanes[i];
     if (!lane) lanes.push((lane = { periodMs: e.periodMs, entries: [], head: 0 }));
     const last = lane.entries[lane.entries.length - 1];
     if (last && e.due < last.due) e.due = last.due;
