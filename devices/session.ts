@@ -61,21 +61,34 @@ const PINGREQ_PACKET = Buffer.from([0xc0, 0]);
 const DISCONNECT_PACKET = Buffer.from([0xe0, 0]);
 const noop = (): void => {};
 
-function openStream(url: URL): Duplex {
+/**
+ * Where every TCP session reads into: `onread` hands bytes straight to the session, with no
+ * Buffer per read and no readable-stream push. A read is handled before the next one starts, and
+ * whatever outlives it (a split packet, a message payload) is copied out.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** Opens the transport; `onData` gets each read as the first `length` bytes of `buf`. */
+function openStream(url: URL, onData: (buf: Buffer, length: number) => void): Duplex {
   // WHATWG URLs keep the brackets of an IPv6 host.
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost';
   const port = (fallback: number): number => (url.port ? Number(url.port) : fallback);
+  const withData = (stream: Duplex): Duplex => stream.on('data', (chunk: Buffer) => onData(chunk, chunk.length));
+  const onRead = (length: number): boolean => {
+    onData(READ_BUFFER, length);
+    return true; // false would pause the socket
+  };
   switch (url.protocol) {
     case 'mqtt:':
     case 'tcp:':
-      return net.connect({ host, port: port(1883) });
+      return net.connect({ host, port: port(1883), onread: { buffer: READ_BUFFER, callback: onRead } });
     case 'mqtts:':
     case 'tls:':
       // SNI takes a host name, never an address (RFC 6066 §3).
-      return tls.connect({ host, port: port(8883), ...(net.isIP(host) ? {} : { servername: host }) });
+      return withData(tls.connect({ host, port: port(8883), ...(net.isIP(host) ? {} : { servername: host }) }));
     case 'ws:':
     case 'wss:':
-      return createWebSocketStream(new WebSocket(url, 'mqtt'));
+      return withData(createWebSocketStream(new WebSocket(url, 'mqtt')));
     default:
       throw new Error(`unsupported broker protocol '${url.protocol}'`);
   }
@@ -109,8 +122,7 @@ export class Session extends EventEmitter<SessionEvents> {
 
   constructor(private readonly o: SessionOptions) {
     super();
-    this.stream = openStream(o.url);
-    this.stream.on('data', (chunk: Buffer) => this.read(chunk));
+    this.stream = openStream(o.url, (buf, length) => this.read(buf, length));
     this.stream.on('error', (err) => this.emit('error', err));
     this.stream.on('close', () => this.onClose());
     this.timer = setTimeout(() => this.fail(new Error('connack timeout')), o.connectTimeoutMs);
@@ -170,29 +182,31 @@ export class Session extends EventEmitter<SessionEvents> {
     return this.lastId;
   }
 
-  private read(chunk: Buffer): void {
-    const buf = this.partial ? Buffer.concat([this.partial, chunk]) : chunk;
+  /** Handles the first `length` bytes of `chunk`, which may be reused once this returns. */
+  private read(chunk: Buffer, length: number): void {
+    const buf = this.partial ? Buffer.concat([this.partial, chunk.subarray(0, length)]) : chunk;
+    const end = this.partial ? buf.length : length;
     this.partial = null;
     let at = 0;
-    while (at < buf.length) {
-      let length = 0;
+    while (at < end) {
+      let remaining = 0;
       let i = at + 1;
       for (let shift = 1; ; shift *= 128) {
         if (shift > 128 ** 3) return this.fail(new Error('malformed remaining length'));
-        const byte = buf[i++];
-        if (byte === undefined) {
-          this.partial = buf.subarray(at);
+        if (i >= end) {
+          this.partial = Buffer.from(buf.subarray(at, end));
           return;
         }
-        length += (byte & 127) * shift;
+        const byte = buf[i++] as number;
+        remaining += (byte & 127) * shift;
         if (byte < 128) break;
       }
-      if (i + length > buf.length) break;
-      this.packet(buf, at, i, i + length);
+      if (i + remaining > end) break;
+      this.packet(buf, at, i, i + remaining);
       if (this.stream.destroyed) return;
-      at = i + length;
+      at = i + remaining;
     }
-    if (at < buf.length) this.partial = buf.subarray(at);
+    if (at < end) this.partial = Buffer.from(buf.subarray(at, end));
   }
 
   /** Handles the packet whose fixed header starts at `at` and whose body runs from `start` to `end`. */
@@ -221,7 +235,7 @@ export class Session extends EventEmitter<SessionEvents> {
         const qos = (first >> 1) & 3;
         const topicEnd = start + 2 + buf.readUInt16BE(start);
         const topic = buf.toString('utf8', start + 2, topicEnd);
-        const payload = buf.subarray(qos > 0 ? topicEnd + 2 : topicEnd, end);
+        const payload = Buffer.from(buf.subarray(qos > 0 ? topicEnd + 2 : topicEnd, end));
         if (qos === 1 && this.writable) this.stream.write(Buffer.from([PUBACK << 4, 2, buf[topicEnd] as number, buf[topicEnd + 1] as number]));
         this.emit('message', topic, payload);
         return;
