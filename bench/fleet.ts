@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- fleet [--devices 10000] [--runs 3] [--broker mqtt://…] [--no-sweep]`
+ * `npm run bench -- fleet [--devices 10000] [--runs 3] [--broker mqtt://…] [--no-sweep] [--cpu-prof DIR]`
  *
  * Runs the simulated fleet against a broker in another process (mosquitto when installed,
  * else Aedes in a child process; or --broker) and prints, as medians of the runs:
@@ -11,13 +11,16 @@
  *     or fewer than 95 % of the readings due are generated. The share of generated readings
  *     the broker acked is printed beside it: low with small lag means the broker is the limit.
  * CPU is per reading generated, so it stays comparable on a busy machine; lag does not.
+ * `--cpu-prof DIR` has each worker write a V8 CPU profile of its steady window (not the connect
+ * storm) to DIR; the profiler's own cost shows in that run's CPU figure.
  *
  * Each measurement runs in a fresh process on an esbuild bundle of the fleet, as compiled
  * code runs in production: tsx keeps function names with a helper that costs every closure an
  * extra property array, which would inflate memory per device by about a third.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -42,6 +45,7 @@ interface WorkerSpec {
   url: string;
   devices: number;
   intervalMs: number;
+  cpuProfDir: string | null;
 }
 
 interface WorkerResult {
@@ -66,6 +70,20 @@ async function telemetryAcked(registry: Registry): Promise<number> {
   return values.filter((v) => v.labels.channel === 'telemetry').reduce((s, v) => s + v.value, 0);
 }
 
+/** Starts the V8 profiler; the returned function writes the profile to `dir` and stops it. */
+async function startProfile(dir: string, name: string): Promise<() => Promise<void>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${name}-${process.pid}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 /** One measurement, in its own process: connect, settle, run STEADY_MS, report as one JSON line. */
 async function worker(spec: WorkerSpec): Promise<WorkerResult> {
   setFlagsFromString('--expose-gc');
@@ -81,6 +99,7 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
     await sleep(SETTLE_MS);
     const acked0 = await telemetryAcked(registry);
     const ran0 = fleet.stats().lag.ran;
+    const stopProfile = spec.cpuProfDir === null ? null : await startProfile(spec.cpuProfDir, `fleet-${spec.devices}x${spec.intervalMs}ms`);
     const cpu0 = process.cpuUsage();
     const start = Date.now();
     const p99s: number[] = [];
@@ -95,6 +114,7 @@ async function worker(spec: WorkerSpec): Promise<WorkerResult> {
     const cpu = process.cpuUsage(cpu0);
     const readings = fleet.stats().lag.ran - ran0;
     const acked = (await telemetryAcked(registry)) - acked0;
+    await stopProfile?.();
     gc();
     const after = process.memoryUsage();
     return {
@@ -117,7 +137,8 @@ async function bundleWorker(): Promise<string> {
   const self = fileURLToPath(import.meta.url);
   const dir = join(self, '..', '..', 'node_modules', '.cache', 'fleetwire-bench');
   mkdirSync(dir, { recursive: true });
-  const outfile = join(dir, 'fleet-worker.mjs');
+  // One file per bench process: the cache is shared by every worktree linked to the same node_modules.
+  const outfile = join(dir, `fleet-worker-${process.pid}.mjs`);
   await build({ entryPoints: [self], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'error' });
   return outfile;
 }
@@ -160,14 +181,17 @@ export async function run(args: string[]): Promise<void> {
   const devices = Number(flag(args, 'devices', '10000'));
   const runs = Number(flag(args, 'runs', '3'));
   const given = flag(args, 'broker', '');
+  const cpuProfDir = args.includes('--cpu-prof') ? flag(args, 'cpu-prof', '') : null;
+  if (cpuProfDir === '') throw new Error('--cpu-prof needs a directory');
   const broker = given ? null : await startBroker();
   const url = given || (broker?.url ?? '');
+  let file = '';
   try {
-    const file = await bundleWorker();
+    file = await bundleWorker();
     console.log(`broker: ${broker?.name ?? url}; ${devices} devices; ${runs} runs; node ${process.version}`);
     const results: WorkerResult[] = [];
     for (let r = 1; r <= runs; r++) {
-      const w = await runWorker(file, { url, devices, intervalMs: 1000 });
+      const w = await runWorker(file, { url, devices, intervalMs: 1000, cpuProfDir });
       results.push(w);
       console.log(
         `run ${r}: connect ${(w.connectMs / 1000).toFixed(1)} s, RSS ${kib(w.rssPerDevice)}/device, heap ${kib(w.heapPerDevice)}/device, ` +
@@ -186,7 +210,7 @@ export async function run(args: string[]): Promise<void> {
     for (const load of SWEEP_LOADS) {
       const count = Math.min(load, SWEEP_DEVICES);
       const intervalMs = Math.round((count * 1000) / load);
-      const w = await runWorker(file, { url, devices: count, intervalMs });
+      const w = await runWorker(file, { url, devices: count, intervalMs, cpuProfDir });
       const keepsUp = w.lagP99Ms <= LAG_LIMIT_MS && w.generated >= GENERATED_FLOOR;
       console.log(
         `load of ${load} devices at 1 Hz (${count} every ${intervalMs} ms): lag p99 ${w.lagP99Ms} ms, generated ${pct(w.generated)}, ` +
@@ -198,6 +222,7 @@ export async function run(args: string[]): Promise<void> {
     console.log(`\ndevices per process at 1 Hz before the generator falls behind: ${best ? `${best} (the last load that kept up)` : `fewer than ${SWEEP_LOADS[0]}`}`);
   } finally {
     broker?.stop();
+    if (file) rmSync(file, { force: true });
   }
 }
 

@@ -82,6 +82,8 @@ export function createDevice(o: DeviceOptions): SimDevice {
   const born = new Promise<void>((resolve) => (markBorn = resolve));
 
   const statusTopic = topics.status(id);
+  // Built once: a topic made per reading would be a fresh string to flatten and hash every second.
+  const telemetryTopic = topics.telemetry(id);
   const json = (topic: string, payload: Json, retain: boolean): Outgoing => ({ topic, payload: JSON.stringify(payload), retain });
 
   /** Telemetry, events and acks pass the network faults; retained state does not (it is resent on every connection). */
@@ -138,7 +140,7 @@ export function createDevice(o: DeviceOptions): SimDevice {
       emit({ topic: bad.topic, payload: bad.payload, retain: false });
       return;
     }
-    emit(json(topics.telemetry(id), { ...metrics, ts }, false));
+    emit(json(telemetryTopic, { ...metrics, ts }, false));
   };
 
   const runCommand = (name: string, payload: Buffer): void => {
@@ -220,7 +222,7 @@ export function createDevice(o: DeviceOptions): SimDevice {
         o.counters.refused();
         o.onRefused(id, err);
       },
-      onSent: (msg) => o.counters.sent(channelOf(msg.topic)),
+      onSent: (msg) => o.counters.sent(msg.topic === telemetryTopic ? 'telemetry' : channelOf(msg.topic)),
       onOverflow: (n) => o.counters.dropped('buffer_full', n),
     },
   });

@@ -9,7 +9,7 @@ import type { BackoffOptions } from './backoff.js';
 import { MODEL_NAMES, type ModelName, isModelName } from './models/catalogue.js';
 
 export interface FleetOptions {
-  /** e.g. 'mqtt://127.0.0.1:1883' (also ws://, wss://, mqtts:// through mqtt.js). */
+  /** e.g. 'mqtt://127.0.0.1:1883' (also ws://, wss://, mqtts://: see session.ts). */
   broker: string;
   count: number;
   /** Weights per model; default thermo 40, power 30, led 10, hub 10, edge 10. */

@@ -1,8 +1,14 @@
 /**
  * One timer for the whole fleet. Ten thousand devices each holding their own intervals
- * would cost a timer object apiece and fire in lock-step after a restart; here every task
- * sits in one min-heap keyed by due time, and the scheduler measures how late each task
- * ran (lag) so the fleet can tell when the generator falls behind.
+ * would cost a timer object apiece and fire in lock-step after a restart; here one-shot tasks
+ * and first runs sit in one min-heap keyed by due time, and periodic tasks then move to a
+ * queue per period (a lane), and the scheduler measures how late each task ran (lag) so the
+ * fleet can tell when the generator falls behind.
+ *
+ * Lanes: tasks run in due order, so a periodic task that runs goes to the back of its lane one
+ * period later and the lane stays in due order with no sorting. A reading costs one look at the
+ * lane's head, where sifting a heap of 10,000 entries touched two dozen of them (7 % of the
+ * fleet's CPU).
  */
 
 export interface Task {
@@ -38,6 +44,16 @@ interface Entry {
   cancelled: boolean;
 }
 
+/** The periodic tasks of one period after their first run, in due order from `head`. */
+interface Lane {
+  periodMs: number;
+  entries: Entry[];
+  head: number;
+}
+
+/** Taken entries are dropped from a lane's array once they are this many and half of it. */
+const LANE_COMPACT = 1024;
+
 export interface SchedulerOptions {
   /** ms one turn may run tasks before yielding to I/O (acks, socket writes); default 10. */
   sliceMs?: number;
@@ -54,6 +70,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const sliceMs = opts.sliceMs ?? 10;
   const windowMs = opts.windowMs ?? 1000;
   const heap: Entry[] = [];
+  const lanes: Lane[] = [];
   let order = 0;
   let timer: NodeJS.Timeout | null = null;
   let timerDue = Infinity;
@@ -65,34 +82,78 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let last: LagStats = { ran: 0, maxMs: 0, p99Ms: 0 };
 
   const less = (a: Entry, b: Entry): boolean => a.due < b.due || (a.due === b.due && a.order < b.order);
+  // Both sifts carry the moving entry in hand and shift the others into the hole: one write per
+  // level instead of a swap.
   const push = (e: Entry): void => {
+    let i = heap.length;
     heap.push(e);
-    let i = heap.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(heap[i] as Entry, heap[p] as Entry)) break;
-      [heap[i], heap[p]] = [heap[p] as Entry, heap[i] as Entry];
+      const parent = heap[p] as Entry;
+      if (!less(e, parent)) break;
+      heap[i] = parent;
       i = p;
     }
+    heap[i] = e;
   };
-  const pop = (): Entry | undefined => {
-    const top = heap[0];
-    const end = heap.pop();
-    if (heap.length > 0 && end) {
-      heap[0] = end;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l] as Entry, heap[m] as Entry)) m = l;
-        if (r < heap.length && less(heap[r] as Entry, heap[m] as Entry)) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m] as Entry, heap[i] as Entry];
-        i = m;
+  /** Puts `e` in the hole at the root and sinks it to its place. */
+  const sink = (e: Entry): void => {
+    const n = heap.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      let child = heap[l] as Entry;
+      let c = l;
+      const right = heap[l + 1];
+      if (right && less(right, child)) {
+        child = right;
+        c = l + 1;
       }
+      if (!less(child, e)) break;
+      heap[i] = child;
+      i = c;
     }
-    return top;
+    heap[i] = e;
+  };
+  const popRoot = (): void => {
+    const end = heap.pop();
+    if (end && heap.length > 0) sink(end);
+  };
+
+  /** The lane whose head is due first, or null. */
+  const firstLane = (): Lane | null => {
+    let best: Lane | null = null;
+    for (let i = 0; i < lanes.length; i++) {
+      const lane = lanes[i] as Lane;
+      if (!best || less(lane.entries[lane.head] as Entry, best.entries[best.head] as Entry)) best = lane;
+    }
+    return best;
+  };
+  /** The entry due first, heap and lanes together. */
+  const peek = (lane: Lane | null): Entry | undefined => {
+    const top = heap[0];
+    const head = lane?.entries[lane.head];
+    return head && (!top || less(head, top)) ? head : top;
+  };
+  const takeHead = (lane: Lane): void => {
+    lane.head++;
+    if (lane.head === lane.entries.length) {
+      // Empty: a period nobody uses any more leaves no lane behind.
+      lanes.splice(lanes.indexOf(lane), 1);
+    } else if (lane.head >= LANE_COMPACT && lane.head * 2 >= lane.entries.length) {
+      lane.entries = lane.entries.slice(lane.head);
+      lane.head = 0;
+    }
+  };
+  /** Queues `e` for its next run, never ahead of the lane's last entry (which keeps the lane in order). */
+  const toLane = (e: Entry): void => {
+    let lane: Lane | undefined;
+    for (let i = 0; i < lanes.length && !lane; i++) if ((lanes[i] as Lane).periodMs === e.periodMs) lane = lanes[i];
+    if (!lane) lanes.push((lane = { periodMs: e.periodMs, entries: [], head: 0 }));
+    const last = lane.entries[lane.entries.length - 1];
+    if (last && e.due < last.due) e.due = last.due;
+    lane.entries.push(e);
   };
 
   const record = (lagMs: number, now: number): void => {
@@ -112,7 +173,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   const arm = (): void => {
     if (closed) return;
-    const top = heap[0];
+    const top = peek(firstLane());
     if (!top) return;
     if (timer && timerDue <= top.due) return;
     if (timer) clearTimeout(timer);
@@ -126,9 +187,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const started = Date.now();
     let now = started;
     while (!closed) {
-      const top = heap[0];
+      const lane = firstLane();
+      const top = peek(lane);
       if (!top || top.due > now) break;
-      pop();
+      if (lane && top === lane.entries[lane.head]) takeHead(lane);
+      else popRoot();
       if (top.cancelled) continue;
       record(now - top.due, now);
       if (top.periodMs > 0) {
@@ -137,7 +200,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         // instead of replaying them in one burst; the next run is due now.
         if (top.due < now - top.periodMs) top.due = now;
         top.order = order++;
-        push(top);
+        toLane(top);
       }
       try {
         top.fn();
@@ -184,6 +247,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (timer) clearTimeout(timer);
       timer = null;
       heap.length = 0;
+      lanes.length = 0;
     },
   };
 }

@@ -1,4 +1,6 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 import { byDevice, eventually, onlineFleet, startBroker, testFleet, watch } from './support.js';
 
 const PLAUSIBLE: Record<string, [number, number]> = {
@@ -25,7 +27,8 @@ describe('fleet online', () => {
   it('sends telemetry of every model with plausible values and its own ts', async () => {
     const broker = await startBroker();
     const w = await watch(broker.url, ['devices/+/telemetry']);
-    const fleet = await testFleet(broker.url);
+    const registry = new Registry();
+    const fleet = await testFleet(broker.url, { metrics: registry });
     await fleet.ready();
     const readings = await eventually('5 readings from every device', () => {
       const t = w.json<Record<string, number> & { ts: number }>(/\/telemetry$/);
@@ -38,6 +41,9 @@ describe('fleet online', () => {
     expect(metricsOf('led-1')).toEqual(new Set(['led_ma', 'ts']));
     expect(metricsOf('hub-1')).toEqual(new Set(['ports_used', 'ts']));
     expect(metricsOf('edge-1')).toEqual(new Set(['temperature', 'voltage', 'current', 'power', 'led_ma', 'ports_used', 'ts']));
+    // The broker acks what it forwards: the devices count those acks by channel.
+    const ackedTelemetry = async () => (await registry.getSingleMetric('fleetwire_fleet_published_total')?.get())?.values.find((v) => v.labels.channel === 'telemetry')?.value ?? 0;
+    await waitFor(async () => (await ackedTelemetry()) >= 5 * 5, 10_000, '25 telemetry acks counted');
     for (const series of readings.values()) {
       for (const { data } of series) {
         expect(Math.abs(data.ts - Date.now())).toBeLessThan(60_000);

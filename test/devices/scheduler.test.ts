@@ -27,6 +27,31 @@ describe('shared scheduler', () => {
     expect(s.lag().ran).toBeGreaterThan(0);
   });
 
+  it('runs many tasks in due order, ties in the order they were scheduled, periodic ones among them', async () => {
+    const s = track(createScheduler({ onError: () => {} }));
+    const ran: number[] = [];
+    // Delays 3 ms apart: the clock may tick while they are scheduled without reordering them.
+    const delays = Array.from({ length: 300 }, (_, i) => ((i * 37) % 20) * 3);
+    delays.forEach((delay, i) => s.after(delay, () => ran.push(i)));
+    // Periodic tasks sift through the same heap between the one-shots.
+    const every = Array.from({ length: 20 }, (_, i) => s.every(7 + i, i, () => {}));
+    await eventually('every one-shot ran', () => ran.length === delays.length);
+    for (const task of every) task.cancel();
+    const expected = delays.map((delay, i) => ({ delay, i })).sort((a, b) => a.delay - b.delay || a.i - b.i).map((t) => t.i);
+    expect(ran).toEqual(expected);
+  });
+
+  it('keeps periodic tasks of one period in the order of their first runs, round after round', async () => {
+    const s = track(createScheduler({ onError: () => {} }));
+    const ran: number[] = [];
+    // First runs 3 ms apart within one 200 ms period: the clock may tick while they are scheduled.
+    const tasks = Array.from({ length: 50 }, (_, i) => s.every(200, i * 3, () => ran.push(i)));
+    await eventually('three rounds', () => ran.length >= 150, 10_000);
+    for (const task of tasks) task.cancel();
+    const round = tasks.map((_, i) => i);
+    expect(ran.slice(0, 150)).toEqual([...round, ...round, ...round]);
+  });
+
   it('runs nothing after close and refuses a non-positive period', async () => {
     const s = createScheduler({ onError: () => {} });
     let ran = false;
