@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- logins [--storm 200] [--fleet 10000] [--fleet-cost 1024] [--window 500]`
+ * `npm run bench -- logins [--storm 200] [--fleet 10000] [--fleet-cost 1024] [--window 500] [--cpu-prof DIR]`
  *
  * Device logins with passwords against a whole hub in a child process (users file in force):
  * 1. storm: `--storm` devices with default-cost hashes (scrypt N=2^14) send CONNECT at once, as a
@@ -117,6 +117,8 @@ export async function run(args: string[]): Promise<void> {
   const fleet = Number(flag(args, 'fleet', '10000'));
   const fleetCost = Number(flag(args, 'fleet-cost', '1024'));
   const window = Number(flag(args, 'window', '500'));
+  // A V8 CPU profile of the hub's threads, written into DIR when it stops.
+  const cpuProf = flag(args, 'cpu-prof', '');
   const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-logins-'));
   const usersFile = join(dir, 'users.json');
   console.log(`writing ${storm} users at scrypt N=${DEFAULT_COST} and ${fleet} at N=${fleetCost} ...`);
@@ -124,7 +126,7 @@ export async function run(args: string[]): Promise<void> {
     { prefix: 'storm', count: storm, N: DEFAULT_COST },
     { prefix: 'fleet', count: fleet, N: fleetCost },
   ]);
-  const hub = await startHubProcess(join(dir, 'fleetwire.db'), { usersFile });
+  const hub = await startHubProcess(join(dir, 'fleetwire.db'), { usersFile, nodeArgs: cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [] });
   const port = Number(new URL(hub.mqttUrl).port);
   try {
     const stormNames = Array.from({ length: storm }, (_, i) => nameOf('storm', i));
