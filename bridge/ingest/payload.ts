@@ -3,6 +3,7 @@
  * decoder; a payload that breaks its rule comes back as an error with a stable code and a reason
  * a person wiring the device can act on. Pure: never throws, never stores anything.
  */
+import { isUtf8 } from 'node:buffer';
 import { type Result, fail, ok } from '../../protocol/errors.js';
 import { parseJson } from '../../protocol/json-bounds.js';
 import type { Json, MessageKind, MessageProps } from '../../protocol/message.js';
@@ -29,12 +30,9 @@ const NUMBER_TEXT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 type JsonObject = { [key: string]: Json };
 
+/** The payload as text, null when it is not UTF-8 (checked first: a decoder's thrown TypeError costs more than the decode). */
 function text(payload: Buffer): string | null {
-  try {
-    return utf8.decode(payload);
-  } catch {
-    return null;
-  }
+  return isUtf8(payload) ? utf8.decode(payload) : null;
 }
 
 function jsonObject(payload: Buffer): Result<JsonObject> {
