@@ -1,15 +1,18 @@
 /**
  * A live message is shared by every subscriber it reaches, so each encoding is made once per
- * message and cached beside it (a WeakMap: it goes when the message does).
+ * message and cached beside it (a WeakMap: it goes when the message does). What streams write
+ * as they are (an SSE event, a WebSocket frame) is cached as bytes, so no subscriber encodes
+ * text again.
  */
 import type { HubMessage } from '../../protocol/message.js';
 import { formatEvent } from './sse-format.js';
 
 const json = new WeakMap<HubMessage, string>();
-const sse = new WeakMap<HubMessage, string>();
+const sse = new WeakMap<HubMessage, Buffer>();
+const ws = new WeakMap<HubMessage, Buffer>();
 const script = new WeakMap<HubMessage, string>();
 
-function cached(cache: WeakMap<HubMessage, string>, msg: HubMessage, make: (msg: HubMessage) => string): string {
+function cached<T>(cache: WeakMap<HubMessage, T>, msg: HubMessage, make: (msg: HubMessage) => T): T {
   let out = cache.get(msg);
   if (out === undefined) {
     out = make(msg);
@@ -30,8 +33,33 @@ export function messageSize(msg: HubMessage): number {
   }
 }
 
-/** The message as one SSE event: `id: <seq>`, `event: <kind>`, `data: <JSON>` (CONTRACT.md). */
-export const messageEvent = (msg: HubMessage): string => cached(sse, msg, (m) => formatEvent({ id: m.seq, event: m.kind, data: messageJson(m) }));
+/** The message as one SSE event: `id: <seq>`, `event: <kind>`, `data: <JSON>` (CONTRACT.md), UTF-8. */
+export const messageEvent = (msg: HubMessage): Buffer => cached(sse, msg, (m) => Buffer.from(formatEvent({ id: m.seq, event: m.kind, data: messageJson(m) })));
+
+/** The message's JSON as one WebSocket text frame from a server: the same bytes for every socket (wsTextFrame). */
+export const messageFrame = (msg: HubMessage): Buffer => cached(ws, msg, (m) => wsTextFrame(messageJson(m)));
+
+/**
+ * A final, unmasked text frame (RFC 6455 §5.2: FIN and opcode 1, then the payload length in 7
+ * bits, or 126 and 16 bits, or 127 and 64 bits). Servers never mask (§5.1), so a frame is not
+ * tied to its socket.
+ */
+export function wsTextFrame(text: string): Buffer {
+  const size = Buffer.byteLength(text);
+  const head = size < 126 ? 2 : size < 0x10000 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + size);
+  frame[0] = 0x81;
+  if (head === 2) frame[1] = size;
+  else if (head === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(size, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(size), 2);
+  }
+  frame.write(text, head);
+  return frame;
+}
 
 const SCRIPT_UNSAFE = /[<>&\u2028\u2029]/g;
 
