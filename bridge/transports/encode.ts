@@ -7,22 +7,34 @@
 import type { HubMessage } from '../../protocol/message.js';
 import { formatEvent } from './sse-format.js';
 
-const json = new WeakMap<HubMessage, string>();
-const sse = new WeakMap<HubMessage, Buffer>();
-const ws = new WeakMap<HubMessage, Buffer>();
-const script = new WeakMap<HubMessage, string>();
+/**
+ * One encoding of messages, made on first use and kept beside each message. The last one asked
+ * for is also kept at hand: the subscribers a message reaches ask for it one after another.
+ */
+class Encoding<T> {
+  private readonly made = new WeakMap<HubMessage, T>();
+  private lastMsg: HubMessage | null = null;
+  private last: T | undefined;
 
-function cached<T>(cache: WeakMap<HubMessage, T>, msg: HubMessage, make: (msg: HubMessage) => T): T {
-  let out = cache.get(msg);
-  if (out === undefined) {
-    out = make(msg);
-    cache.set(msg, out);
+  constructor(private readonly make: (msg: HubMessage) => T) {}
+
+  of(msg: HubMessage): T {
+    if (msg === this.lastMsg) return this.last as T;
+    let out = this.made.get(msg);
+    if (out === undefined) {
+      out = this.make(msg);
+      this.made.set(msg, out);
+    }
+    this.lastMsg = msg;
+    this.last = out;
+    return out;
   }
-  return out;
 }
 
+const json = new Encoding<string>(JSON.stringify);
+
 /** The message as the JSON text every transport carries. */
-export const messageJson = (msg: HubMessage): string => cached(json, msg, JSON.stringify);
+export const messageJson = (msg: HubMessage): string => json.of(msg);
 
 /** Characters of the message's JSON (≈ bytes, for the hub's byte bounds); 0 when it cannot be encoded, which the sink reports when it skips it. */
 export function messageSize(msg: HubMessage): number {
@@ -33,11 +45,14 @@ export function messageSize(msg: HubMessage): number {
   }
 }
 
+const sse = new Encoding<Buffer>((m) => Buffer.from(formatEvent({ id: m.seq, event: m.kind, data: messageJson(m) })));
+const ws = new Encoding<Buffer>((m) => wsTextFrame(messageJson(m)));
+
 /** The message as one SSE event: `id: <seq>`, `event: <kind>`, `data: <JSON>` (CONTRACT.md), UTF-8. */
-export const messageEvent = (msg: HubMessage): Buffer => cached(sse, msg, (m) => Buffer.from(formatEvent({ id: m.seq, event: m.kind, data: messageJson(m) })));
+export const messageEvent = (msg: HubMessage): Buffer => sse.of(msg);
 
 /** The message's JSON as one WebSocket text frame from a server: the same bytes for every socket (wsTextFrame). */
-export const messageFrame = (msg: HubMessage): Buffer => cached(ws, msg, (m) => wsTextFrame(messageJson(m)));
+export const messageFrame = (msg: HubMessage): Buffer => ws.of(msg);
 
 /**
  * A final, unmasked text frame (RFC 6455 §5.2: FIN and opcode 1, then the payload length in 7
@@ -76,14 +91,15 @@ export function scriptSafe(jsonText: string): string {
 /** A key `__proto__` as JSON.stringify writes it; nothing inside a JSON string can end with an unescaped `":`. */
 const PROTO_KEY = '"__proto__":';
 
+const script = new Encoding<string>((m) => {
+  const text = messageJson(m);
+  return text.includes(PROTO_KEY) ? `JSON.parse(${scriptSafe(JSON.stringify(text))})` : scriptSafe(text);
+});
+
 /**
  * The message as a JavaScript expression for an inline script. JSON text is an object literal,
  * except that a literal's `"__proto__"` key sets the prototype instead of making a key
  * (ECMA-262, "__proto__ Property Names in Object Initializers"), so it would lose a device's or user property of that name: such a
  * message is passed through JSON.parse instead, which keeps it as a key.
  */
-export const messageScriptValue = (msg: HubMessage): string =>
-  cached(script, msg, (m) => {
-    const text = messageJson(m);
-    return text.includes(PROTO_KEY) ? `JSON.parse(${scriptSafe(JSON.stringify(text))})` : scriptSafe(text);
-  });
+export const messageScriptValue = (msg: HubMessage): string => script.of(msg);
