@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- bridge [--seconds 5] [--sse 1000] [--ws 1000] [--stomp 0] [--devices 100] [--rates 1000,10000]`
+ * `npm run bench -- bridge [--seconds 5] [--sse 1000] [--ws 1000] [--stomp 0] [--devices 100] [--rates 1000,10000] [--cpu-prof DIR]`
  *
  * The whole hub (createFleetwire: broker, bridge, SQLite history) runs in a child process; devices
  * and browsers run in this one, so device → browser latency is read on one clock.
@@ -15,6 +15,10 @@
  * 3. Cost per transport: 20 browsers on each transport watch one device publishing 50 msg/s;
  *    prints bytes received (headers, framing and body) and HTTP requests per delivered
  *    message. Short polls ask again at once after messages, 250 ms after an empty answer.
+ *
+ * Each rate and the saturation run also print the hub process's CPU time per 1,000 deliveries
+ * (process_cpu_seconds_total: ingest and storage included), steadier than rates on a shared
+ * machine. `--cpu-prof DIR` has the hub process write a V8 CPU profile (`.cpuprofile`) into DIR.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
@@ -291,14 +295,16 @@ async function latency(httpUrl: string, devices: MqttClient[], rates: number[], 
   try {
     for (const rate of rates) {
       await paced(devices, rate, WARMUP_MS);
+      const cpuBefore = await hubCpuMs(httpUrl);
       tally.open();
       const sent = await paced(devices, rate, seconds * 1000);
       tally.shut();
       await sleep(1000); // let the last ones arrive
+      const cpu = (await hubCpuMs(httpUrl)) - cpuBefore;
       const expected = sent * fanout;
       console.log(
         `  ${fmt(rate).padStart(6)} msg/s offered, ${fmt(sent / seconds).padStart(6)} published: latency p50 ${fmt(quantile(tally.latencies.subarray(0, tally.samples), 0.5), 1)} ms, p99 ${fmt(quantile(tally.latencies.subarray(0, tally.samples), 0.99), 1)} ms, max ${fmt(quantile(tally.latencies.subarray(0, tally.samples), 1), 1)} ms; ` +
-          `${fmt(tally.delivered)} of ${fmt(expected)} deliveries (${fmt((100 * tally.delivered) / expected, 1)} %)`,
+          `${fmt(tally.delivered)} of ${fmt(expected)} deliveries (${fmt((100 * tally.delivered) / expected, 1)} %); hub CPU ${fmt((1000 * cpu) / tally.delivered, 1)} ms per 1,000 deliveries`,
       );
       await sleep(2000); // let any backlog clear before the next rate
     }
@@ -306,19 +312,27 @@ async function latency(httpUrl: string, devices: MqttClient[], rates: number[], 
     const before = await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total');
     const ingestedBefore = await hubCounter(httpUrl, 'fleetwire_bridge_messages_total');
     const receivedBefore = tally.received;
+    const cpuBefore = await hubCpuMs(httpUrl);
     const t0 = performance.now();
     await flood(devices, seconds * 1000);
     const s = (performance.now() - t0) / 1000;
     const received = tally.received - receivedBefore;
     const hub = (await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total')) - before;
     const ingested = (await hubCounter(httpUrl, 'fleetwire_bridge_messages_total')) - ingestedBefore;
-    console.log(`  saturation: ${fmt(ingested / s)} msg/s ingested (QoS 1); the hub handed ${fmt(hub / s)} deliveries/s to transports, browsers received ${fmt(received / s)}/s`);
+    const cpu = (await hubCpuMs(httpUrl)) - cpuBefore;
+    console.log(
+      `  saturation: ${fmt(ingested / s)} msg/s ingested (QoS 1); the hub handed ${fmt(hub / s)} deliveries/s to transports, browsers received ${fmt(received / s)}/s; ` +
+        `hub CPU ${fmt((1000 * cpu) / hub, 1)} ms per 1,000 deliveries`,
+    );
     const drained = await settle(httpUrl);
     console.log(`  the backlog left by saturation (kept in the store, read back by catching-up subscribers) drained in ${fmt(drained / 1000, 1)} s`);
   } finally {
     for (const b of browsers) b.close();
   }
 }
+
+/** The hub process's CPU time so far (user + system), ms. */
+const hubCpuMs = async (httpUrl: string): Promise<number> => 1000 * (await hubCounter(httpUrl, 'process_cpu_seconds_total'));
 
 /** Waits until the hub hands out no more deliveries for a second (at most two minutes); returns the ms it took. */
 async function settle(httpUrl: string): Promise<number> {
@@ -354,8 +368,9 @@ export async function run(args: string[]): Promise<void> {
   const stomp = Number(flag(args, 'stomp', '0'));
   const deviceCount = Number(flag(args, 'devices', '100'));
   const rates = flag(args, 'rates', '1000,10000').split(',').map(Number);
+  const cpuProfDir = flag(args, 'cpu-prof', '');
   const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
-  const hub = await startHubProcess(join(dir, 'fleetwire.db'));
+  const hub = await startHubProcess(join(dir, 'fleetwire.db'), { nodeArgs: cpuProfDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] });
   const devices = await Promise.all(Array.from({ length: deviceCount }, (_, i) => mqtt.connectAsync(hub.mqttUrl, { clientId: `bench${i}`, reconnectPeriod: 0 })));
   try {
     await latency(hub.httpUrl, devices, rates, seconds, sse, ws, stomp);

@@ -134,7 +134,10 @@ export function createHub(opts: HubOptions): Hub {
     },
   };
 
-  opts.applied.on('fan out', (msg: HubMessage) => index.match(msg.topic, (sub) => sub.offer(msg)));
+  opts.applied.on('fan out', (msg: HubMessage) => {
+    const size = opts.messageBytes(msg);
+    index.match(msg.topic, (sub) => sub.offer(msg, size));
+  });
 
   let closed = false;
   const sweep = setInterval(() => refreshKeys(follows.expire(Date.now())), FOLLOW_SWEEP_MS);

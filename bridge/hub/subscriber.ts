@@ -104,7 +104,7 @@ export class Subscriber {
   private writable = true;
   private closed = false;
   private stallTimer: NodeJS.Timeout | null = null;
-  /** Bound once: a labelled counter looks its labels up on every call. */
+  /** Counted per write: a tally (metrics.ts), not a labelled counter that hashes its labels every call. */
   private readonly delivered: { inc(n: number): void };
 
   constructor(
@@ -119,7 +119,7 @@ export class Subscriber {
     private readonly batchLimit: number,
   ) {
     this.cursor = this.sent = ctx.replay.lastSeq();
-    this.delivered = ctx.metrics.deliveries.labels({ transport });
+    this.delivered = ctx.metrics.deliveries.tally({ transport });
   }
 
   get isClosed(): boolean {
@@ -147,11 +147,10 @@ export class Subscriber {
     return this.live ? this.ctx.replay.lastSeq() : this.cursor;
   }
 
-  /** A live message from the fan-out; `filters` already matched. Duplicates (several matching filters) are dropped by seq. */
-  offer(msg: HubMessage): void {
+  /** A live message from the fan-out, `size` its messageBytes; `filters` already matched. Duplicates (several matching filters) are dropped by seq. */
+  offer(msg: HubMessage, size: number): void {
     if (this.closed || !this.live || msg.seq <= this.cursor) return;
     this.cursor = msg.seq;
-    const size = this.ctx.messageBytes(msg);
     if (this.queue.length >= this.ctx.limits.queueLength || this.queuedBytes + size > this.ctx.limits.queueBytes) {
       // Everything after `sent` is in the store: re-read it from there at the client's pace.
       this.dropQueue();
@@ -212,6 +211,13 @@ export class Subscriber {
 
   /** The next write: at most `batchLimit` messages and about `batchBytes` (always at least one message). */
   private takeBatch(): HubMessage[] {
+    if (this.queue.length <= this.batchLimit && this.queuedBytes <= this.ctx.limits.batchBytes) {
+      // All of it fits (the common live case): no size to look up again.
+      const all = this.queue;
+      this.queue = [];
+      this.queuedBytes = 0;
+      return all;
+    }
     let n = 0;
     let bytes = 0;
     while (n < this.queue.length && n < this.batchLimit && (n === 0 || bytes < this.ctx.limits.batchBytes)) {

@@ -1,25 +1,40 @@
 /**
  * A live message is shared by every subscriber it reaches, so each encoding is made once per
- * message and cached beside it (a WeakMap: it goes when the message does).
+ * message and cached beside it (a WeakMap: it goes when the message does). What streams write
+ * as they are (an SSE event, a WebSocket frame) is cached as bytes, so no subscriber encodes
+ * text again.
  */
 import type { HubMessage } from '../../protocol/message.js';
 import { formatEvent } from './sse-format.js';
 
-const json = new WeakMap<HubMessage, string>();
-const sse = new WeakMap<HubMessage, string>();
-const script = new WeakMap<HubMessage, string>();
+/**
+ * One encoding of messages, made on first use and kept beside each message. The last one asked
+ * for is also kept at hand: the subscribers a message reaches ask for it one after another.
+ */
+class Encoding<T> {
+  private readonly made = new WeakMap<HubMessage, T>();
+  private lastMsg: HubMessage | null = null;
+  private last: T | undefined;
 
-function cached(cache: WeakMap<HubMessage, string>, msg: HubMessage, make: (msg: HubMessage) => string): string {
-  let out = cache.get(msg);
-  if (out === undefined) {
-    out = make(msg);
-    cache.set(msg, out);
+  constructor(private readonly make: (msg: HubMessage) => T) {}
+
+  of(msg: HubMessage): T {
+    if (msg === this.lastMsg) return this.last as T;
+    let out = this.made.get(msg);
+    if (out === undefined) {
+      out = this.make(msg);
+      this.made.set(msg, out);
+    }
+    this.lastMsg = msg;
+    this.last = out;
+    return out;
   }
-  return out;
 }
 
+const json = new Encoding<string>(JSON.stringify);
+
 /** The message as the JSON text every transport carries. */
-export const messageJson = (msg: HubMessage): string => cached(json, msg, JSON.stringify);
+export const messageJson = (msg: HubMessage): string => json.of(msg);
 
 /** Characters of the message's JSON (≈ bytes, for the hub's byte bounds); 0 when it cannot be encoded, which the sink reports when it skips it. */
 export function messageSize(msg: HubMessage): number {
@@ -30,8 +45,36 @@ export function messageSize(msg: HubMessage): number {
   }
 }
 
-/** The message as one SSE event: `id: <seq>`, `event: <kind>`, `data: <JSON>` (CONTRACT.md). */
-export const messageEvent = (msg: HubMessage): string => cached(sse, msg, (m) => formatEvent({ id: m.seq, event: m.kind, data: messageJson(m) }));
+const sse = new Encoding<Buffer>((m) => Buffer.from(formatEvent({ id: m.seq, event: m.kind, data: messageJson(m) })));
+const ws = new Encoding<Buffer>((m) => wsTextFrame(messageJson(m)));
+
+/** The message as one SSE event: `id: <seq>`, `event: <kind>`, `data: <JSON>` (CONTRACT.md), UTF-8. */
+export const messageEvent = (msg: HubMessage): Buffer => sse.of(msg);
+
+/** The message's JSON as one WebSocket text frame from a server: the same bytes for every socket (wsTextFrame). */
+export const messageFrame = (msg: HubMessage): Buffer => ws.of(msg);
+
+/**
+ * A final, unmasked text frame (RFC 6455 §5.2: FIN and opcode 1, then the payload length in 7
+ * bits, or 126 and 16 bits, or 127 and 64 bits). Servers never mask (§5.1), so a frame is not
+ * tied to its socket.
+ */
+export function wsTextFrame(text: string): Buffer {
+  const size = Buffer.byteLength(text);
+  const head = size < 126 ? 2 : size < 0x10000 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + size);
+  frame[0] = 0x81;
+  if (head === 2) frame[1] = size;
+  else if (head === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(size, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(size), 2);
+  }
+  frame.write(text, head);
+  return frame;
+}
 
 const SCRIPT_UNSAFE = /[<>&\u2028\u2029]/g;
 
@@ -48,14 +91,15 @@ export function scriptSafe(jsonText: string): string {
 /** A key `__proto__` as JSON.stringify writes it; nothing inside a JSON string can end with an unescaped `":`. */
 const PROTO_KEY = '"__proto__":';
 
+const script = new Encoding<string>((m) => {
+  const text = messageJson(m);
+  return text.includes(PROTO_KEY) ? `JSON.parse(${scriptSafe(JSON.stringify(text))})` : scriptSafe(text);
+});
+
 /**
  * The message as a JavaScript expression for an inline script. JSON text is an object literal,
  * except that a literal's `"__proto__"` key sets the prototype instead of making a key
  * (ECMA-262, "__proto__ Property Names in Object Initializers"), so it would lose a device's or user property of that name: such a
  * message is passed through JSON.parse instead, which keeps it as a key.
  */
-export const messageScriptValue = (msg: HubMessage): string =>
-  cached(script, msg, (m) => {
-    const text = messageJson(m);
-    return text.includes(PROTO_KEY) ? `JSON.parse(${scriptSafe(JSON.stringify(text))})` : scriptSafe(text);
-  });
+export const messageScriptValue = (msg: HubMessage): string => script.of(msg);

@@ -17,7 +17,8 @@ export interface StreamFraming {
   headers: Record<string, string>;
   /** First bytes: announces the subscriber id (the key to name when sending commands). */
   preamble(subscriberId: string): string;
-  messages(batch: readonly HubMessage[]): string;
+  /** Bytes are written as they are: a cache shared by every subscriber (encode.ts). */
+  messages(batch: readonly HubMessage[]): string | Buffer;
   reset(from: number): string;
   end(reason: string): string;
   heartbeat: string;
@@ -33,7 +34,7 @@ export interface StreamSpec {
 }
 
 export function streamHandler(deps: TransportDeps, spec: StreamSpec): GuardedHandler {
-  const written = deps.metrics.bytes.labels({ transport: spec.transport });
+  const written = deps.metrics.bytes.tally({ transport: spec.transport });
   return (req, res, _params, url) => {
     const header = spec.resumeHeader === undefined ? undefined : req.headers[spec.resumeHeader];
     const params = parseStreamParams(url, deps.limits.maxFilters, typeof header === 'string' ? header : undefined);
@@ -43,9 +44,9 @@ export function streamHandler(deps: TransportDeps, spec: StreamSpec): GuardedHan
     const frame = framing.value;
 
     let bytes = 0;
-    const write = (text: string): boolean => {
+    const write = (text: string | Buffer): boolean => {
       if (res.writableEnded) return false;
-      const size = Buffer.byteLength(text);
+      const size = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
       bytes += size;
       written.inc(size);
       return res.write(text);

@@ -19,7 +19,7 @@ function sseFraming(retryMs: number): StreamFraming {
     headers: { 'content-type': 'text/event-stream; charset=utf-8' },
     preamble: (subscriber) => formatEvent({ retry: retryMs, event: 'hello', data: JSON.stringify({ subscriber }) }),
     // One message (the common live case) is its cached event as it is: no copy per subscriber.
-    messages: (batch) => (batch.length === 1 ? messageEvent(batch[0] as HubMessage) : batch.map(messageEvent).join('')),
+    messages: (batch) => (batch.length === 1 ? messageEvent(batch[0] as HubMessage) : Buffer.concat(batch.map(messageEvent))),
     reset: (from) => formatEvent({ id: from, event: 'reset', data: JSON.stringify({ op: 'reset', since: from }) }),
     end: (reason) => formatEvent({ event: 'end', data: JSON.stringify({ op: 'end', reason }) }),
     heartbeat: formatComment(''),

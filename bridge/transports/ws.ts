@@ -16,7 +16,7 @@ import type { ServerFrame } from '../../protocol/message.js';
 import { refuseUpgrade } from '../../http/respond.js';
 import type { Sink } from '../hub/subscriber.js';
 import { corked } from './corked.js';
-import { messageJson } from './encode.js';
+import { messageFrame } from './encode.js';
 import { parseKey } from '../../http/params.js';
 import type { TransportDeps } from './transport-deps.js';
 import { closeReason, upgradeUrl } from './upgrade.js';
@@ -38,7 +38,7 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.limits.maxFrameBytes, perMessageDeflate: false });
   const alive = new Map<WebSocket, { answered: boolean; session: WsSession }>();
   const log = deps.logger.child({ part: 'ws' });
-  const written = deps.metrics.bytes.labels({ transport: 'ws' });
+  const written = deps.metrics.bytes.tally({ transport: 'ws' });
 
   /** `socket` is the one `ws` writes to: held corked while a batch is sent. */
   const connect = (ws: WebSocket, socket: Duplex, user: User, key: string | null): void => {
@@ -51,14 +51,19 @@ export function createWsTransport(deps: TransportDeps): WsTransport {
     };
     const sink: Sink = {
       write(batch) {
-        const texts = batch.map(messageJson); // all encoded before any is sent (Sink.write may throw)
+        const frames = batch.map(messageFrame); // all encoded before any is sent (Sink.write may throw)
+        // After a close frame nothing may follow (RFC 6455 §5.5.1); ws.send drops it then too.
+        if (ws.readyState !== ws.OPEN) return true;
+        // The frames go to the socket as ws's own sender writes them (synchronously: no
+        // compression here), without a header and two writes per frame for each socket.
         let bytes = 0;
-        corked(socket, () =>
-          texts.forEach((text, i) => {
-            bytes += Buffer.byteLength(text);
-            ws.send(text, i === texts.length - 1 ? flushed : undefined);
-          }),
-        );
+        corked(socket, () => {
+          for (let i = 0; i < frames.length; i++) {
+            const frame = frames[i] as Buffer;
+            bytes += frame.length;
+            socket.write(frame, i === frames.length - 1 ? flushed : undefined);
+          }
+        });
         written.inc(bytes);
         blocked = ws.bufferedAmount > deps.limits.wsHighWaterBytes;
         return !blocked;

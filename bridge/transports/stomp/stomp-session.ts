@@ -58,7 +58,7 @@ export class StompSession {
     private readonly handle: (s: StompSession, frame: StompFrame) => void | Promise<void>,
   ) {
     this.decoder = new FrameDecoder({ maxFrameBytes: deps.limits.maxFrameBytes, maxHeaders: deps.limits.stompMaxHeaders, maxHeaderBytes: deps.limits.stompMaxHeaderBytes });
-    this.written = deps.metrics.bytes.labels({ transport });
+    this.written = deps.metrics.bytes.tally({ transport });
     const connectBy = setTimeout(() => this.state === 'connecting' && this.drop(), deps.limits.stompHeartbeatMs);
     connectBy.unref();
     this.timers.push(connectBy);

@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { messageEvent, messageJson, messageScriptValue, scriptSafe } from '../../../bridge/transports/encode.js';
+import { messageEvent, messageFrame, messageJson, messageScriptValue, scriptSafe, wsTextFrame } from '../../../bridge/transports/encode.js';
 import type { HubMessage } from '../../../protocol/message.js';
 
 describe('scriptSafe', () => {
@@ -21,8 +22,22 @@ describe('message encodings', () => {
 
   it('give the contract shape and are made once per message', () => {
     expect(JSON.parse(messageJson(msg))).toEqual(msg);
-    expect(messageEvent(msg)).toBe(`id: 3\nevent: telemetry\ndata: ${JSON.stringify(msg)}\n\n`);
+    expect(messageEvent(msg).toString()).toBe(`id: 3\nevent: telemetry\ndata: ${JSON.stringify(msg)}\n\n`);
+    expect(messageFrame(msg)).toEqual(wsTextFrame(JSON.stringify(msg)));
     expect(messageJson(msg)).toBe(messageJson(msg));
+    expect(messageEvent(msg)).toBe(messageEvent(msg));
+    expect(messageFrame(msg)).toBe(messageFrame(msg));
+  });
+});
+
+describe('wsTextFrame', () => {
+  // ws's own framing, the reference (its types leave the Sender out).
+  const { Sender } = createRequire(import.meta.url)('ws') as { Sender: { frame(data: Buffer, opts: object): Buffer[] } };
+  // Each length form of RFC 6455 §5.2 on both sides of its bound, and text of multi-byte characters.
+  it.each([0, 125, 126, 0xffff, 0x10000])('frames %i bytes of text as ws itself frames them', (size) => {
+    const text = 'é'.repeat(Math.floor(size / 2)) + 'x'.repeat(size % 2);
+    const expected = Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }));
+    expect(wsTextFrame(text)).toEqual(expected);
   });
 });
 
