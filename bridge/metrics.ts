@@ -1,45 +1,6 @@
 /** The bridge's Prometheus metrics, registered once on the registry the hub passes in. */
-import { Counter, type CounterConfiguration, Gauge, type LabelValues, type Registry } from 'prom-client';
-
-/** Adds to one labelled series of a counter. */
-export interface Tally {
-  inc(n: number): void;
-}
-
-/**
- * A counter counted once per write to a browser: `tally(labels)` adds up in a plain number that
- * reaches the counter when /metrics is read. prom-client's `labels().inc` hashes and checks
- * the labels on every call, a cost paid a hundred thousand times a second at full fan-out.
- */
-export interface HotCounter<L extends string> extends Counter<L> {
-  tally(labels: LabelValues<L>): Tally;
-}
-
-function hotCounter<L extends string>(config: CounterConfiguration<L>): HotCounter<L> {
-  const pending = new Map<string, { labels: LabelValues<L>; n: number }>();
-  const counter = new Counter<L>({
-    ...config,
-    collect() {
-      for (const entry of pending.values()) {
-        if (entry.n > 0) this.inc(entry.labels, entry.n);
-        entry.n = 0;
-      }
-    },
-  });
-  const names = (config.labelNames ?? []) as readonly L[];
-  return Object.assign(counter, {
-    tally(labels: LabelValues<L>): Tally {
-      const key = names.map((name) => String(labels[name] ?? '')).join('\0');
-      let entry = pending.get(key);
-      if (!entry) {
-        entry = { labels, n: 0 };
-        pending.set(key, entry);
-      }
-      const held = entry;
-      return { inc: (n) => void (held.n += n) };
-    },
-  });
-}
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { type HotCounter, hotCounter } from '../metrics/hot-counter.js';
 
 export interface BridgeMetrics {
   messages: Counter<'kind'>;

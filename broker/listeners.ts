@@ -76,9 +76,9 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
   // prom-client's label children (each labels() call makes new bound functions) cost ~1 KB.
   const perTransport = <T>(make: (transport: Transport) => T): Record<Transport, T> => ({ tcp: make('tcp'), tls: make('tls'), ws: make('ws') });
   const guardOptions = perTransport((transport): PacketGuardOptions => {
-    const bytesIn = metrics.bytesIn.of(transport);
-    const bytesOut = metrics.bytesOut.of(transport);
-    return { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, onBytesIn: (n) => bytesIn.add(n), onBytesOut: (n) => bytesOut.add(n) };
+    const bytesIn = metrics.bytesIn.tally({ transport });
+    const bytesOut = metrics.bytesOut.tally({ transport });
+    return { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) };
   });
   /** 'close' listeners: a stream emits 'close' once. */
   const closed = perTransport((transport) =>

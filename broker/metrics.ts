@@ -1,6 +1,6 @@
 /** The broker's Prometheus metrics, registered on the caller's Registry and removed again on close. */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { type Tally, TallyCounter } from './tally.js';
+import { type HotCounter, type Tally, hotCounter } from '../metrics/hot-counter.js';
 
 export type Transport = 'tcp' | 'tls' | 'ws';
 
@@ -29,11 +29,11 @@ export type RejectReason =
 
 export interface BrokerMetrics {
   connections: Gauge<'transport'>;
-  /** Per packet: tallies (tally.ts). */
+  /** Per packet: tallies (metrics/hot-counter.ts). */
   messagesIn: Tally;
   messagesOut: Tally;
-  bytesIn: TallyCounter<'transport'>;
-  bytesOut: TallyCounter<'transport'>;
+  bytesIn: HotCounter<'transport'>;
+  bytesOut: HotCounter<'transport'>;
   rejects: Counter<'reason'>;
   authFailures: Counter;
   throttled: Counter;
@@ -49,17 +49,17 @@ export function createBrokerMetrics(registry: Registry): BrokerMetrics {
     names.push(name);
     return new Counter({ name, help, labelNames, registers });
   };
-  const tally = <L extends string = never>(name: string, help: string, label?: L): TallyCounter<L> => {
+  const hot = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []): HotCounter<L> => {
     names.push(name);
-    return new TallyCounter<L>(name, help, registry, label);
+    return hotCounter({ name, help, labelNames, registers });
   };
   names.push('fleetwire_mqtt_connections');
   return {
     connections: new Gauge({ name: 'fleetwire_mqtt_connections', help: 'Open MQTT connections', labelNames: ['transport'] as const, registers }),
-    messagesIn: tally('fleetwire_mqtt_messages_received_total', 'PUBLISH packets accepted from clients (after the ACL)').of(),
-    messagesOut: tally('fleetwire_mqtt_messages_sent_total', 'PUBLISH packets delivered to clients').of(),
-    bytesIn: tally('fleetwire_mqtt_received_bytes_total', 'Bytes read from MQTT clients', 'transport'),
-    bytesOut: tally('fleetwire_mqtt_sent_bytes_total', 'Bytes written to MQTT clients', 'transport'),
+    messagesIn: hot('fleetwire_mqtt_messages_received_total', 'PUBLISH packets accepted from clients (after the ACL)').tally({}),
+    messagesOut: hot('fleetwire_mqtt_messages_sent_total', 'PUBLISH packets delivered to clients').tally({}),
+    bytesIn: hot('fleetwire_mqtt_received_bytes_total', 'Bytes read from MQTT clients', ['transport'] as const),
+    bytesOut: hot('fleetwire_mqtt_sent_bytes_total', 'Bytes written to MQTT clients', ['transport'] as const),
     rejects: counter('fleetwire_mqtt_rejects_total', 'Connections, packets and messages the broker turned away, by reason', ['reason'] as const),
     authFailures: counter('fleetwire_mqtt_auth_failures_total', 'Logins refused for a wrong user name or password'),
     throttled: counter('fleetwire_mqtt_throttled_total', 'Times a client went over its publish rate and was held back'),

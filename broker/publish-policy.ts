@@ -80,7 +80,7 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
       // [MQTT-3.3.1-3] The DUP flag of the copies sent to subscribers is the broker's own; this
       // one was the publisher's, about its own retransmission to the broker.
       packet.dup = false;
-      metrics.messagesIn.add();
+      metrics.messagesIn.inc(1);
       const willOwner = (packet as { clientId?: unknown }).clientId;
       const msg: Publish<Buffer> = {
         topic,
@@ -145,7 +145,7 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
         logger.debug({ clientId: client.id, topic: packet.topic, max: client.maximumPacketSize }, "message over the client's Maximum Packet Size: not sent to it");
         return null;
       }
-      metrics.messagesOut.add();
+      metrics.messagesOut.inc(1);
       return packet;
     },
   };

@@ -3,6 +3,7 @@
  * small FleetCounters interface; gauges read live state when scraped.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { type Tally, hotCounter } from '../metrics/hot-counter.js';
 
 export type DropReason = 'buffer_full' | 'loss';
 
@@ -64,21 +65,9 @@ export function createFleetMetrics(registry: Registry, gauges: FleetGauges): Fle
       }),
     );
 
-  // Acks are counted in plain numbers and folded in when the counter is read: prom-client's inc,
-  // even on a bound child, hashes the label set each time, and there is one per reading.
-  const unfolded = new Map<string, number>();
-  reg('fleetwire_fleet_published_total', (n) =>
-    new Counter({
-      name: n,
-      help: 'Device publishes acked by the broker, by channel',
-      labelNames: ['channel'],
-      registers: [registry],
-      collect() {
-        for (const [channel, count] of unfolded) this.inc({ channel }, count);
-        unfolded.clear();
-      },
-    }),
-  );
+  // Acks are tallied (one per reading) and summed into the counter when it is read.
+  const published = reg('fleetwire_fleet_published_total', (n) => hotCounter({ name: n, help: 'Device publishes acked by the broker, by channel', labelNames: ['channel'], registers: [registry] }));
+  const publishedBy = new Map<string, Tally>();
   const dropped = counter('fleetwire_fleet_dropped_total', 'Device publishes dropped: buffer_full (offline too long) or loss (the loss fault)', ['reason']);
   const connects = counter('fleetwire_fleet_connects_total', 'Device connections established');
   const disconnects = counter('fleetwire_fleet_disconnects_total', 'Device connections lost or closed');
@@ -92,7 +81,11 @@ export function createFleetMetrics(registry: Registry, gauges: FleetGauges): Fle
 
   return {
     counters: {
-      sent: (channel) => void unfolded.set(channel, (unfolded.get(channel) ?? 0) + 1),
+      sent(channel) {
+        let tally = publishedBy.get(channel);
+        if (!tally) publishedBy.set(channel, (tally = published.tally({ channel })));
+        tally.inc(1);
+      },
       dropped: (reason, count) => dropped.inc({ reason }, count),
       connected: () => connects.inc(),
       disconnected: () => disconnects.inc(),
