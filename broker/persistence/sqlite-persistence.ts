@@ -163,7 +163,7 @@ export class SqlitePersistence {
   /** Aedes calls this when a session ends: a clean start, or (MQTT 5) its expiry. */
   async cleanSubscriptions(client: ClientRef): Promise<void> {
     this.subscriptions.clean(client.id);
-    this.stmt.delSession.run(client.id);
+    if (this.hasSession(client.id)) this.stmt.delSession.run(client.id);
   }
 
   // --- sessions (Aedes keeps none of its own: it takes "has subscriptions" for "exists")

@@ -68,6 +68,7 @@ export class SubscriptionTable {
       qosOf: db.prepare('SELECT qos FROM broker_subscriptions WHERE client_id = ? AND topic = ?').pluck(),
       upsert: db.prepare('INSERT INTO broker_subscriptions (client_id, topic, qos, options) VALUES (?, ?, ?, ?) ON CONFLICT (client_id, topic) DO UPDATE SET qos = excluded.qos, options = excluded.options'),
       remove: db.prepare('DELETE FROM broker_subscriptions WHERE client_id = ? AND topic = ? RETURNING qos').pluck(),
+      any: db.prepare('SELECT 1 FROM broker_subscriptions WHERE client_id = ? LIMIT 1').pluck(),
       clean: db.prepare('DELETE FROM broker_subscriptions WHERE client_id = ? RETURNING topic, qos'),
       byClient: db.prepare('SELECT client_id, topic, qos, options FROM broker_subscriptions WHERE client_id = ? ORDER BY rowid'),
       clients: db.prepare('SELECT COUNT(DISTINCT client_id) FROM broker_subscriptions').pluck(),
@@ -105,6 +106,9 @@ export class SubscriptionTable {
   }
 
   clean(clientId: string): void {
+    // Every clean connect cleans: a read first, so a client with nothing stored costs no write
+    // transaction (one that would wait for the history commit thread's lock).
+    if (this.stmt.any.get(clientId) === undefined) return;
     for (const row of this.stmt.clean.all(clientId) as { topic: string; qos: number }[]) {
       if (row.qos > 0) this.index.remove(clientId, row.topic);
     }
