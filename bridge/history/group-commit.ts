@@ -4,10 +4,10 @@
  * transaction, written by the ChunkWriter (chunk-writer.ts: on the commit thread, or in-line).
  * One transaction is in flight at a time; what arrives meanwhile goes into the next, so
  * batches grow by themselves under load. A backlog commits maxBatch messages at a time. When
- * the queue reaches `inlineAt` the event loop has not come round for a long time (one read
- * of many busy sockets can hold tens of thousands of messages), so the append waits for the
- * write in flight (settleNow): sockets wait for the disk, which slows the publishers instead
- * of filling memory. A failed commit keeps its work queued and is retried with backoff, so
+ * `inlineAt` messages wait beyond the chunk in flight, the event loop has not come round for a
+ * long time (one read of many busy sockets can hold tens of thousands of messages), so the
+ * append waits for the write in flight (settleNow) and starts the next: sockets wait for the
+ * disk, which slows the publishers instead of filling memory. A failed commit keeps its work queued and is retried with backoff, so
  * waiting acknowledgements are held, not lost, while the disk is full, locked or read-only.
  */
 import type { Logger } from 'pino';
@@ -25,7 +25,7 @@ export interface GroupCommitOptions {
   writer: ChunkWriter;
   intervalMs: number;
   maxBatch: number;
-  /** Queue length at which schedule() waits for the write in flight (while commits succeed). */
+  /** Messages waiting beyond the chunk in flight at which schedule() waits for that chunk and starts the next (while commits succeed). */
   inlineAt: number;
   logger: Logger;
   metrics: HistoryMetrics;
@@ -117,9 +117,12 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
   return {
     schedule() {
       if (closed) return;
-      if (o.queue.size >= o.inlineAt && !failing) {
-        if (!writing) void commitOnce();
+      if (o.queue.untaken >= o.inlineAt && !failing) {
+        // Back-pressure: wait for the write in flight, then start the next at once, so the
+        // commit thread writes while this burst goes on (in-line, this is the commit itself).
         o.writer.settleNow();
+        if (!writing && !failing) void commitOnce();
+        return;
       }
       if (!writing) later(o.queue.size >= o.maxBatch ? 0 : o.intervalMs);
     },

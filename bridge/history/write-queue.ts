@@ -79,6 +79,11 @@ export class WriteQueue {
     return this.messages.length;
   }
 
+  /** Messages not yet taken by a chunk in flight. */
+  get untaken(): number {
+    return this.messages.length - (this.inflight?.messages.length ?? 0);
+  }
+
   /** A chunk was taken and is not settled yet. */
   inFlight(): boolean {
     return this.inflight !== null;

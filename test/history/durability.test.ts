@@ -112,8 +112,9 @@ describe('durability', () => {
     const { store } = fx.open(file, { maxBatch: 10, maxPending: 1_000, commitIntervalMs: 600_000 });
     for (let seq = 1; seq <= 500; seq++) void store.append(telemetry(seq, T0 + seq, 'd1', { temperature: seq }));
     expect(store.health().dropped).toBe(0);
-    expect(store.health().pending).toBeLessThan(40);
-    expect(storedCount(fx.db(file))).toBeGreaterThan(460);
+    // Up to 4 batches wait, and one more is being written on the commit thread.
+    expect(store.health().pending).toBeLessThan(50);
+    expect(storedCount(fx.db(file))).toBeGreaterThan(450);
   });
 
   it('gives up on close when the disk never comes back, rejecting what waits instead of hanging', async () => {
