@@ -135,8 +135,12 @@ export function createHub(opts: HubOptions): Hub {
   };
 
   opts.applied.on('fan out', (msg: HubMessage) => {
-    const size = opts.messageBytes(msg);
-    index.match(msg.topic, (sub) => sub.offer(msg, size));
+    // Sized (which encodes it) only once a subscriber wants it: most messages have none watching.
+    let size = -1;
+    index.match(msg.topic, (sub) => {
+      if (size < 0) size = opts.messageBytes(msg);
+      sub.offer(msg, size);
+    });
   });
 
   let closed = false;
