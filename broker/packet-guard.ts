@@ -151,6 +151,7 @@ function guardedWrite(this: Guarded, chunk: Buffer | string, encoding?: BufferEn
   const out = guard.outgoing(chunk);
   if (out === null) return false;
   guard.corkForTurn();
+  if (guard.holds(out, encoding, cb)) return true;
   const flowing = base(this).write.call(this, out, encoding as BufferEncoding, cb);
   // A high-water mark's worth is batch enough: it leaves now, so it can drain and the wait ends.
   if (!flowing) guard.releaseTurn();
@@ -185,6 +186,9 @@ export class PacketGuard extends FrameScanner {
   private flushing = false;
   /** Set while `inner` is corked for this turn, until `releaseTurn` (releaseCorked, at setImmediate) uncorks it. */
   private corkedForTurn = false;
+  /** Chunks written this turn, for its one write (holds); null while none are. */
+  private held: (Buffer | string)[] | null = null;
+  private heldBytes = 0;
   /** 'connack' until the first write, 'ending' for the rest of its turn: the CONNACK is not held back (see corkForTurn). */
   private connackTurn: 'connack' | 'ending' | 'over' = 'connack';
 
@@ -301,14 +305,46 @@ export class PacketGuard extends FrameScanner {
   releaseTurn(): void {
     if (!this.corkedForTurn) return;
     this.corkedForTurn = false;
+    this.writeHeld();
     this.inner.uncork();
+  }
+
+  /**
+   * Takes a chunk written in a corked turn into the turn's one write (writeHeld), instead of a
+   * buffered write of its own: Aedes writes a PUBLISH as five small chunks, and a busy
+   * subscriber gets thousands a turn. False, after writing what is held, when the chunk must go
+   * now: it has a callback or an encoding other than UTF-8, or it would bring what waits to the
+   * high-water mark, where the stream's own write must answer (so 'drain' follows).
+   */
+  holds(chunk: Buffer | string, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+    const inner = this.inner;
+    const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    const plain = cb === undefined && (encoding === undefined || encoding === 'utf8');
+    if (!this.corkedForTurn || !plain || inner.writableLength + this.heldBytes + size >= inner.writableHighWaterMark) {
+      this.writeHeld();
+      return false;
+    }
+    (this.held ??= []).push(chunk);
+    this.heldBytes += size;
+    return true;
+  }
+
+  private writeHeld(): void {
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    const joined = Buffer.allocUnsafe(this.heldBytes);
+    this.heldBytes = 0;
+    let at = 0;
+    for (const chunk of held) at += typeof chunk === 'string' ? joined.write(chunk, at) : chunk.copy(joined, at);
+    if (!this.inner.destroyed) base(this.inner).write.call(this.inner, joined, 'utf8', undefined); // the encoding of a Buffer is not read
   }
 
   /** A chunk Aedes writes: what to write, or null when the client is cut off for letting too much pile up. */
   outgoing(chunk: Buffer | string): Buffer | string | null {
     if (this.connack && Buffer.isBuffer(chunk)) chunk = this.editConnack(chunk);
     const inner = this.inner;
-    const waiting = inner.writableLength;
+    const waiting = inner.writableLength + this.heldBytes;
     if (this.opts.maxBufferedBytes > 0 && waiting > this.opts.maxBufferedBytes && !inner.destroyed) {
       inner.destroy(new PacketGuardError('slow_consumer', `${waiting} bytes wait to be sent, over the ${this.opts.maxBufferedBytes}-byte limit`));
       return null;

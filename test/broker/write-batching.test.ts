@@ -53,4 +53,18 @@ describe('writes to an MQTT subscriber', () => {
     expect(got[BURST]).toEqual(['burst/late', 'late']);
     expect(socket.writableCorked).toBe(0);
   });
+
+  it('sends a burst far past the socket high-water mark whole and in order, draining as it goes', async () => {
+    const tb = await startBroker({ allowAnonymous: true, limits: { publishesPerSecond: 0 } });
+    const got: string[] = [];
+    const guard = serverSide(tb, 'big-sub');
+    await rawSubscriber(tb.port, 'big-sub', 'big/#', 0, (p) => got.push(publishPayload(p).toString()));
+    const { socket } = countWrites(await guard);
+    // 3,000 messages of ~300 bytes: 900 KB in one turn, over fifty times the 16 KiB mark.
+    const sent = Array.from({ length: 3000 }, (_, i) => `${i} ${'y'.repeat(290 + (i % 17))}`);
+    for (const payload of sent) void tb.broker.deliver(`big/${payload.length}`, payload, { qos: 0 });
+    await until('the whole burst arrives', () => got.length === sent.length, 20_000);
+    expect(got).toEqual(sent);
+    expect(socket.writableLength).toBe(0);
+  });
 });
