@@ -197,6 +197,7 @@ export function createDevice(o: DeviceOptions): SimDevice {
         ...parts.flatMap((p) => p.retained?.() ?? []).map((r) => json(r.topic, r.payload, true)),
         ...(ha?.announce() ?? []),
       ],
+      onUp: () => o.counters.connected(),
       onBorn: () => {
         rebooting = false;
         markBorn();

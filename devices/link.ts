@@ -42,6 +42,8 @@ export interface LinkOptions {
 export interface LinkHooks {
   /** What to publish first on every connection, birth status first (the rest: other retained state). */
   greeting(): Outgoing[];
+  /** A connection was established: the broker accepted its CONNECT. */
+  onUp(): void;
   /** The broker acked the birth status of a connection. */
   onBorn(): void;
   onMessage(topic: string, payload: Buffer): void;
@@ -127,6 +129,7 @@ export function createLink(o: LinkOptions): Link {
       online = true;
       o.tally.online++;
       attempt = 0;
+      o.hooks.onUp();
       c.subscribe(o.subscriptions, (granted) => {
         if (granted.some((g) => g > 2)) o.logger.warn({ device: o.clientId, granted }, 'command subscription refused');
       });

@@ -44,6 +44,8 @@ describe('fleet online', () => {
     // The broker acks what it forwards: the devices count those acks by channel.
     const ackedTelemetry = async () => (await registry.getSingleMetric('fleetwire_fleet_published_total')?.get())?.values.find((v) => v.labels.channel === 'telemetry')?.value ?? 0;
     await waitFor(async () => (await ackedTelemetry()) >= 5 * 5, 10_000, '25 telemetry acks counted');
+    // Every device's connection is counted once: none has dropped.
+    expect((await registry.getSingleMetric('fleetwire_fleet_connects_total')?.get())?.values[0]?.value).toBe(fleet.devices.length);
     for (const series of readings.values()) {
       for (const { data } of series) {
         expect(Math.abs(data.ts - Date.now())).toBeLessThan(60_000);
