@@ -7,8 +7,9 @@
  * `inlineAt` messages wait beyond the chunk in flight, the event loop has not come round for a
  * long time (one read of many busy sockets can hold tens of thousands of messages), so the
  * append waits for the write in flight (settleNow) and starts the next: sockets wait for the
- * disk, which slows the publishers instead of filling memory. A failed commit keeps its work queued and is retried with backoff, so
- * waiting acknowledgements are held, not lost, while the disk is full, locked or read-only.
+ * disk, which slows the publishers instead of filling memory. A failed commit keeps its work
+ * queued and is retried with backoff, so waiting acknowledgements are held, not lost, while the
+ * disk is full, locked or read-only.
  */
 import type { Logger } from 'pino';
 import type { ChunkWriter } from './chunk-writer.js';
@@ -92,8 +93,10 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
     const meta = o.metaFor();
     const end = o.metrics.commitSeconds.startTimer();
     const chunk = o.queue.take(o.maxBatch);
+    let answered = false;
     const written = new Promise<boolean>((resolve) => {
       o.writer.write(rowsOf(chunk, meta), (err) => {
+        answered = true;
         writing = null;
         resolve(settled(err, meta, chunk.messages.length, end));
         if (closed) return;
@@ -104,7 +107,7 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
       });
     });
     // An in-line write has answered already; only a write still in flight is waited for.
-    if (o.queue.inFlight()) writing = written;
+    if (!answered) writing = written;
     return written;
   }
 

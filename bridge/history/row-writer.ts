@@ -85,7 +85,14 @@ export function createRowWriter(db: Db): RowWriter {
     const points: Point[] = [];
     const m = rows.messages;
     for (let i = 0; i < m.length; i += MESSAGE_FIELDS) {
-      const [seq, ts, topic, device, kind, data, props] = m.slice(i, i + MESSAGE_FIELDS) as [number, number, string, string | null, MessageKind, string, string | null];
+      // Read in place (no array per message): the order rowsOf writes them in.
+      const seq = m[i] as number;
+      const ts = m[i + 1] as number;
+      const topic = m[i + 2] as string;
+      const device = m[i + 3] as string | null;
+      const kind = m[i + 4] as MessageKind;
+      const data = m[i + 5] as string;
+      const props = m[i + 6] as string | null;
       insertMessage.run(seq, ts, topic, device, kind, data, topicScope(topic), props);
       if (kind === 'event' || kind === 'reject') insertEvent.run(seq, ts, device, kind, topic, data, props);
       if (kind !== 'telemetry' || device === null) continue;

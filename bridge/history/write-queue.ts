@@ -84,11 +84,6 @@ export class WriteQueue {
     return this.messages.length - (this.inflight?.messages.length ?? 0);
   }
 
-  /** A chunk was taken and is not settled yet. */
-  inFlight(): boolean {
-    return this.inflight !== null;
-  }
-
   /** Nothing queued and nothing being written. */
   isEmpty(): boolean {
     return this.messages.length === 0 && this.devices.size === 0 && this.commands.size === 0 && this.inflight === null;
@@ -114,9 +109,8 @@ export class WriteQueue {
   /** A promise that settles when everything queued now is committed. */
   flushed(): Promise<void> {
     if (this.isEmpty() && this.tickets.length === 0) return Promise.resolve();
-    const beyondInflight = this.messages.length > (this.inflight?.messages.length ?? 0) || this.devices.size > 0 || this.commands.size > 0;
     // Only the chunk in flight holds anything: its commit is the one to wait for.
-    if (this.inflight && !beyondInflight) return this.ticket(this.takes).promise;
+    if (this.inflight && this.untaken === 0 && this.devices.size === 0 && this.commands.size === 0) return this.ticket(this.takes).promise;
     return this.ticket().promise;
   }
 
