@@ -212,7 +212,12 @@ export async function createBroker(opts: BrokerOptions): Promise<Broker> {
   const emitter: EventEmitter = aedes;
   emitter.on('error', (err: Error) => logger.error({ err }, 'broker error'));
   aedes.on('clientReady', (client) => {
-    sessionPresence.ready(client);
+    try {
+      sessionPresence.ready(client);
+    } catch (err) {
+      // e.g. the database stayed locked past busy_timeout: the connection goes on, reported, not the process ended
+      logger.error({ ...describe(client), err }, 'could not record the session');
+    }
     logger.debug(describe(client), 'client connected');
   });
   let sessionExpiry: SessionExpiry | null = null;

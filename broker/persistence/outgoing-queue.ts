@@ -102,6 +102,8 @@ export class OutgoingQueue {
   /** The entries queued when it is called, oldest first; later ones wait for the next stream. */
   stream(clientId: string): Readable {
     const last = (this.stmt.lastId.get(clientId) as number | null) ?? 0;
-    return pagedStream(0, (after: number) => this.stmt.page.all(clientId, after, last) as Row[], (r) => r.id, decodeRow);
+    // Aedes opens this for every client that connects; most have nothing queued (ids start at 1).
+    const page = last === 0 ? () => [] : (after: number) => this.stmt.page.all(clientId, after, last) as Row[];
+    return pagedStream(0, page, (r) => r.id, decodeRow);
   }
 }

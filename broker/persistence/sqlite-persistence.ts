@@ -81,6 +81,7 @@ export class SqlitePersistence {
       delWill: db.prepare('DELETE FROM broker_wills WHERE client_id = ?'),
       keepSession: db.prepare('INSERT INTO broker_sessions (client_id, expires_at) VALUES (?, NULL) ON CONFLICT DO UPDATE SET expires_at = NULL'),
       hasSession: db.prepare('SELECT 1 FROM broker_sessions WHERE client_id = ?').pluck(),
+      sessionKept: db.prepare('SELECT 1 FROM broker_sessions WHERE client_id = ? AND expires_at IS NULL').pluck(),
       delSession: db.prepare('DELETE FROM broker_sessions WHERE client_id = ?'),
       sessionExpiresAt: db.prepare('UPDATE broker_sessions SET expires_at = ? WHERE client_id = ?'),
       nextExpiry: db.prepare('SELECT MIN(expires_at) FROM broker_sessions WHERE expires_at IS NOT NULL').pluck(),
@@ -174,7 +175,8 @@ export class SqlitePersistence {
 
   /** The session outlives the connection now open; it does not expire while the client is connected. */
   keepSession(clientId: string): void {
-    this.stmt.keepSession.run(clientId);
+    // A returning client's session is usually kept already: no write, so no wait for the write lock.
+    if (this.stmt.sessionKept.get(clientId) === undefined) this.stmt.keepSession.run(clientId);
   }
 
   /** The client left; its session ends at `at` (ms since epoch) unless it comes back first. */
@@ -261,8 +263,10 @@ export class SqlitePersistence {
   }
 
   async delWill(client: ClientRef): Promise<StoredPacket | undefined> {
+    // Aedes calls this at every connect; a DELETE takes the write lock even when it finds nothing,
+    // and would wait for the history's commit thread: only a will that exists is deleted.
     const will = await this.getWill(client);
-    this.stmt.delWill.run(client.id);
+    if (will) this.stmt.delWill.run(client.id);
     return will;
   }
 
