@@ -36,6 +36,12 @@ export class KeyRateLimit {
     return window.count <= this.points;
   }
 
+  /** Milliseconds until `key`'s window ends (0 when it has none open). */
+  msLeft(key: string): number {
+    const window = this.windows.get(key);
+    return window ? Math.max(window.end - performance.now(), 0) : 0;
+  }
+
   /** Takes back one count of `key`, if its window is still open. */
   refund(key: string): void {
     const window = this.windows.get(key);

@@ -3,8 +3,12 @@
  * only when every packet of the current one is handled, so holding a PUBLISH's authorization
  * stops reading from that socket and TCP pushes back on the sender; nothing is dropped. Held
  * packets are let go in the order they came, when the rate window turns.
+ *
+ * Every PUBLISH passes here, so a packet within the rate goes on synchronously: no promise and
+ * no timer per packet (rate-limiter-flexible's consume() made a promise per PUBLISH and kept a
+ * timer per client).
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { KeyRateLimit } from './key-rate-limit.js';
 
 export interface Throttled {
   readonly id: string;
@@ -12,7 +16,7 @@ export interface Throttled {
 
 interface Hold {
   queue: (() => void)[];
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 export interface PublishThrottle {
@@ -25,42 +29,36 @@ export interface PublishThrottle {
 /** `perSecond` 0 = no limit; `onHold` hears each time a client starts being held back. */
 export function createPublishThrottle(perSecond: number, onHold: () => void): PublishThrottle {
   if (perSecond === 0) return { admit: (_client, go) => go(), close: () => undefined };
-  const limiter = new RateLimiterMemory({ points: perSecond, duration: 1 });
+  const rate = new KeyRateLimit(perSecond, 1_000);
   const holds = new Map<Throttled, Hold>();
+
+  const holdFor = (client: Throttled, hold: Hold): void => {
+    hold.timer = setTimeout(release, Math.max(rate.msLeft(client.id), 1), client);
+  };
 
   const release = (client: Throttled): void => {
     const hold = holds.get(client);
     if (!hold) return;
-    holds.delete(client);
-    // Released packets count against the new window; past it they are held again, still in order.
-    for (const go of hold.queue) admit(client, go);
-  };
-
-  const queueOrRun = (client: Throttled, go: () => void): void => {
-    const hold = holds.get(client);
-    if (hold) hold.queue.push(go);
-    else go();
-  };
-
-  const startHold = (client: Throttled, go: () => void, ms: number): void => {
-    if (holds.has(client)) {
-      queueOrRun(client, go);
-      return;
-    }
-    onHold();
-    holds.set(client, { queue: [go], timer: setTimeout(release, Math.max(ms, 1), client) });
+    // Released packets count against the new window; past it the rest stay held, still in order.
+    // The hold stays in place while they go: a released packet can let Aedes read the client's
+    // next ones at once, and those must queue behind the rest.
+    let gone = 0;
+    while (gone < hold.queue.length && rate.take(client.id)) (hold.queue[gone++] as () => void)();
+    hold.queue.splice(0, gone);
+    if (hold.queue.length === 0) holds.delete(client);
+    else holdFor(client, hold);
   };
 
   function admit(client: Throttled, go: () => void): void {
-    if (holds.has(client)) {
-      queueOrRun(client, go);
-      return;
+    const hold = holds.get(client);
+    if (hold) hold.queue.push(go);
+    else if (rate.take(client.id)) go();
+    else {
+      onHold();
+      const held: Hold = { queue: [go], timer: undefined };
+      holds.set(client, held);
+      holdFor(client, held);
     }
-    // consume() settles synchronously inside its promise, so these callbacks run in call order.
-    limiter.consume(client.id).then(
-      () => queueOrRun(client, go),
-      (res: unknown) => (res instanceof RateLimiterRes ? startHold(client, go, res.msBeforeNext) : go()),
-    );
   }
 
   return {
