@@ -11,15 +11,20 @@ import type { Publish } from '../protocol/publish.js';
 
 export type PublishHook = (msg: Publish<Buffer>) => void | Promise<void>;
 
+/** Hears how the hook took a client's message: an object, not a callback, so a message of a flood costs no closure. */
+export interface HookAnswer {
+  answered(err: Error | null): void;
+}
+
 export interface PublishHookRunner {
   /**
-   * Passes a client's message (or will) to the hook and calls `settled` with the hook's error or
-   * null: at once for QoS 0 (and for a hook that returns no promise), when the hook settles for
-   * QoS 1/2. A QoS 2 message whose packet id is already stored or in the hook for that client (a
+   * Passes a client's message (or will) to the hook and tells `to` the hook's error or null: at
+   * once for QoS 0 (and for a hook that returns no promise), when the hook settles for QoS 1/2.
+   * A QoS 2 message whose packet id is already stored or in the hook for that client (a
    * retransmission [MQTT-4.3.3]) waits for the first and is not passed again. The QoS 0 path
    * makes no promise: it runs for every message of a flood.
    */
-  fromClient(msg: Publish<Buffer>, messageId: number | undefined, settled: (err: Error | null) => void): void;
+  fromClient(msg: Publish<Buffer>, messageId: number | undefined, to: HookAnswer): void;
   /** Passes a hub publish to the hook and resolves when the hook settles. */
   fromHub(msg: Publish<Buffer>): Promise<void>;
   /** Resolves when every hook call started so far has settled. */
@@ -71,13 +76,14 @@ export function createPublishHook(opts: PublishHookOptions): PublishHookRunner {
   const promised = (msg: Publish<Buffer>): Promise<Error | null> => call(msg) ?? Promise.resolve(null);
 
   return {
-    fromClient(msg, messageId, settled) {
+    fromClient(msg, messageId, to) {
       if (msg.qos !== 2 || msg.clientId === null || messageId === undefined) {
         const pending = call(msg);
-        if (pending === null || msg.qos === 0) settled(null);
-        else void pending.then(settled);
+        if (pending === null || msg.qos === 0) to.answered(null);
+        else void pending.then((err) => to.answered(err));
         return;
       }
+      const settled = (err: Error | null): void => to.answered(err);
       const key = `${msg.clientId} ${messageId}`;
       const retransmission = (): void => opts.logger.debug({ clientId: msg.clientId, messageId }, 'QoS 2 retransmission: not passed to onPublish again');
       // Aedes stores an authorized QoS 2 message in the microtasks that follow, so once the

@@ -12,10 +12,10 @@ import { type User, canPublish, canSubscribe } from '../auth/index.js';
 import type { Publish } from '../protocol/publish.js';
 import type { InboundWindow } from './inbound-window.js';
 import { fitsClient } from './outbound-size.js';
-import type { PublishHookRunner } from './publish-hook.js';
+import type { HookAnswer, PublishHookRunner } from './publish-hook.js';
 import { publishProps } from './publish-props.js';
 import type { BrokerMetrics } from './metrics.js';
-import type { PublishThrottle } from './publish-throttle.js';
+import type { Admitted, PublishThrottle } from './publish-throttle.js';
 import { withSubscriptionIds } from './subscription-ids.js';
 
 const SYS_PREFIX = '$SYS/';
@@ -39,6 +39,40 @@ export interface PublishPolicyOptions {
   maxSubscriptions: number;
   logger: Logger;
   metrics: BrokerMetrics;
+}
+
+/**
+ * One PUBLISH from its authorization to Aedes' answer: past the rate (go), through the hook
+ * (answered), to the flow window and Aedes (answer). An object with methods rather than a
+ * closure for each step: every message of a flood makes one.
+ */
+class ClientPublish implements Admitted, HookAnswer {
+  constructor(
+    private readonly opts: PublishPolicyOptions,
+    private readonly client: Client | null,
+    private readonly packet: PublishPacket,
+    /** The message for the hook; null for one the ACL refused. */
+    private readonly msg: Publish<Buffer> | null,
+    private readonly settled: (error?: Error | null) => void,
+    /** The client is connected: not a last will. */
+    private readonly live: boolean,
+  ) {}
+
+  go(): void {
+    if (this.msg) this.opts.hook.fromClient(this.msg, this.packet.messageId, this);
+  }
+
+  answered(err: Error | null): void {
+    // Aedes answers an MQTT 5 client's refused message with a negative PUBACK, which would
+    // tell it not to send again: it is disconnected unacknowledged instead, as a 3.1.1 one is.
+    if (err && this.live && this.client?.version === 5) this.client.disconnect({ reasonCode: SERVER_BUSY });
+    else this.answer(err);
+  }
+
+  answer(err: Error | null): void {
+    if (this.live && this.client && this.packet.qos === 1) this.opts.window.acknowledged(this.client);
+    this.settled(err);
+  }
 }
 
 export interface PublishPolicy {
@@ -67,14 +101,10 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
       const topic = packet.topic;
       const live = client !== null && !client.closed;
       if (live && packet.qos > 0 && opts.window.overflows(client)) return;
-      const done = (err?: Error | null): void => {
-        if (live && packet.qos === 1) opts.window.acknowledged(client);
-        settled(err);
-      };
       if (user === undefined || !clientMayPublish(user, topic, client?.id ?? '')) {
         metrics.rejects.inc({ reason: 'publish_forbidden' });
         logger.warn({ clientId: client?.id, user: user?.name, topic }, client?.version === 5 ? 'publish refused by the ACL' : 'publish refused by the ACL; closing the connection');
-        done(new AclRefusal(`not allowed to publish on '${topic}'`));
+        new ClientPublish(opts, client, packet, null, settled, live).answer(new AclRefusal(`not allowed to publish on '${topic}'`));
         return;
       }
       // [MQTT-3.3.1-3] The DUP flag of the copies sent to subscribers is the broker's own; this
@@ -91,13 +121,7 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
       };
       const props = publishProps(packet.properties);
       if (props) msg.props = props;
-      const pass = (): void =>
-        opts.hook.fromClient(msg, packet.messageId, (err) => {
-          // Aedes answers an MQTT 5 client's refused message with a negative PUBACK, which would
-          // tell it not to send again: it is disconnected unacknowledged instead, as a 3.1.1 one is.
-          if (err && live && client.version === 5) client.disconnect({ reasonCode: SERVER_BUSY });
-          else done(err);
-        });
+      const publish = new ClientPublish(opts, client, packet, msg, settled, live);
       // Aedes authorizes a last will with the closed client, or with null for a will left by a
       // previous run: a will is not held back by the rate. Will Delay Interval is a property of
       // the will only, not of the PUBLISH it becomes [MQTT-3.3.2.3] (Aedes passes it on).
@@ -107,9 +131,9 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
           const { willDelayInterval: _delay, ...publishProperties } = properties;
           packet.properties = publishProperties;
         }
-        pass();
+        publish.go();
       }
-      else opts.throttle.admit(client, pass);
+      else opts.throttle.admit(client, publish);
     },
 
     authorizeSubscribe(client, sub, done) {

@@ -14,21 +14,26 @@ export interface Throttled {
   readonly id: string;
 }
 
+/** A packet waiting for its client's rate: an object, not a callback, so a packet costs no closure. */
+export interface Admitted {
+  go(): void;
+}
+
 interface Hold {
-  queue: (() => void)[];
+  queue: Admitted[];
   timer: NodeJS.Timeout | undefined;
 }
 
 export interface PublishThrottle {
-  /** Calls `go` now, or later and in arrival order when the client is over its rate. */
-  admit(client: Throttled, go: () => void): void;
+  /** Calls `packet.go()` now, or later and in arrival order when the client is over its rate. */
+  admit(client: Throttled, packet: Admitted): void;
   /** Drops every hold (the broker is closing). */
   close(): void;
 }
 
 /** `perSecond` 0 = no limit; `onHold` hears each time a client starts being held back. */
 export function createPublishThrottle(perSecond: number, onHold: () => void): PublishThrottle {
-  if (perSecond === 0) return { admit: (_client, go) => go(), close: () => undefined };
+  if (perSecond === 0) return { admit: (_client, packet) => packet.go(), close: () => undefined };
   const rate = new KeyRateLimit(perSecond, 1_000);
   const holds = new Map<Throttled, Hold>();
 
@@ -43,19 +48,19 @@ export function createPublishThrottle(perSecond: number, onHold: () => void): Pu
     // The hold stays in place while they go: a released packet can let Aedes read the client's
     // next ones at once, and those must queue behind the rest.
     let gone = 0;
-    while (gone < hold.queue.length && rate.take(client.id)) (hold.queue[gone++] as () => void)();
+    while (gone < hold.queue.length && rate.take(client.id)) (hold.queue[gone++] as Admitted).go();
     hold.queue.splice(0, gone);
     if (hold.queue.length === 0) holds.delete(client);
     else holdFor(client, hold);
   };
 
-  function admit(client: Throttled, go: () => void): void {
+  function admit(client: Throttled, packet: Admitted): void {
     const hold = holds.get(client);
-    if (hold) hold.queue.push(go);
-    else if (rate.take(client.id)) go();
+    if (hold) hold.queue.push(packet);
+    else if (rate.take(client.id)) packet.go();
     else {
       onHold();
-      const held: Hold = { queue: [go], timer: undefined };
+      const held: Hold = { queue: [packet], timer: undefined };
       holds.set(client, held);
       holdFor(client, held);
     }
