@@ -63,6 +63,8 @@ export class OutgoingQueue {
   }
 
   enqueue(clientIds: string[], packet: PacketLike): void {
+    // Aedes offers every QoS 1/2 message here, with the persistent sessions subscribed to it: mostly none.
+    if (clientIds.length === 0) return;
     const queued = this.toQueued(packet);
     this.enqueueTx(clientIds, queued, encodePacket(queued));
   }
