@@ -43,7 +43,7 @@ export interface PublishPolicyOptions {
 
 /**
  * One PUBLISH from its authorization to Aedes' answer: past the rate (go), through the hook
- * (answered), to the flow window and Aedes (answer). An object with methods rather than a
+ * (answered), to the flow window and Aedes (reply). An object with methods rather than a
  * closure for each step: every message of a flood makes one.
  */
 class ClientPublish implements Admitted, HookAnswer {
@@ -66,10 +66,10 @@ class ClientPublish implements Admitted, HookAnswer {
     // Aedes answers an MQTT 5 client's refused message with a negative PUBACK, which would
     // tell it not to send again: it is disconnected unacknowledged instead, as a 3.1.1 one is.
     if (err && this.live && this.client?.version === 5) this.client.disconnect({ reasonCode: SERVER_BUSY });
-    else this.answer(err);
+    else this.reply(err);
   }
 
-  answer(err: Error | null): void {
+  reply(err: Error | null): void {
     if (this.live && this.client && this.packet.qos === 1) this.opts.window.acknowledged(this.client);
     this.settled(err);
   }
@@ -104,7 +104,7 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
       if (user === undefined || !clientMayPublish(user, topic, client?.id ?? '')) {
         metrics.rejects.inc({ reason: 'publish_forbidden' });
         logger.warn({ clientId: client?.id, user: user?.name, topic }, client?.version === 5 ? 'publish refused by the ACL' : 'publish refused by the ACL; closing the connection');
-        new ClientPublish(opts, client, packet, null, settled, live).answer(new AclRefusal(`not allowed to publish on '${topic}'`));
+        new ClientPublish(opts, client, packet, null, settled, live).reply(new AclRefusal(`not allowed to publish on '${topic}'`));
         return;
       }
       // [MQTT-3.3.1-3] The DUP flag of the copies sent to subscribers is the broker's own; this

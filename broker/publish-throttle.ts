@@ -47,9 +47,7 @@ export function createPublishThrottle(perSecond: number, onHold: () => void): Pu
     // Released packets count against the new window; past it the rest stay held, still in order.
     // The hold stays in place while they go: a released packet can let Aedes read the client's
     // next ones at once, and those must queue behind the rest.
-    let gone = 0;
-    while (gone < hold.queue.length && rate.take(client.id)) (hold.queue[gone++] as Admitted).go();
-    hold.queue.splice(0, gone);
+    while (hold.queue.length > 0 && rate.take(client.id)) (hold.queue.shift() as Admitted).go();
     if (hold.queue.length === 0) holds.delete(client);
     else holdFor(client, hold);
   };
