@@ -41,37 +41,38 @@ export interface PublishPolicyOptions {
   metrics: BrokerMetrics;
 }
 
+type AedesDone = (error?: Error | null) => void;
+
+/** Answers Aedes for a PUBLISH, first freeing its place in the flow window of the client (`live`: connected, not a will). */
+function reply(window: InboundWindow, client: Client | null, live: boolean, packet: PublishPacket, settled: AedesDone, err: Error | null): void {
+  if (live && client !== null && packet.qos === 1) window.acknowledged(client);
+  settled(err);
+}
+
 /**
- * One PUBLISH from its authorization to Aedes' answer: past the rate (go), through the hook
- * (answered), to the flow window and Aedes (reply). An object with methods rather than a
- * closure for each step: every message of a flood makes one.
+ * One accepted PUBLISH on its way past the rate (go) and through the hook (answered) to Aedes.
+ * An object with methods rather than a closure for each step: every message of a flood makes one.
  */
 class ClientPublish implements Admitted, HookAnswer {
   constructor(
     private readonly opts: PublishPolicyOptions,
     private readonly client: Client | null,
     private readonly packet: PublishPacket,
-    /** The message for the hook; null for one the ACL refused. */
-    private readonly msg: Publish<Buffer> | null,
-    private readonly settled: (error?: Error | null) => void,
+    private readonly msg: Publish<Buffer>,
+    private readonly settled: AedesDone,
     /** The client is connected: not a last will. */
     private readonly live: boolean,
   ) {}
 
   go(): void {
-    if (this.msg) this.opts.hook.fromClient(this.msg, this.packet.messageId, this);
+    this.opts.hook.fromClient(this.msg, this.packet.messageId, this);
   }
 
   answered(err: Error | null): void {
     // Aedes answers an MQTT 5 client's refused message with a negative PUBACK, which would
     // tell it not to send again: it is disconnected unacknowledged instead, as a 3.1.1 one is.
     if (err && this.live && this.client?.version === 5) this.client.disconnect({ reasonCode: SERVER_BUSY });
-    else this.reply(err);
-  }
-
-  reply(err: Error | null): void {
-    if (this.live && this.client && this.packet.qos === 1) this.opts.window.acknowledged(this.client);
-    this.settled(err);
+    else reply(this.opts.window, this.client, this.live, this.packet, this.settled, err);
   }
 }
 
@@ -104,7 +105,7 @@ export function createPublishPolicy(opts: PublishPolicyOptions): PublishPolicy {
       if (user === undefined || !clientMayPublish(user, topic, client?.id ?? '')) {
         metrics.rejects.inc({ reason: 'publish_forbidden' });
         logger.warn({ clientId: client?.id, user: user?.name, topic }, client?.version === 5 ? 'publish refused by the ACL' : 'publish refused by the ACL; closing the connection');
-        new ClientPublish(opts, client, packet, null, settled, live).reply(new AclRefusal(`not allowed to publish on '${topic}'`));
+        reply(opts.window, client, live, packet, settled, new AclRefusal(`not allowed to publish on '${topic}'`));
         return;
       }
       // [MQTT-3.3.1-3] The DUP flag of the copies sent to subscribers is the broker's own; this

@@ -21,7 +21,7 @@ export interface Admitted {
 
 interface Hold {
   queue: Admitted[];
-  timer: NodeJS.Timeout | undefined;
+  timer: NodeJS.Timeout;
 }
 
 export interface PublishThrottle {
@@ -37,9 +37,7 @@ export function createPublishThrottle(perSecond: number, onHold: () => void): Pu
   const rate = new KeyRateLimit(perSecond, 1_000);
   const holds = new Map<Throttled, Hold>();
 
-  const holdFor = (client: Throttled, hold: Hold): void => {
-    hold.timer = setTimeout(release, Math.max(rate.msLeft(client.id), 1), client);
-  };
+  const releaseLater = (client: Throttled): NodeJS.Timeout => setTimeout(release, Math.max(rate.msLeft(client.id), 1), client);
 
   const release = (client: Throttled): void => {
     const hold = holds.get(client);
@@ -49,7 +47,7 @@ export function createPublishThrottle(perSecond: number, onHold: () => void): Pu
     // next ones at once, and those must queue behind the rest.
     while (hold.queue.length > 0 && rate.take(client.id)) (hold.queue.shift() as Admitted).go();
     if (hold.queue.length === 0) holds.delete(client);
-    else holdFor(client, hold);
+    else hold.timer = releaseLater(client);
   };
 
   function admit(client: Throttled, packet: Admitted): void {
@@ -58,9 +56,7 @@ export function createPublishThrottle(perSecond: number, onHold: () => void): Pu
     else if (rate.take(client.id)) packet.go();
     else {
       onHold();
-      const held: Hold = { queue: [packet], timer: undefined };
-      holds.set(client, held);
-      holdFor(client, held);
+      holds.set(client, { queue: [packet], timer: releaseLater(client) });
     }
   }
 
