@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../../storage/database.js';
 import { type StoredPacket, decodePacket, encodePacket } from './packet-codec.js';
 import { PAGE_SIZE, pagedStream } from './paged-rows.js';
+import { RowOwners } from './row-owners.js';
 
 /** What Aedes hands a persistence: a publish or pubrel packet, possibly a class instance. */
 export type PacketLike = { [key: string]: unknown; messageId?: number; brokerId?: string; brokerCounter?: number };
@@ -27,6 +28,8 @@ function decodeRow(row: Row): StoredPacket {
 export class OutgoingQueue {
   private readonly stmt;
   private readonly enqueueTx;
+  /** Aedes asks at each connect (stream) and each PUBACK (clear), mostly of clients with nothing queued. */
+  private readonly holders: RowOwners;
 
   /**
    * `toQueued` gives the queued form of a packet (Aedes' Packet: delivery fields only, no
@@ -51,6 +54,7 @@ export class OutgoingQueue {
       lastId: db.prepare('SELECT MAX(id) FROM broker_outgoing WHERE client_id = ?').pluck(),
       page: db.prepare(`SELECT id, message_id, packet FROM broker_outgoing WHERE client_id = ? AND id > ? AND id <= ? ORDER BY id LIMIT ${PAGE_SIZE}`),
     };
+    this.holders = new RowOwners(db, 'broker_outgoing');
     this.enqueueTx = db.transaction((clientIds: string[], queued: StoredPacket, blob: Buffer) => {
       for (const clientId of clientIds) {
         if (this.maxPerClient > 0 && (this.stmt.count.get(clientId) as number) >= this.maxPerClient) {
@@ -58,6 +62,7 @@ export class OutgoingQueue {
           continue;
         }
         this.stmt.insert.run(clientId, queued.brokerId ?? null, queued.brokerCounter ?? null, blob);
+        this.holders.add(clientId);
       }
     });
   }
@@ -75,6 +80,7 @@ export class OutgoingQueue {
    * PUBREL taking the place of its PUBLISH). Throws when neither exists, as the reference does.
    */
   update(clientId: string, packet: PacketLike): void {
+    if (!this.holders.mayHave(clientId)) throw new Error('no such packet');
     const messageId = packet.messageId ?? null;
     if (packet.brokerId != null) {
       const id = this.stmt.byCounter.get(clientId, packet.brokerCounter ?? null, packet.brokerId) as number | undefined;
@@ -90,6 +96,7 @@ export class OutgoingQueue {
 
   /** Removes the entry with this packet id and returns it; undefined when there is none. */
   clear(clientId: string, messageId: number | undefined): StoredPacket | undefined {
+    if (!this.holders.mayHave(clientId)) return undefined;
     const row = this.stmt.firstByMessage.get(clientId, messageId ?? null) as Row | undefined;
     if (!row) return undefined;
     this.stmt.delete.run(row.id);
@@ -103,7 +110,8 @@ export class OutgoingQueue {
 
   /** The entries queued when it is called, oldest first; later ones wait for the next stream. */
   stream(clientId: string): Readable {
-    const last = (this.stmt.lastId.get(clientId) as number | null) ?? 0;
+    const last = this.holders.mayHave(clientId) ? ((this.stmt.lastId.get(clientId) as number | null) ?? 0) : 0;
+    if (last === 0) this.holders.none(clientId);
     // Aedes opens this for every client that connects; most have nothing queued (ids start at 1).
     const page = last === 0 ? () => [] : (after: number) => this.stmt.page.all(clientId, after, last) as Row[];
     return pagedStream(0, page, (r) => r.id, decodeRow);

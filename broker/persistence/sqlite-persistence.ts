@@ -10,6 +10,7 @@ import aedesPersistence from 'aedes-persistence';
 import { type Db, migrate } from '../../storage/database.js';
 import { BROKER_MIGRATIONS, BROKER_PART } from './schema.js';
 import { type StoredPacket, decodePacket, encodePacket } from './packet-codec.js';
+import { RowOwners } from './row-owners.js';
 import { OutgoingQueue, type PacketLike } from './outgoing-queue.js';
 import { SubscriptionTable, type StoredSubscription, type SubscriptionInput } from './subscription-table.js';
 import { PAGE_SIZE, pagedStream } from './paged-rows.js';
@@ -61,12 +62,17 @@ export class SqlitePersistence {
   private readonly stmt;
 
   private readonly endSessionsTx: (now: number) => string[];
+  /** Aedes reads the will, and the broker the session, at every connect: most clients have neither. */
+  private readonly willOwners: RowOwners;
+  private readonly sessionOwners: RowOwners;
 
   constructor(db: Db, opts: SqlitePersistenceOptions) {
     migrate(db, BROKER_PART, BROKER_MIGRATIONS);
     this.db = db;
     this.subscriptions = new SubscriptionTable(db);
     this.outgoing = new OutgoingQueue(db, (p) => new Packet(p), opts.maxQueuedMessages, opts.onQueueFull);
+    this.willOwners = new RowOwners(db, 'broker_wills');
+    this.sessionOwners = new RowOwners(db, 'broker_sessions');
     this.stmt = {
       putRetained: db.prepare('INSERT INTO broker_retained (topic, packet) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET packet = excluded.packet'),
       delRetained: db.prepare('DELETE FROM broker_retained WHERE topic = ?'),
@@ -170,13 +176,18 @@ export class SqlitePersistence {
   // --- sessions (Aedes keeps none of its own: it takes "has subscriptions" for "exists")
 
   hasSession(clientId: string): boolean {
-    return this.stmt.hasSession.get(clientId) !== undefined;
+    if (!this.sessionOwners.mayHave(clientId)) return false;
+    if (this.stmt.hasSession.get(clientId) !== undefined) return true;
+    this.sessionOwners.none(clientId);
+    return false;
   }
 
   /** The session outlives the connection now open; it does not expire while the client is connected. */
   keepSession(clientId: string): void {
     // A returning client's session is usually kept already: no write, so no wait for the write lock.
-    if (this.stmt.sessionKept.get(clientId) === undefined) this.stmt.keepSession.run(clientId);
+    if (this.stmt.sessionKept.get(clientId) !== undefined) return;
+    this.stmt.keepSession.run(clientId);
+    this.sessionOwners.add(clientId);
   }
 
   /** The client left; its session ends at `at` (ms since epoch) unless it comes back first. */
@@ -255,10 +266,13 @@ export class SqlitePersistence {
     packet.brokerId = this.requireBroker().id;
     packet.clientId = client.id;
     this.stmt.putWill.run(client.id, packet.brokerId, encodePacket(packet));
+    this.willOwners.add(client.id);
   }
 
   async getWill(client: ClientRef): Promise<StoredPacket | undefined> {
+    if (!this.willOwners.mayHave(client.id)) return undefined;
     const blob = this.stmt.getWill.get(client.id) as Buffer | undefined;
+    if (!blob) this.willOwners.none(client.id);
     return blob && decodePacket(blob);
   }
 

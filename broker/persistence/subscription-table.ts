@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../../storage/database.js';
 import { type IndexedSubscription, SubscriptionIndex } from './subscription-index.js';
 import { PAGE_SIZE, pagedStream } from './paged-rows.js';
+import { RowOwners } from './row-owners.js';
 
 export interface SubscriptionInput {
   topic: string;
@@ -61,8 +62,11 @@ export class SubscriptionTable {
   private readonly stmt;
   private readonly addTx;
   private readonly removeTx;
+  /** Every clean connect cleans: most of those clients have nothing stored. */
+  private readonly owners: RowOwners;
 
   constructor(db: Db) {
+    this.owners = new RowOwners(db, 'broker_subscriptions');
     this.stmt = {
       all: db.prepare('SELECT client_id, topic, qos, options FROM broker_subscriptions WHERE qos > 0'),
       qosOf: db.prepare('SELECT qos FROM broker_subscriptions WHERE client_id = ? AND topic = ?').pluck(),
@@ -79,6 +83,7 @@ export class SubscriptionTable {
         const before = this.stmt.qosOf.get(clientId, sub.topic) as number | undefined;
         const options: Options = { rh: sub.rh, rap: sub.rap, nl: sub.nl, subscriptionIdentifier: sub.subscriptionIdentifier };
         this.stmt.upsert.run(clientId, sub.topic, sub.qos, JSON.stringify(options));
+        this.owners.add(clientId);
         if (sub.qos > 0) this.index.add(toIndexed(clientId, sub));
         else if (before !== undefined && before > 0) this.index.remove(clientId, sub.topic);
       }
@@ -106,9 +111,10 @@ export class SubscriptionTable {
   }
 
   clean(clientId: string): void {
-    // Every clean connect cleans: a read first, so a client with nothing stored costs no write
-    // transaction (one that would wait for the history commit thread's lock).
-    if (this.stmt.any.get(clientId) === undefined) return;
+    // A read first, so a client with nothing stored costs no write transaction (one that would
+    // wait for the history commit thread's lock).
+    if (!this.owners.mayHave(clientId)) return;
+    if (this.stmt.any.get(clientId) === undefined) return this.owners.none(clientId);
     for (const row of this.stmt.clean.all(clientId) as { topic: string; qos: number }[]) {
       if (row.qos > 0) this.index.remove(clientId, row.topic);
     }
