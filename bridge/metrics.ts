@@ -3,7 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { type HotCounter, hotCounter } from '../metrics/hot-counter.js';
 
 export interface BridgeMetrics {
-  messages: Counter<'kind'>;
+  messages: HotCounter<'kind'>;
   rejects: Counter<'code'>;
   subscribers: Gauge<'transport'>;
   deliveries: HotCounter<'transport'>;
@@ -16,7 +16,7 @@ export interface BridgeMetrics {
 export function createBridgeMetrics(registry: Registry): BridgeMetrics {
   const registers = [registry];
   return {
-    messages: new Counter({ name: 'fleetwire_bridge_messages_total', help: 'Messages recorded by the hub, by kind', labelNames: ['kind'], registers }),
+    messages: hotCounter({ name: 'fleetwire_bridge_messages_total', help: 'Messages recorded by the hub, by kind', labelNames: ['kind'], registers }),
     rejects: new Counter({ name: 'fleetwire_bridge_rejects_total', help: 'Device payloads refused at ingest, by error code', labelNames: ['code'], registers }),
     subscribers: new Gauge({ name: 'fleetwire_bridge_subscribers', help: 'Browser subscribers connected, by transport', labelNames: ['transport'], registers }),
     deliveries: hotCounter({ name: 'fleetwire_bridge_deliveries_total', help: 'Messages handed to browser transports', labelNames: ['transport'], registers }),

@@ -12,6 +12,7 @@ export const isMetricName = (s: string): boolean => METRIC_PATTERN.test(s);
 export const isCommandName = (s: string): boolean => METRIC_PATTERN.test(s);
 
 export const DEVICES_ROOT = 'devices';
+const DEVICES_PREFIX = `${DEVICES_ROOT}/`;
 
 /** The topics a device and the hub exchange, by channel. */
 export const topics = {
@@ -36,8 +37,9 @@ export type DeviceTopic =
  * for shapes the contract does not name (they are carried as plain messages).
  */
 export function parseDeviceTopic(topic: string): DeviceTopic | null {
+  if (!topic.startsWith(DEVICES_PREFIX)) return null; // a foreign topic (mapped, or none): no split
   const levels = topic.split('/');
-  if (levels[0] !== DEVICES_ROOT || levels.length < 3 || levels.length > 4) return null;
+  if (levels.length < 3 || levels.length > 4) return null;
   const device = levels[1] as string;
   const channel = levels[2] as string;
   const name = levels[3];
@@ -60,9 +62,9 @@ export function parseDeviceTopic(topic: string): DeviceTopic | null {
 
 /** The device id a topic belongs to, or null when it is outside `devices/{id}/`. */
 export function deviceOfTopic(topic: string): string | null {
-  if (!topic.startsWith(`${DEVICES_ROOT}/`)) return null;
-  const end = topic.indexOf('/', DEVICES_ROOT.length + 1);
-  return end === -1 ? null : topic.slice(DEVICES_ROOT.length + 1, end);
+  if (!topic.startsWith(DEVICES_PREFIX)) return null;
+  const end = topic.indexOf('/', DEVICES_PREFIX.length);
+  return end === -1 ? null : topic.slice(DEVICES_PREFIX.length, end);
 }
 
 /** A client-chosen sender key: long enough to be unguessable when random, short enough to index. */

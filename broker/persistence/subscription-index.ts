@@ -68,6 +68,7 @@ export class SubscriptionIndex {
   /** Every subscription whose filter matches `topic`. Wildcards at the first level skip `$` topics [MQTT-4.7.2-1]. */
   match(topic: string): IndexedSubscription[] {
     const out: IndexedSubscription[] = [];
+    if (this.count === 0) return out; // no persistent session subscribes at QoS 1/2: most hubs, every publish
     this.collect(this.root, topic.split('/'), 0, topic.startsWith('$'), out);
     return out;
   }
