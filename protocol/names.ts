@@ -12,7 +12,8 @@ export const isMetricName = (s: string): boolean => METRIC_PATTERN.test(s);
 export const isCommandName = (s: string): boolean => METRIC_PATTERN.test(s);
 
 export const DEVICES_ROOT = 'devices';
-const DEVICES_PREFIX = `${DEVICES_ROOT}/`;
+/** What every device topic starts with. */
+export const DEVICES_PREFIX = `${DEVICES_ROOT}/`;
 
 /** The topics a device and the hub exchange, by channel. */
 export const topics = {

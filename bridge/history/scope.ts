@@ -2,15 +2,13 @@
  * The scope of a topic in the message log: the device level of a `devices/` topic. A resume
  * whose filters all name one or a few devices reads only those scopes through an index.
  */
-import { DEVICES_ROOT } from '../../protocol/names.js';
-
-const PREFIX = `${DEVICES_ROOT}/`;
+import { DEVICES_PREFIX, DEVICES_ROOT } from '../../protocol/names.js';
 
 /** `devices/d1/telemetry` and `devices/d1` → `d1`; topics outside `devices/` → null. */
 export function topicScope(topic: string): string | null {
-  if (!topic.startsWith(PREFIX)) return null;
-  const end = topic.indexOf('/', PREFIX.length);
-  const scope = end === -1 ? topic.slice(PREFIX.length) : topic.slice(PREFIX.length, end);
+  if (!topic.startsWith(DEVICES_PREFIX)) return null;
+  const end = topic.indexOf('/', DEVICES_PREFIX.length);
+  const scope = end === -1 ? topic.slice(DEVICES_PREFIX.length) : topic.slice(DEVICES_PREFIX.length, end);
   return scope.length > 0 ? scope : null;
 }
 

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Publish } from '../../protocol/publish.js';
 import { type Result, fail } from '../../protocol/errors.js';
 import type { RejectData } from '../../protocol/message.js';
-import { DEVICES_ROOT, DEVICE_ID_PATTERN, type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
+import { DEVICES_PREFIX, DEVICES_ROOT, DEVICE_ID_PATTERN, type DeviceTopic, deviceOfTopic, isDeviceId, parseDeviceTopic } from '../../protocol/names.js';
 import type { ForeignMapping } from '../mapping/foreign-mapping.js';
 import type { BridgeMetrics } from '../metrics.js';
 import { type Decoded, decodePayload, rejectPreview } from './payload.js';
@@ -26,7 +26,7 @@ export interface IngestOptions {
 }
 
 /** A topic in the contract's own tree (`devices` or below it), which no mapping rule may take. */
-const isUnderDevices = (topic: string): boolean => topic.startsWith(DEVICES_ROOT) && (topic.length === DEVICES_ROOT.length || topic[DEVICES_ROOT.length] === '/');
+const isUnderDevices = (topic: string): boolean => topic === DEVICES_ROOT || topic.startsWith(DEVICES_PREFIX);
 
 interface IngestContext {
   readonly input: Publish<Buffer>;

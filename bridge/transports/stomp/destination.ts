@@ -8,7 +8,7 @@
  */
 import { USER_NAME_PATTERN } from '../../../auth/index.js';
 import { type Result, fail, ok } from '../../../protocol/errors.js';
-import { DEVICES_ROOT, isCommandName, isDeviceId } from '../../../protocol/names.js';
+import { DEVICES_PREFIX, DEVICES_ROOT, isCommandName, isDeviceId } from '../../../protocol/names.js';
 import { MAX_FILTER_LENGTH, isValidFilter } from '../../../protocol/topic-filter.js';
 
 export const TOPIC_PREFIX = '/topic/';
@@ -50,7 +50,7 @@ export function parseSendDestination(dest: string): Result<SendDestination> {
     if (topic === '' || /[+#\0]/.test(topic) || topic.startsWith('$') || Buffer.byteLength(topic) > MAX_FILTER_LENGTH) {
       return fail('bad_topic', 'a topic to send to is a non-empty MQTT topic name, without + or #, not starting with $');
     }
-    if (topic === DEVICES_ROOT || topic.startsWith(`${DEVICES_ROOT}/`)) return fail('forbidden', 'devices/ topics belong to devices; send commands to /app/devices/{id}/commands/{name}');
+    if (topic === DEVICES_ROOT || topic.startsWith(DEVICES_PREFIX)) return fail('forbidden', 'devices/ topics belong to devices; send commands to /app/devices/{id}/commands/{name}');
     return ok({ kind: 'publish', topic });
   }
   const command = COMMAND_PATH.exec(dest);
