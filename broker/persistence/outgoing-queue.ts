@@ -110,8 +110,7 @@ export class OutgoingQueue {
 
   /** The entries queued when it is called, oldest first; later ones wait for the next stream. */
   stream(clientId: string): Readable {
-    const last = this.holders.mayHave(clientId) ? ((this.stmt.lastId.get(clientId) as number | null) ?? 0) : 0;
-    if (last === 0) this.holders.none(clientId);
+    const last = this.holders.find(clientId, () => (this.stmt.lastId.get(clientId) as number | null) ?? undefined) ?? 0;
     // Aedes opens this for every client that connects; most have nothing queued (ids start at 1).
     const page = last === 0 ? () => [] : (after: number) => this.stmt.page.all(clientId, after, last) as Row[];
     return pagedStream(0, page, (r) => r.id, decodeRow);

@@ -22,13 +22,19 @@ export class RowOwners {
     this.ids.add(clientId);
   }
 
+  /**
+   * What `query` reads for `clientId`, run only for a client that may have rows; undefined
+   * without a query for one that has none. A read that finds nothing forgets the client.
+   */
+  find<T>(clientId: string, query: () => T | undefined): T | undefined {
+    if (!this.ids.has(clientId)) return undefined;
+    const found = query();
+    if (found === undefined && !this.db.inTransaction) this.ids.delete(clientId);
+    return found;
+  }
+
   /** False: `clientId` has no rows, and no query is needed to know it. */
   mayHave(clientId: string): boolean {
     return this.ids.has(clientId);
-  }
-
-  /** A read found no rows for `clientId`. */
-  none(clientId: string): void {
-    if (!this.db.inTransaction) this.ids.delete(clientId);
   }
 }

@@ -176,10 +176,7 @@ export class SqlitePersistence {
   // --- sessions (Aedes keeps none of its own: it takes "has subscriptions" for "exists")
 
   hasSession(clientId: string): boolean {
-    if (!this.sessionOwners.mayHave(clientId)) return false;
-    if (this.stmt.hasSession.get(clientId) !== undefined) return true;
-    this.sessionOwners.none(clientId);
-    return false;
+    return this.sessionOwners.find(clientId, () => this.stmt.hasSession.get(clientId)) !== undefined;
   }
 
   /** The session outlives the connection now open; it does not expire while the client is connected. */
@@ -270,9 +267,7 @@ export class SqlitePersistence {
   }
 
   async getWill(client: ClientRef): Promise<StoredPacket | undefined> {
-    if (!this.willOwners.mayHave(client.id)) return undefined;
-    const blob = this.stmt.getWill.get(client.id) as Buffer | undefined;
-    if (!blob) this.willOwners.none(client.id);
+    const blob = this.willOwners.find(client.id, () => this.stmt.getWill.get(client.id) as Buffer | undefined);
     return blob && decodePacket(blob);
   }
 

@@ -113,8 +113,7 @@ export class SubscriptionTable {
   clean(clientId: string): void {
     // A read first, so a client with nothing stored costs no write transaction (one that would
     // wait for the history commit thread's lock).
-    if (!this.owners.mayHave(clientId)) return;
-    if (this.stmt.any.get(clientId) === undefined) return this.owners.none(clientId);
+    if (this.owners.find(clientId, () => this.stmt.any.get(clientId)) === undefined) return;
     for (const row of this.stmt.clean.all(clientId) as { topic: string; qos: number }[]) {
       if (row.qos > 0) this.index.remove(clientId, row.topic);
     }

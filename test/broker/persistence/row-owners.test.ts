@@ -75,7 +75,8 @@ describe('what the persistence knows is stored', () => {
 
     const deleteThenFail = db.transaction(() => {
       db.prepare('DELETE FROM owned WHERE client_id = ?').run('lamp');
-      owners.none('lamp'); // read inside the transaction: it may still roll back
+      // read inside the transaction: finds nothing, but the delete may still roll back
+      expect(owners.find('lamp', () => db.prepare('SELECT 1 FROM owned WHERE client_id = ?').pluck().get('lamp'))).toBeUndefined();
       throw new Error('disk full');
     });
     expect(() => deleteThenFail()).toThrow('disk full');
@@ -83,7 +84,14 @@ describe('what the persistence knows is stored', () => {
     expect(db.prepare('SELECT COUNT(*) FROM owned').pluck().get()).toBe(1);
 
     db.prepare('DELETE FROM owned').run();
-    owners.none('lamp');
+    let reads = 0;
+    const read = () => {
+      reads++;
+      return db.prepare('SELECT 1 FROM owned WHERE client_id = ?').pluck().get('lamp');
+    };
+    expect(owners.find('lamp', read)).toBeUndefined();
     expect(owners.mayHave('lamp')).toBe(false);
+    expect(owners.find('lamp', read)).toBeUndefined();
+    expect(reads).toBe(1); // a client known to have nothing costs no query
   });
 });
