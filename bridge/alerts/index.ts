@@ -53,7 +53,8 @@ export function createAlerts(o: AlertsOptions): Alerts {
   const engine = createAlertEngine({
     store: o.store,
     registry: o.registry,
-    submit: (entry) => sequencer.submit(entry, null),
+    // Lazy: an acknowledgement is answered at once, not after the disk (alert-engine.ts ack).
+    submit: (entry) => sequencer.submit(entry, null, true),
     propose: (entry, guard) => sequencer.propose(entry, guard),
     lastSeq: () => sequencer.lastSeq(),
     onSequenced(msg, rule) {

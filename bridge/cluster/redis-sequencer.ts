@@ -45,6 +45,8 @@ const READ_BLOCK_MS = 5_000;
 const READ_RETRY_MS = 250;
 
 interface Waiter {
+  /** The submitter does not wait for the commit (Sequencer.submit). */
+  lazy: boolean;
   /** The message applied here (its commit pending), or null: the guard refused it. */
   resolve(applied: Promise<HubMessage> | null): void;
   reject(err: Error): void;
@@ -103,20 +105,21 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
       if (!(entry.seq > last)) return;
       last = entry.seq;
       const { msg } = entry;
+      const waiter = waiters.get(entry.origin);
       let committed: Promise<void>;
       if (msg === null) {
         floor.raise(entry.seq, 'a stream entry could not be read');
         committed = Promise.reject(new Error(`stream entry ${id} is not a message`));
       } else {
         try {
-          committed = apply(msg, null);
+          // Another node's message: nobody here waits for its commit.
+          committed = apply(msg, null, waiter?.lazy ?? true);
         } catch (err) {
           logger.error({ err, seq: entry.seq, topic: msg.topic }, 'applying a cluster message failed');
           committed = Promise.reject(err instanceof Error ? err : new Error(String(err)));
         }
       }
       committed.catch(() => undefined); // the store logs commit failures; the waiter sees it
-      const waiter = waiters.get(entry.origin);
       if (!waiter) return;
       waiters.delete(entry.origin);
       clearTimeout(waiter.timer);
@@ -151,7 +154,7 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
     };
 
     /** Runs the submit script (or, with a guard, the propose script) and waits for this node to apply the message. */
-    const sequence = (entry: MessageEntry, guard: Guard | null): Promise<HubMessage | null> => {
+    const sequence = (entry: MessageEntry, guard: Guard | null, lazy: boolean): Promise<HubMessage | null> => {
       if (closed) return refuse('the cluster sequencer is closed');
       if (!link.up()) return refuse('Redis is unreachable: the message was not sequenced');
       if (waiters.size >= maxWaiting) return refuse(`${waiters.size} messages already wait to be applied`);
@@ -163,7 +166,7 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
             refused.inc();
             reject(new Error(`the message was not applied on this node within ${applyWaitMs} ms`));
           }, applyWaitMs);
-          waiters.set(origin, { resolve, reject, timer });
+          waiters.set(origin, { lazy, resolve, reject, timer });
         }),
       );
       const settle = (fn: (waiter: Waiter) => void): void => {
@@ -200,8 +203,8 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
     return {
       lastSeq: () => last,
       firstSeq: () => Math.max(store.firstSeq(), floor.get() + 1),
-      submit: (entry) => droppable(sequence(entry, null).then(() => undefined)),
-      propose: (entry, guard) => sequence(entry, guard),
+      submit: (entry, _topic, lazy = false) => droppable(sequence(entry, null, lazy).then(() => undefined)),
+      propose: (entry, guard) => sequence(entry, guard, false),
       ready: () => link.up(),
       async close() {
         if (closed) return;

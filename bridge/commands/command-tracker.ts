@@ -80,7 +80,8 @@ export function createCommandTracker(opts: CommandTrackerOptions): CommandTracke
   const announce = (view: CommandView): Promise<void> => {
     opts.store.saveCommand(view);
     opts.metrics.commands.inc({ status: view.status });
-    return opts.sequencer.submit({ topic: topics.command(view.device, view.name), device: view.device, kind: 'command', data: { ...view } }, null);
+    // Lazy: the promise only ends `settling`; nobody's answer waits for the disk.
+    return opts.sequencer.submit({ topic: topics.command(view.device, view.name), device: view.device, kind: 'command', data: { ...view } }, null, true);
   };
 
   const finish = (id: string, status: Exclude<CommandState, 'pending'>, result: Json, error: string | null): void => {

@@ -1,7 +1,12 @@
 /**
  * Group commit: drains the write queue in transactions off the fan-out path. The first
- * append starts a short window (commitIntervalMs); everything queued by then goes into one
- * transaction, written by the ChunkWriter (chunk-writer.ts: on the commit thread, or in-line).
+ * append starts a window; everything queued by then goes into one transaction, written by the
+ * ChunkWriter (chunk-writer.ts: on the commit thread, or in-line). The window is short
+ * (intervalMs) when someone waits for the commit (a QoS 1/2 PUBACK) and longer (lazyMs) while
+ * nobody does (QoS 0 messages, registry and command updates, which promise no durability):
+ * at a steady rate that makes a few large commits instead of one per event-loop turn, each of
+ * which costs the event loop a hand-over and wakes the commit thread. An awaited append
+ * shortens a lazy window already running.
  * One transaction is in flight at a time; what arrives meanwhile goes into the next, so
  * batches grow by themselves under load. A backlog commits maxBatch messages at a time. When
  * `inlineAt` messages wait beyond the chunk in flight, the event loop has not come round for a
@@ -24,7 +29,10 @@ const RETRY_MAX_MS = 1_000;
 export interface GroupCommitOptions {
   queue: WriteQueue;
   writer: ChunkWriter;
+  /** ms the window lasts when an append in it is awaited. */
   intervalMs: number;
+  /** ms the window lasts while no append in it is awaited. */
+  lazyMs: number;
   maxBatch: number;
   /** Messages waiting beyond the chunk in flight at which schedule() waits for that chunk and starts the next (while commits succeed). */
   inlineAt: number;
@@ -37,8 +45,11 @@ export interface GroupCommitOptions {
 }
 
 export interface GroupCommit {
-  /** Starts the commit window if none is running, or commits at once past `inlineAt`. Call after queueing anything. */
-  schedule(): void;
+  /**
+   * Starts the commit window if none is running, or commits at once past `inlineAt`. Call after
+   * queueing anything; `lazy`: nobody waits for this to reach the disk.
+   */
+  schedule(lazy: boolean): void;
   /** Commits on the next turn instead of waiting out the window (flush). */
   hurry(): void;
   /** The current failure, null while commits succeed. */
@@ -48,23 +59,34 @@ export interface GroupCommit {
 }
 
 export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
-  let timer: { cancel(): void } | null = null;
+  /** The window running, with when it ends (performance.now()). */
+  let timer: { cancel(): void; due: number } | null = null;
+  /** Whether something queued and not yet taken is awaited. */
+  let awaited = false;
   let failing: WriteFailure | null = null;
   let backoff = RETRY_FIRST_MS;
   let closed = false;
   /** Settles when the write in flight is answered; null when none is. */
   let writing: Promise<boolean> | null = null;
 
+  /** Ends the window within `ms`: starts one, or brings forward one that would end later. */
   function later(ms: number): void {
-    if (timer) return;
+    const due = performance.now() + ms;
+    if (timer) {
+      if (timer.due <= due) return;
+      timer.cancel();
+    }
     if (ms === 0) {
       const h = setImmediate(run);
-      timer = { cancel: () => clearImmediate(h) };
+      timer = { cancel: () => clearImmediate(h), due };
     } else {
       const h = setTimeout(run, ms);
-      timer = { cancel: () => clearTimeout(h) };
+      timer = { cancel: () => clearTimeout(h), due };
     }
   }
+
+  /** How long the next window lasts: none for a full batch. */
+  const windowMs = (): number => (o.queue.size >= o.maxBatch ? 0 : awaited ? o.intervalMs : o.lazyMs);
 
   /** Records how a write ended; returns whether it committed. */
   function settled(err: Error | null, meta: Partial<Record<MetaKey, number>>, count: number, end: () => void): boolean {
@@ -93,6 +115,8 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
     const meta = o.metaFor();
     const end = o.metrics.commitSeconds.startTimer();
     const chunk = o.queue.take(o.maxBatch);
+    // What is left over may hold an awaited append; only an empty remainder is surely lazy.
+    awaited &&= o.queue.untaken > 0;
     let answered = false;
     const written = new Promise<boolean>((resolve) => {
       o.writer.write(rowsOf(chunk, meta), (err) => {
@@ -103,7 +127,7 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
         if (err) {
           later(backoff);
           backoff = Math.min(backoff * 2, RETRY_MAX_MS);
-        } else if (!o.queue.isEmpty()) later(0);
+        } else if (!o.queue.isEmpty()) later(windowMs());
       });
     });
     // An in-line write has answered already; only a write still in flight is waited for.
@@ -118,8 +142,9 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
   }
 
   return {
-    schedule() {
+    schedule(lazy) {
       if (closed) return;
+      awaited ||= !lazy;
       if (o.queue.untaken >= o.inlineAt && !failing) {
         // Back-pressure: wait for the write in flight, then start the next at once, so the
         // commit thread writes while this burst goes on (in-line, this is the commit itself).
@@ -127,12 +152,10 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
         if (!writing && !failing) void commitOnce();
         return;
       }
-      if (!writing) later(o.queue.size >= o.maxBatch ? 0 : o.intervalMs);
+      if (!writing) later(windowMs());
     },
     hurry() {
       if (closed || failing || writing) return;
-      timer?.cancel();
-      timer = null;
       later(0);
     },
     failure: () => failing,

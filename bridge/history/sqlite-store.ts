@@ -89,6 +89,7 @@ export function createHistoryStore(opts: HistoryOptions): SqliteHistoryStore {
     // An in-memory database exists on this connection only.
     writer: o.commitThread && !db.memory ? threadWriter(db.name, db.readonly) : inlineWriter(db, writer),
     intervalMs: o.commitIntervalMs,
+    lazyMs: o.lazyCommitMs,
     maxBatch: o.maxBatch,
     inlineAt: Math.min(o.maxPending, INLINE_BATCHES * o.maxBatch),
     logger,
@@ -146,7 +147,7 @@ export function createHistoryStore(opts: HistoryOptions): SqliteHistoryStore {
   return {
     lastSeq: () => last,
     firstSeq: () => log.firstSeq(),
-    append(msg) {
+    append(msg, lazy = false) {
       if (closing) return refuse(new Error('history store is closed'));
       if (!Number.isSafeInteger(msg.seq) || msg.seq <= last) return refuse(new Error(`seq ${msg.seq} is not above the last seq ${last}`));
       let data: string | undefined;
@@ -160,19 +161,19 @@ export function createHistoryStore(opts: HistoryOptions): SqliteHistoryStore {
       if (last > reserved && !reserveFailed) reserveAhead();
       const committed = queue.push({ msg, data });
       if (!committed) return overflow(msg);
-      committer.schedule();
+      committer.schedule(lazy);
       return committed;
     },
     messagesAfter: (after, filters, limit) => log.after(after, filters, limit),
     saveDevice(device) {
       devices.set(device.id, device);
       queue.saveDevice(device);
-      committer.schedule();
+      committer.schedule(true);
     },
     devices: () => [...devices.values()],
     saveCommand(command) {
       queue.saveCommand(command);
-      committer.schedule();
+      committer.schedule(true);
     },
     command(id) {
       const pending = queue.pendingCommand(id);

@@ -83,8 +83,10 @@ export interface HistoryStore {
    * Never throws. The promise stays pending while the disk refuses writes (they are retried),
    * and rejects without queueing when the seq is not above lastSeq(), the data is not JSON,
    * the store is closed, or the write queue is full (resumes across that seq then get `reset`).
+   * `lazy`: nobody waits for the promise (a QoS 0 publish), so the commit may wait up to
+   * lazyCommitMs to share its transaction with more (options.ts).
    */
-  append(msg: HubMessage): Promise<void>;
+  append(msg: HubMessage, lazy?: boolean): Promise<void>;
   /** Messages after `after` that match any filter, including ones not yet committed; scans a bounded number of rows. */
   messagesAfter(after: number, filters: readonly string[], limit: number): MessagePage;
   /** Upserts a registry entry in the next group commit. */

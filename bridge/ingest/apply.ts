@@ -49,6 +49,8 @@ interface ApplyContext {
   readonly msg: HubMessage;
   /** The parsed contract topic when the sequencer has it. */
   readonly topic: DeviceTopic | null;
+  /** Nobody on this node waits for the commit. */
+  readonly lazy: boolean;
   /** Settles once the message is on disk; rejected when the store refused it. */
   committed: Promise<void>;
   recorded: boolean;
@@ -69,7 +71,7 @@ export function createApplyPipeline(opts: ApplyOptions): ApplyPipeline {
       (ctx) => {
         const { msg } = ctx;
         try {
-          ctx.committed = opts.store.append(msg);
+          ctx.committed = opts.store.append(msg, ctx.lazy);
         } catch (err) {
           // Not in the store means replay would never show it: do not show it live either.
           opts.logger.error({ err, seq: msg.seq, topic: msg.topic }, 'store refused a message');
@@ -118,8 +120,8 @@ export function createApplyPipeline(opts: ApplyOptions): ApplyPipeline {
   ];
 
   return {
-    apply(msg, topic) {
-      const ctx: ApplyContext = { msg, topic, committed: Promise.resolve(), recorded: false };
+    apply(msg, topic, lazy) {
+      const ctx: ApplyContext = { msg, topic, lazy, committed: Promise.resolve(), recorded: false };
       for (const [, step] of steps) step(ctx);
       return ctx.committed;
     },

@@ -127,12 +127,14 @@ export function createIngest(opts: IngestOptions): (input: Publish<Buffer>) => v
         countReject(entry);
         // APPLY (apply.ts) runs on every node: record, fan out, settle ack, keep remote command, update registry.
         // The raw publish first, then what the mapping made of it, each its own seq.
-        ctx.committed = opts.sequencer.submit(entry, ctx.topic);
+        // Only a QoS 1/2 PUBACK waits for the commit [MQTT-4.3.2-2].
+        const lazy = ctx.input.qos === 0;
+        ctx.committed = opts.sequencer.submit(entry, ctx.topic, lazy);
         if (ctx.mapped.length === 0) return true;
         const committed = [ctx.committed];
         for (const mapped of ctx.mapped) {
           countReject(mapped);
-          committed.push(opts.sequencer.submit(mapped, parseDeviceTopic(mapped.topic)));
+          committed.push(opts.sequencer.submit(mapped, parseDeviceTopic(mapped.topic), lazy));
         }
         ctx.committed = Promise.all(committed).then(() => undefined);
         ctx.committed.catch(() => undefined); // a QoS 0 publish drops it; the store logs failures

@@ -14,10 +14,11 @@ export type MessageEntry = Omit<HubMessage, 'seq' | 'ts'>;
 
 /**
  * Stores and delivers one sequenced message on this node. `topic` is the parsed contract topic
- * when the caller already has it (null: parse it again if needed). Returns the store's commit
- * promise. May throw; the sequencer reports it.
+ * when the caller already has it (null: parse it again if needed); `lazy`: nobody on this node
+ * waits for the commit (HistoryStore.append). Returns the store's commit promise. May throw;
+ * the sequencer reports it.
  */
-export type Apply = (msg: HubMessage, topic: DeviceTopic | null) => Promise<void>;
+export type Apply = (msg: HubMessage, topic: DeviceTopic | null, lazy: boolean) => Promise<void>;
 
 export interface Sequencer {
   /** The highest seq applied on this node, 0 when none ever was. */
@@ -27,9 +28,10 @@ export interface Sequencer {
   /**
    * Stamps `entry` with the receive time and the next seq and gets it applied. Resolves once
    * this node has it on disk; rejects when it could not be sequenced or stored. Never throws,
-   * and a dropped promise never becomes an unhandled rejection.
+   * and a dropped promise never becomes an unhandled rejection. `lazy`: the caller does not wait
+   * for the promise (a QoS 0 publish), so the commit may wait to share a transaction.
    */
-  submit(entry: MessageEntry, topic: DeviceTopic | null): Promise<void>;
+  submit(entry: MessageEntry, topic: DeviceTopic | null, lazy?: boolean): Promise<void>;
   /**
    * Sequences `entry` only if `guard` passes, checked atomically with taking the seq, so of
    * several nodes proposing one change at most one gets it sequenced. Resolves with the message
@@ -82,6 +84,7 @@ export function createLocalSequencer(opts: SequencerOptions): Sequencer {
     entry: MessageEntry;
     topic: DeviceTopic | null;
     guard: Guard | null;
+    lazy: boolean;
     done(applied: Applied | null): void;
   }
   /** A message APPLY ran on, and the store's commit promise for it. */
@@ -98,7 +101,7 @@ export function createLocalSequencer(opts: SequencerOptions): Sequencer {
     return failed;
   };
   /** Null when the guard refused. */
-  const applyNext = ({ entry, topic, guard }: Omit<Job, 'done'>): Applied | null => {
+  const applyNext = ({ entry, topic, guard, lazy }: Omit<Job, 'done'>): Applied | null => {
     const field = guard && `${guard.scope}\u0000${guard.field}`;
     if (guard && field) {
       if (!guardPasses(guards.get(field) ?? null, guard)) return null;
@@ -107,7 +110,7 @@ export function createLocalSequencer(opts: SequencerOptions): Sequencer {
     const msg: HubMessage = { seq: ++last, ts: Date.now(), ...entry };
     let committed: Promise<void>;
     try {
-      committed = opts.apply(msg, topic);
+      committed = opts.apply(msg, topic, lazy);
     } catch (err) {
       committed = refuse(err);
     }
@@ -139,15 +142,16 @@ export function createLocalSequencer(opts: SequencerOptions): Sequencer {
   return {
     lastSeq: () => last,
     firstSeq: () => opts.store.firstSeq(),
-    submit(entry, topic) {
+    submit(entry, topic, lazy = false) {
       if (closed) return refuse(new Error('the sequencer is closed'));
-      const applied = sequence({ entry, topic, guard: null });
+      const applied = sequence({ entry, topic, guard: null, lazy });
       // The store's promise already has a handler (write-queue.ts), so dropping it is safe.
       return applied instanceof Promise ? droppable(applied.then(committedOf)) : committedOf(applied);
     },
     propose(entry, guard) {
       if (closed) return refuse(new Error('the sequencer is closed'));
-      const applied = sequence({ entry, topic: null, guard });
+      // A proposer waits for its message (propose resolves with it once committed).
+      const applied = sequence({ entry, topic: null, guard, lazy: false });
       return droppable(applied instanceof Promise ? applied.then(messageOf) : messageOf(applied));
     },
     ready: () => !closed,

@@ -59,6 +59,8 @@ describe('the Redis sequencer across nodes', () => {
     for (const node of nodes) expect(node.applied).toEqual(reference);
     expect(new Set(reference.map((m) => m.seq)).size).toBe(60);
     expect(reference.map((m) => m.seq)).toEqual([...reference.map((m) => m.seq)].sort((x, y) => x - y));
+    // Only the origin's own submit waits for its commit; other nodes apply it lazily.
+    for (const [i, node] of nodes.entries()) expect(node.lazy).toEqual(node.applied.map((m) => m.device !== `d${i}`));
   });
 
   it('lifts the shared counter above the seqs of a node that ran alone before joining', async () => {

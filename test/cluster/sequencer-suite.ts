@@ -22,6 +22,8 @@ export interface Replica {
   readonly store: SqliteHistoryStore;
   /** Every message APPLY was given, in order. */
   readonly applied: HubMessage[];
+  /** Whether APPLY was told nobody here waits for each one's commit (Apply's `lazy`), in the same order. */
+  readonly lazy: boolean[];
   /** Closes the sequencer, the store and the database; a second call does nothing. */
   close(): Promise<void>;
 }
@@ -41,11 +43,13 @@ export async function openReplica(
   const db = openDatabase(file);
   const store = createHistoryStore({ db, logger, metrics: new Registry() });
   const applied: HubMessage[] = [];
+  const lazy: boolean[] = [];
   let sequencer: Sequencer | null = null;
-  const apply: Apply = (msg) => {
+  const apply: Apply = (msg, _topic, nobodyWaits) => {
     if (fail(msg)) throw new Error(`apply refused ${msg.seq}`);
     applied.push(msg);
-    const committed = store.append(msg);
+    lazy.push(nobodyWaits);
+    const committed = store.append(msg, nobodyWaits);
     if (sequencer) during(msg, sequencer);
     return committed;
   };
@@ -55,6 +59,7 @@ export async function openReplica(
     sequencer,
     store,
     applied,
+    lazy,
     async close() {
       if (closed) return;
       closed = true;
@@ -84,6 +89,14 @@ export function sequencerSuite(name: string, make: MakeSequencer): void {
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => replica.close());
       return { ...replica, dir };
     };
+
+    it('tells APPLY whether the submitter waits for the commit, and resolves a lazy submit once it is stored too', async () => {
+      const { sequencer, store, applied, lazy } = await node();
+      await Promise.all([sequencer.submit(entry(0), null, true), sequencer.submit(entry(1), null), sequencer.propose(entry(2), { scope: 's', field: 'f', from: 'a', to: 'b', basis: 0 })]);
+      expect(applied.map((m) => (m.data as { n: number }).n)).toEqual([0, 1, 2]);
+      expect(lazy).toEqual([true, false, false]); // a proposer waits for its message
+      expect(store.health().pending).toBe(0);
+    });
 
     it('gives strictly increasing seqs, applies each message once in order, and resolves once it is stored', async () => {
       const { sequencer, store, applied } = await node();

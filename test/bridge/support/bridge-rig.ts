@@ -12,7 +12,7 @@ import type { UserStore } from '../../../auth/index.js';
 import type { Route } from '../../../http/router.js';
 import { type Bridge, type BridgeLimits, createBridge } from '../../../bridge/index.js';
 import { createAlertStore } from '../../../bridge/alerts/index.js';
-import { type SqliteHistoryStore, createHistoryStore } from '../../../bridge/history/index.js';
+import { type HistoryOptions, type SqliteHistoryStore, createHistoryStore } from '../../../bridge/history/index.js';
 import type { HttpLimits } from '../../../server/http-limits.js';
 import { type HttpServer, startHttpServer } from '../../../server/http-server.js';
 import { type Db, openDatabase } from '../../../storage/database.js';
@@ -28,6 +28,8 @@ export interface RigOptions {
   /** Routes put behind the bridge's login and origin checks (bridge.guard), as other parts' are. */
   guarded?: Route[];
   httpLimits?: Partial<HttpLimits>;
+  /** The store's commit windows. */
+  commits?: Pick<HistoryOptions, 'commitIntervalMs' | 'lazyCommitMs'>;
 }
 
 export interface Rig {
@@ -69,7 +71,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const open = async (): Promise<Parts> => {
     const db = openDatabase(join(dir, 'fleetwire.db'));
     const metrics = new Registry();
-    const store = createHistoryStore({ db, logger, metrics, pruneIntervalMs: 0, retention: { messagesMs: 1 }, now: () => Date.now() + clockOffset });
+    const store = createHistoryStore({ db, logger, metrics, pruneIntervalMs: 0, retention: { messagesMs: 1 }, now: () => Date.now() + clockOffset, ...opts.commits });
     const bridge: Bridge = await createBridge({
       store,
       deliver: async (topic, payload, qos) => {
