@@ -119,8 +119,13 @@ export class SubscriptionTable {
     }
   }
 
+  /** Aedes asks at every persistent connect, and most clients have none: those cost no query. */
   byClient(clientId: string): StoredSubscription[] {
-    return (this.stmt.byClient.all(clientId) as Row[]).map(toStored);
+    const rows = this.owners.find(clientId, () => {
+      const found = this.stmt.byClient.all(clientId) as Row[];
+      return found.length > 0 ? found : undefined;
+    });
+    return rows?.map(toStored) ?? [];
   }
 
   /** QoS 1/2 subscriptions, and clients with any stored subscription. */

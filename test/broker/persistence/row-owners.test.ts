@@ -54,6 +54,7 @@ describe('what the persistence knows is stored', () => {
     expect(await second.outgoingClearMessageId(client('lamp'), { messageId: 7 })).toBeUndefined();
 
     expect(await queued(second, 'sensor')).toEqual([]);
+    expect(await second.subscriptionsByClient(client('sensor'))).toEqual([]);
     expect(await second.getWill(client('sensor'))).toBeUndefined();
     expect(second.hasSession('sensor')).toBe(false);
     await expect(second.outgoingUpdate(client('sensor'), { ...publish('x'), messageId: 1 })).rejects.toThrow('no such packet');
