@@ -125,6 +125,8 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
         resolve(settled(err, meta, chunk.messages.length, end));
         if (closed) return;
         if (err) {
+          // The chunk is back in the queue, and it may hold awaited appends.
+          awaited = true;
           later(backoff);
           backoff = Math.min(backoff * 2, RETRY_MAX_MS);
         } else if (!o.queue.isEmpty()) later(windowMs());
@@ -152,7 +154,8 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
         if (!writing && !failing) void commitOnce();
         return;
       }
-      if (!writing) later(windowMs());
+      // While commits fail, the retry timer keeps its backoff: new appends do not bring it forward.
+      if (!writing && !failing) later(windowMs());
     },
     hurry() {
       if (closed || failing || writing) return;

@@ -117,6 +117,25 @@ describe('durability', () => {
     expect(storedCount(fx.db(file))).toBeGreaterThan(450);
   });
 
+  it('retries a failing disk on its backoff, however many appends arrive meanwhile', async () => {
+    const { store, db, metrics } = fx.open(fx.file(), { commitThread: false });
+    await store.append(telemetry(1, T0, 'd1', { temperature: 1 }));
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const big = 'x'.repeat(20_000);
+    const appends: Promise<void>[] = [];
+    // 100 awaited appends over ~400 ms; the backoff (10 ms, doubling) allows about 7 attempts.
+    for (let seq = 2; seq <= 101; seq++) {
+      appends.push(store.append({ ...telemetry(seq, T0 + seq, 'd1', { temperature: seq }), data: { temperature: seq, note: big } }));
+      await new Promise((resolve) => setTimeout(resolve, 4));
+    }
+    const attempts = await counter(metrics, 'fleetwire_history_write_errors_total', { reason: 'full' });
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    expect(attempts).toBeLessThan(20);
+    db.pragma('max_page_count = 1073741823');
+    await Promise.all(appends);
+    expect(storedCount(db)).toBe(101);
+  });
+
   it('gives up on close when the disk never comes back, rejecting what waits instead of hanging', async () => {
     const file = fx.file();
     const { store, logs } = fx.open(file);
