@@ -30,8 +30,9 @@ describe('shared scheduler', () => {
   it('runs many tasks in due order, ties in the order they were scheduled, periodic ones among them', async () => {
     const s = track(createScheduler({ onError: () => {} }));
     const ran: number[] = [];
-    // Delays 3 ms apart: the clock may tick while they are scheduled without reordering them.
-    const delays = Array.from({ length: 300 }, (_, i) => ((i * 37) % 20) * 3);
+    // Delays 20 ms apart: the clock may tick, or a busy machine stall the test, while they are
+    // scheduled without reordering them (3 ms apart failed on a loaded CI machine).
+    const delays = Array.from({ length: 300 }, (_, i) => ((i * 37) % 20) * 20);
     delays.forEach((delay, i) => s.after(delay, () => ran.push(i)));
     // Periodic tasks sift through the same heap between the one-shots.
     const every = Array.from({ length: 20 }, (_, i) => s.every(7 + i, i, () => {}));
