@@ -112,7 +112,7 @@ export function redisSequencer(o: ClusterOptions): SequencerFactory {
         committed = Promise.reject(new Error(`stream entry ${id} is not a message`));
       } else {
         try {
-          // Another node's message: nobody here waits for its commit.
+          // This node's submit says whether it waits for the commit; nobody here waits for another node's.
           committed = apply(msg, null, waiter?.lazy ?? true);
         } catch (err) {
           logger.error({ err, seq: entry.seq, topic: msg.topic }, 'applying a cluster message failed');
