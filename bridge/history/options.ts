@@ -50,7 +50,7 @@ export interface HistoryOptions {
    * ms a group commit nobody waits for (QoS 0 messages, registry and command updates) gathers
    * more before it starts; an awaited append ends the wait at commitIntervalMs. Default 10: at
    * 5,000 QoS 0 msg/s, 100 commits a second instead of one per event-loop turn (~1,000), which
-   * took the hub's median publish-to-delivery latency from 0.27 to 0.18 ms (bench/broker.ts).
+   * took the hub's median publish-to-delivery latency from 0.32–0.36 to 0.22–0.24 ms (bench/broker.ts).
    * It is also the most a `kill -9` can lose of QoS 0 traffic, which was never acknowledged.
    */
   lazyCommitMs?: number;
