@@ -59,8 +59,8 @@ export interface GroupCommit {
 }
 
 export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
-  /** The window running, with when it ends (performance.now()). */
-  let timer: { cancel(): void; due: number } | null = null;
+  /** The window running: how long it was set for, and when it ends (performance.now()). */
+  let timer: { cancel(): void; ms: number; due: number } | null = null;
   /** Whether something queued and not yet taken is awaited. */
   let awaited = false;
   let failing: WriteFailure | null = null;
@@ -71,6 +71,8 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
 
   /** Ends the window within `ms`: starts one, or brings forward one that would end later. */
   function later(ms: number): void {
+    // A window no shorter than the running one ends later: no clock read (once per QoS 0 append).
+    if (timer && ms >= timer.ms) return;
     const due = performance.now() + ms;
     if (timer) {
       if (timer.due <= due) return;
@@ -78,10 +80,10 @@ export function createGroupCommit(o: GroupCommitOptions): GroupCommit {
     }
     if (ms === 0) {
       const h = setImmediate(run);
-      timer = { cancel: () => clearImmediate(h), due };
+      timer = { cancel: () => clearImmediate(h), ms, due };
     } else {
       const h = setTimeout(run, ms);
-      timer = { cancel: () => clearTimeout(h), due };
+      timer = { cancel: () => clearTimeout(h), ms, due };
     }
   }
 
