@@ -78,7 +78,14 @@ export async function startListeners(opts: ListenerOptions): Promise<Listeners> 
   const guardOptions = perTransport((transport): PacketGuardOptions => {
     const bytesIn = metrics.bytesIn.tally({ transport });
     const bytesOut = metrics.bytesOut.tally({ transport });
-    return { maxPacketSize: limits.maxPacketSize, maxBufferedBytes: limits.maxBufferedBytes, onBytesIn: (n) => bytesIn.inc(n), onBytesOut: (n) => bytesOut.inc(n) };
+    const readWaits = metrics.readWaits.labels({ transport });
+    return {
+      maxPacketSize: limits.maxPacketSize,
+      maxBufferedBytes: limits.maxBufferedBytes,
+      onBytesIn: (n) => bytesIn.inc(n),
+      onBytesOut: (n) => bytesOut.inc(n),
+      onReadWait: () => readWaits.inc(),
+    };
   });
   /** 'close' listeners: a stream emits 'close' once. */
   const closed = perTransport((transport) =>

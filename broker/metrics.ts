@@ -34,6 +34,7 @@ export interface BrokerMetrics {
   messagesOut: Tally;
   bytesIn: HotCounter<'transport'>;
   bytesOut: HotCounter<'transport'>;
+  readWaits: Counter<'transport'>;
   rejects: Counter<'reason'>;
   authFailures: Counter;
   throttled: Counter;
@@ -60,6 +61,7 @@ export function createBrokerMetrics(registry: Registry): BrokerMetrics {
     messagesOut: hot('fleetwire_mqtt_messages_sent_total', 'PUBLISH packets delivered to clients').tally({}),
     bytesIn: hot('fleetwire_mqtt_received_bytes_total', 'Bytes read from MQTT clients', ['transport'] as const),
     bytesOut: hot('fleetwire_mqtt_sent_bytes_total', 'Bytes written to MQTT clients', ['transport'] as const),
+    readWaits: counter('fleetwire_mqtt_read_waits_total', 'Chunks read from MQTT clients that waited for a later event-loop iteration because the per-iteration read budget was spent: the broker was reading at full speed', ['transport'] as const),
     rejects: counter('fleetwire_mqtt_rejects_total', 'Connections, packets and messages the broker turned away, by reason', ['reason'] as const),
     authFailures: counter('fleetwire_mqtt_auth_failures_total', 'Logins refused for a wrong user name or password'),
     throttled: counter('fleetwire_mqtt_throttled_total', 'Times a client went over its publish rate and was held back'),

@@ -6,7 +6,8 @@
  * MQTT 5 client why (DISCONNECT 0x95 [MQTT-3.2.2-15]) before it closes; none of the body is
  * passed or buffered (Aedes' parser would otherwise hold the whole announced packet in memory).
  * It also drops a PUBLISH whose topic is not well-formed UTF-8 [MQTT-1.5.3-1], which the parser
- * would decode with U+FFFD in place of the bad bytes. Going out, it cuts off a client that lets
+ * would decode with U+FFFD in place of the bad bytes. What it passes on comes within the
+ * process's read budget per event-loop iteration (read-budget.ts). Going out, it cuts off a client that lets
  * too many bytes pile up: Aedes keeps writing to a subscriber that stopped reading until
  * drainTimeout, whatever the rate. It also counts bytes, and holds the socket corked for the rest
  * of an event-loop turn once something is written, so every packet a turn makes for this client
@@ -14,6 +15,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { UNSAFE_FILTER } from './prototype-safe.js';
+import { type WaitingReader, takeReadBudget, waitForReadBudget } from './read-budget.js';
 import { TopicCheck } from './topic-check.js';
 
 export type GuardReason = 'oversized' | 'malformed' | 'slow_consumer';
@@ -125,6 +127,8 @@ export interface PacketGuardOptions {
   maxBufferedBytes: number;
   onBytesIn: (n: number) => void;
   onBytesOut: (n: number) => void;
+  /** A chunk found this iteration's read budget spent and waits for a later one (read-budget.ts). */
+  onReadWait: () => void;
 }
 
 const GUARD = Symbol('fleetwire.packetGuard');
@@ -143,7 +147,8 @@ export function guardOf(conn: unknown): PacketGuard | null {
 // destroy; they are shared functions, set on the instance, that find the guard by symbol.
 function guardedPush(this: Guarded, chunk: Buffer | null, encoding?: BufferEncoding): boolean {
   const guard = this[GUARD];
-  return guard && chunk !== null ? guard.incoming(chunk) : base(this).push.call(this, chunk, encoding);
+  if (!guard) return base(this).push.call(this, chunk, encoding);
+  return chunk === null ? guard.end() : guard.incoming(chunk);
 }
 function guardedWrite(this: Guarded, chunk: Buffer | string, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
   const guard = this[GUARD];
@@ -177,7 +182,7 @@ function releaseCorked(): void {
  * with a PacketGuardError, which Aedes reports) on a bad header, after a grace for Aedes to
  * answer an oversized one. Backpressure is the stream's own.
  */
-export class PacketGuard extends FrameScanner {
+export class PacketGuard extends FrameScanner implements WaitingReader {
   /** Set once an oversized header was passed on: nothing more from the client is passed. */
   private refusing = false;
   /** Edits waiting for the CONNACK: where in it the write has got to, and what to set. */
@@ -191,6 +196,10 @@ export class PacketGuard extends FrameScanner {
   private heldBytes = 0;
   /** 'connack' until the first write, 'ending' for the rest of its turn: the CONNACK is not held back (see corkForTurn). */
   private connackTurn: 'connack' | 'ending' | 'over' = 'connack';
+  /** Chunks read while the read budget was spent (read-budget.ts), oldest first; null while none wait. */
+  private waiting: Buffer[] | null = null;
+  /** The client's end of stream came while chunks waited: it follows them. */
+  private endsAfterWaiting = false;
 
   constructor(
     readonly inner: Duplex,
@@ -211,11 +220,43 @@ export class PacketGuard extends FrameScanner {
     if (early) this.incoming(early);
   }
 
-  /** A chunk from the client: scanned, then queued for Aedes to read (Readable.push semantics). */
+  /**
+   * A chunk from the client (Readable.push semantics): passed on within this iteration's read
+   * budget, else kept until a later one; false stops the stream reading meanwhile.
+   */
   incoming(chunk: Buffer): boolean {
     const inner = this.inner;
     if (inner.destroyed) return false;
     this.opts.onBytesIn(chunk.length);
+    if (this.waiting === null && takeReadBudget(chunk.length)) return this.pass(chunk);
+    if (this.waiting === null) {
+      this.waiting = [];
+      waitForReadBudget(this);
+    }
+    this.opts.onReadWait();
+    this.waiting.push(chunk);
+    return false;
+  }
+
+  /** The client's end of stream, after any chunk still waiting for the read budget. */
+  end(): boolean {
+    if (this.waiting !== null) this.endsAfterWaiting = true;
+    else base(this.inner).push.call(this.inner, null);
+    return false;
+  }
+
+  passWaiting(): boolean {
+    const waiting = this.waiting as Buffer[];
+    while (waiting.length > 0 && !this.inner.destroyed && takeReadBudget((waiting[0] as Buffer).length)) this.pass(waiting.shift() as Buffer);
+    if (waiting.length > 0 && !this.inner.destroyed) return true;
+    this.waiting = null;
+    if (this.endsAfterWaiting && !this.inner.destroyed) base(this.inner).push.call(this.inner, null);
+    return false;
+  }
+
+  /** Scans a chunk and queues it for Aedes to read. */
+  private pass(chunk: Buffer): boolean {
+    const inner = this.inner;
     if (this.refusing) return true;
     const err = this.scan(chunk);
     if (!err) return base(inner).push.call(inner, chunk);
