@@ -81,13 +81,15 @@ describe('fleet online', () => {
     }
     type Ports = Record<string, string | null>;
     type Hotplug = { type: string; port: number; action: string; peripheral: string };
-    await eventually('hot-plug events from every hub', () => {
-      const events = byDevice(w.json<Hotplug>(/\/events$/).filter((m) => m.data.type === 'hotplug'));
-      return fleet.devices.every((d) => (events.get(d.id)?.length ?? 0) >= 3);
+    // A device sends an event, then its status: a snapshot taken between the two is not used.
+    const snapshot = await eventually('hot-plug events from every hub, each with its status', () => {
+      const seen = w.seen.slice();
+      const count = (id: string, kind: string): number => seen.filter((m) => m.topic === `devices/${id}/${kind}`).length;
+      return fleet.devices.every(({ id }) => count(id, 'events') >= 3 && count(id, 'status') > count(id, 'events')) ? seen : undefined;
     });
     for (const { id } of fleet.devices) {
       // Replaying the events over the first status gives every later status: the map is kept.
-      const seen = w.seen.filter((m) => m.topic.startsWith(`devices/${id}/`));
+      const seen = snapshot.filter((m) => m.topic.startsWith(`devices/${id}/`));
       const statuses = seen.filter((m) => m.topic.endsWith('/status')).map((m) => JSON.parse(m.text) as { ports: Ports; model: string });
       const first = statuses[0];
       expect(first?.model).toMatch(/^hub-(4|8)$/);
