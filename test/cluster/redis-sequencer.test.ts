@@ -38,7 +38,7 @@ const entry = (n: number, from = 'a'): MessageEntry => ({ topic: `devices/${from
 /** A node: a store on `name`.db and a sequencer (Redis on `keys`, or `local`); closed after the case. */
 async function openNode(name: string, keys: { counter: string; stream: string }, opts: { local?: boolean; streamLength?: number } = {}): Promise<Replica> {
   const replica = await openReplica(join(dir, `${name}.db`), async ({ db, store, apply, metrics }) =>
-    opts.local ? createLocalSequencer({ store, apply }) : redisSequencer({ url: redis.url, db, logger, metrics, keys, streamLength: opts.streamLength, applyWaitMs: 2_000 })({ store, apply }),
+    opts.local ? createLocalSequencer({ store, apply }) : redisSequencer({ url: redis.url, db, logger, metrics, keys, streamLength: opts.streamLength })({ store, apply }),
   );
   cleanups.push(() => replica.close());
   return replica;
