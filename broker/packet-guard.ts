@@ -228,8 +228,8 @@ export class PacketGuard extends FrameScanner implements WaitingReader {
     const inner = this.inner;
     if (inner.destroyed) return false;
     this.opts.onBytesIn(chunk.length);
-    if (this.waiting === null && takeReadBudget(chunk.length)) return this.pass(chunk);
     if (this.waiting === null) {
+      if (takeReadBudget(chunk.length)) return this.pass(chunk);
       this.waiting = [];
       waitForReadBudget(this);
     }

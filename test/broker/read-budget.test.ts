@@ -3,34 +3,24 @@
  * when many clients flood at once, chunks wait for a later iteration, and nothing is lost,
  * reordered or overtaken by the client's close — over TCP and over WebSocket.
  */
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { type TestBroker, cleanup, metric, startBroker, until } from './support/harness.js';
+import { type TestBroker, cleanup, metric, serveUpgrades, startBroker, until } from './support/harness.js';
 import { rawClient, rawSubscriber } from './support/raw-client.js';
 import { type RawPacket, connectPacket, publishPacket, publishPayload } from './support/raw-packets.js';
 
-let http: Server | null = null;
-
-afterEach(async () => {
-  await cleanup();
-  if (http) {
-    http.closeAllConnections();
-    await new Promise((resolve) => http?.close(resolve));
-    http = null;
-  }
-});
+afterEach(cleanup);
 
 const PUBLISHERS = 16;
 const MESSAGES = 2_000;
 const DISCONNECT = Buffer.from([0xe0, 0x00]);
 
-/** `MESSAGES` QoS 0 publishes from publisher `p` (~70 KB), in one buffer, then DISCONNECT. */
-function burst(p: number): Buffer {
-  const packets = Array.from({ length: MESSAGES }, (_, i) => publishPacket(`flood/${p}`, `${p}:${i}:${'z'.repeat(i % 11)}`));
-  return Buffer.concat([...packets, DISCONNECT]);
-}
+/** `MESSAGES` QoS 0 publishes from publisher `p` (~70 KB together), numbered in order. */
+const publishes = (p: number): Buffer[] => Array.from({ length: MESSAGES }, (_, i) => publishPacket(`flood/${p}`, `${p}:${i}:${'z'.repeat(i % 11)}`));
+
+/** Publisher `p`'s publishes in one buffer, then DISCONNECT. */
+const burst = (p: number): Buffer => Buffer.concat([...publishes(p), DISCONNECT]);
 
 /** Per publisher, the message numbers in the order they arrived. */
 async function floodSubscriber(tb: TestBroker): Promise<number[][]> {
@@ -43,13 +33,6 @@ async function floodSubscriber(tb: TestBroker): Promise<number[][]> {
 }
 
 const inOrder = Array.from({ length: MESSAGES }, (_, i) => i);
-
-async function serveUpgrades(tb: TestBroker): Promise<string> {
-  http = createServer((_req, res) => res.writeHead(404).end());
-  http.on('upgrade', (req, socket, head) => tb.broker.handleUpgrade(req, socket, head));
-  await new Promise<void>((resolve) => http?.listen(0, '127.0.0.1', resolve));
-  return `ws://127.0.0.1:${(http.address() as AddressInfo).port}/mqtt`;
-}
 
 /** An MQTT connection over WebSocket, CONNACK received; every message is one binary frame. */
 async function wsPublisher(url: string, clientId: string): Promise<WebSocket> {
@@ -86,8 +69,7 @@ describe('the read budget', () => {
 
     tcp.forEach((socket, i) => socket.end(burst(2 * i)));
     ws.forEach((socket, i) => {
-      const p = 2 * i + 1;
-      for (let m = 0; m < MESSAGES; m++) socket.send(publishPacket(`flood/${p}`, `${p}:${m}:${'z'.repeat(m % 11)}`));
+      for (const packet of publishes(2 * i + 1)) socket.send(packet);
       socket.close(); // the close frame follows the publishes at once
     });
     await until('every message arrives', () => got.every((list) => list.length === MESSAGES), 30_000);

@@ -1,35 +1,13 @@
 /** MQTT over WebSocket (an HTTP upgrade on /mqtt) and over TLS with a throwaway certificate, on 3.1.1 and MQTT 5. */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { selfSigned } from '../support/certs.js';
-import { type TestBroker, cleanup, closed, connectClient, inbox, metric, rawSocket, startBroker, until } from './support/harness.js';
+import { cleanup, closed, connectClient, inbox, metric, rawSocket, serveUpgrades, startBroker, until } from './support/harness.js';
 import { connectPacket } from './support/raw-packets.js';
 
-let http: Server | null = null;
-
-afterEach(async () => {
-  await cleanup(); // first: upgraded sockets keep http.close() waiting until they are gone
-  if (http) {
-    http.closeAllConnections();
-    await new Promise((resolve) => http?.close(resolve));
-    http = null;
-  }
-});
-
-/** An HTTP server that hands upgrades on /mqtt to the broker, as the hub's does. */
-async function serveUpgrades(tb: TestBroker): Promise<string> {
-  http = createServer((_req, res) => res.writeHead(404).end());
-  http.on('upgrade', (req, socket, head) => {
-    if (req.url === '/mqtt') tb.broker.handleUpgrade(req, socket, head);
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve) => http?.listen(0, '127.0.0.1', resolve));
-  return `ws://127.0.0.1:${(http.address() as AddressInfo).port}/mqtt`;
-}
+afterEach(cleanup);
 
 describe('MQTT over WebSocket', () => {
   it.each([4, 5] as const)('carries publishes both ways between WebSocket and TCP clients on protocol %i', async (protocolVersion) => {

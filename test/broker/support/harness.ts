@@ -2,7 +2,8 @@
  * Real brokers on ephemeral ports with their own temp database, real MQTT clients and raw
  * sockets for the broker tests. Everything started here is closed by `cleanup()` (afterEach).
  */
-import { type Socket, connect as netConnect } from 'node:net';
+import { type Server, createServer } from 'node:http';
+import { type AddressInfo, type Socket, connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { type IClientOptions, type IConnackPacket, type MqttClient, connect, connectAsync } from 'mqtt';
 import { pino } from 'pino';
@@ -40,6 +41,7 @@ const brokers = new Set<TestBroker>();
 const clients = new Set<MqttClient>();
 const sockets = new Set<Socket>();
 const temp = new TempDirs();
+const upgradeServers = new Set<Server>();
 
 export type StartOptions = Partial<Omit<BrokerOptions, 'db' | 'logger' | 'metrics'>> & { dir?: string };
 
@@ -172,11 +174,27 @@ export const passwordOf = (name: string): string => `${name}-pw`;
 /** Client options logging in as `name` (a device also uses its name as client id). */
 export const loginAs = (name: string, clientId = `${name}-${Math.random().toString(36).slice(2, 8)}`): IClientOptions => ({ username: name, password: passwordOf(name), clientId });
 
+/** An HTTP server that hands upgrades on /mqtt to the broker, as the hub's does; its ws:// URL. */
+export async function serveUpgrades(tb: TestBroker): Promise<string> {
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  http.on('upgrade', (req, socket, head) => {
+    if (req.url === '/mqtt') tb.broker.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  upgradeServers.add(http);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return `ws://127.0.0.1:${(http.address() as AddressInfo).port}/mqtt`;
+}
+
 export async function cleanup(): Promise<void> {
   for (const socket of sockets) socket.destroy();
   sockets.clear();
   await Promise.all([...clients].map((c) => c.endAsync(true).catch(() => undefined)));
   clients.clear();
   await Promise.all([...brokers].map((b) => b.stop()));
+  // after the brokers: upgraded sockets keep close() waiting until they are gone
+  for (const http of upgradeServers) http.closeAllConnections();
+  await Promise.all([...upgradeServers].map((http) => new Promise((resolve) => http.close(resolve))));
+  upgradeServers.clear();
   temp.remove();
 }
