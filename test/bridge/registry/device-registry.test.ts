@@ -105,6 +105,36 @@ describe('the device registry', () => {
     expect(await res.json()).toMatchObject({ error: expect.stringContaining('nobody') });
   });
 
+  it('writes a changed reading once it has waited its second, without a close, each device in its own slice', async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => `slice${i}`);
+    const onDisk = (id: string): number | undefined => {
+      const view = rig.db.prepare('SELECT view FROM history_devices WHERE id = ?').pluck().get(id) as string | undefined;
+      return view === undefined ? undefined : (JSON.parse(view) as DeviceView).metrics['t']?.value;
+    };
+    // A new device is written at once.
+    for (const id of ids) rig.publish(`devices/${id}/telemetry`, '{"t":1}');
+    await waitFor(() => ids.every((id) => onDisk(id) === 1));
+    // Then each reads t = 2, 120 ms after the one before; the store is watched, not closed.
+    const changed = new Map<string, number>();
+    const written = new Map<string, number>();
+    const watcher = setInterval(() => {
+      for (const id of changed.keys()) if (!written.has(id) && onDisk(id) === 2) written.set(id, Date.now());
+    }, 10);
+    try {
+      for (const id of ids) {
+        rig.publish(`devices/${id}/telemetry`, '{"t":2}');
+        changed.set(id, Date.now());
+        await new Promise((r) => setTimeout(r, 120));
+      }
+      await waitFor(() => written.size === ids.length);
+    } finally {
+      clearInterval(watcher);
+    }
+    // Each change waited its period (one write per device per second at most), so the fleet
+    // went to disk a device at a time, as it changed, not all in one commit.
+    for (const id of ids) expect((written.get(id) ?? 0) - (changed.get(id) ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
   it('survives a restart, with every device offline until it speaks again', async () => {
     rig.publish('devices/g4/status', '{"online":true,"model":"m"}');
     rig.publish('devices/g4/telemetry', '{"t":7}');
