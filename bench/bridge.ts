@@ -1,18 +1,21 @@
 /**
- * `npm run bench -- bridge [--seconds 5] [--sse 1000] [--ws 1000] [--stomp 0] [--devices 100] [--rates 1000,10000] [--cpu-prof DIR]`
+ * `npm run bench -- bridge [--seconds 5] [--sse 1000] [--ws 1000] [--stomp 0] [--fleet 10000] [--watch 10] [--devices 100] [--rates 1000,10000] [--cpu-prof DIR]`
  *
  * The whole hub (createFleetwire: broker, bridge, SQLite history) runs in a child process; devices
  * and browsers run in this one, so device → browser latency is read on one clock.
  *
- * 1. Latency: `--devices` MQTT devices publish telemetry (QoS 0) carrying the send time, at each
- *    rate of `--rates` msg/s in total, for `--seconds` after a 1 s warm-up. `--sse` EventSource-
- *    style, `--ws` WebSocket and `--stomp` STOMP-over-WebSocket subscribers each watch one
- *    device, so every message reaches (sse + ws + stomp) / devices browsers. Prints p50/p99/max of publish → browser receive, and how
- *    many of the expected deliveries arrived.
- * 2. Saturation: the devices publish at QoS 1 as fast as the hub acknowledges; prints messages
+ * 1. A fleet: `--fleet` MQTT devices each publish telemetry (QoS 0) carrying the send time once
+ *    a second, for `--seconds` after a 1 s warm-up; `--sse` EventSource-style, `--ws` WebSocket
+ *    and `--stomp` STOMP-over-WebSocket browsers each watch `--watch` devices, so every message
+ *    reaches (sse + ws + stomp) × watch / fleet browsers. Prints p50/p99/max of publish →
+ *    browser receive, and how many of the expected deliveries arrived. `--fleet 0` skips it.
+ * 2. Fan-out: `--devices` devices publish at each rate of `--rates` msg/s in total, the same
+ *    browsers each watching one of them, so every message reaches (sse + ws + stomp) / devices
+ *    browsers; the same figures.
+ * 3. Saturation: those devices publish at QoS 1 as fast as the hub acknowledges; prints messages
  *    ingested per second and deliveries per second counted by the hub
  *    (fleetwire_bridge_deliveries_total: handed to a transport) and seen by the browsers.
- * 3. Cost per transport: 20 browsers on each transport watch one device publishing 50 msg/s;
+ * 4. Cost per transport: 20 browsers on each transport watch one device publishing 50 msg/s;
  *    prints bytes received (headers, framing and body) and HTTP requests per delivered
  *    message. Short polls ask again at once after messages, 250 ms after an empty answer.
  *
@@ -34,6 +37,7 @@ const WARMUP_MS = 1000;
 /** Publish ticks per second when pacing a rate. */
 const TICKS_PER_S = 100;
 const CONNECT_BATCH = 100;
+const DEVICE_BATCH = 1_000;
 /** QoS 1 publishes a flooding device keeps unacknowledged. */
 const IN_FLIGHT = 20;
 
@@ -81,11 +85,15 @@ interface Browser {
   close(): void;
 }
 
-type BrowserFactory = (httpUrl: string, topic: string, tally: Tally) => Promise<Browser>;
+/** Opens a browser watching `topics` (one filter each). */
+type BrowserFactory = (httpUrl: string, topics: readonly string[], tally: Tally) => Promise<Browser>;
 
 const topicOf = (device: number) => `devices/bench${device}/telemetry`;
 /** The device topic the cost runs watch: no backlog from the earlier runs. */
 const COST_TOPIC = 'devices/benchcost/telemetry';
+
+/** The `topic=` query of a stream or poll URL, one parameter per filter. */
+const topicQuery = (topics: readonly string[]) => topics.map((t) => `topic=${encodeURIComponent(t)}`).join('&');
 
 /** Bytes of a response's head as sent: `HTTP/1.1 200 OK\r\n`, each `Name: value\r\n`, the blank line. */
 const headerBytes = (res: IncomingMessage) => res.rawHeaders.reduce((n, h) => n + Buffer.byteLength(h) + 2, `HTTP/1.1 ${res.statusCode} ${res.statusMessage}\r\n`.length + 2);
@@ -112,8 +120,8 @@ function streamBrowser(url: string, tally: Tally, split: (buffer: string) => str
   });
 }
 
-const sseBrowser: BrowserFactory = (httpUrl, topic, tally) =>
-  streamBrowser(`${httpUrl}/events?topic=${encodeURIComponent(topic)}`, tally, (buffer) => {
+const sseBrowser: BrowserFactory = (httpUrl, topics, tally) =>
+  streamBrowser(`${httpUrl}/events?${topicQuery(topics)}`, tally, (buffer) => {
     const events = buffer.split('\n\n');
     for (const event of events.slice(0, -1)) {
       const data = event.indexOf('\ndata: {"seq"');
@@ -122,8 +130,8 @@ const sseBrowser: BrowserFactory = (httpUrl, topic, tally) =>
     return events.at(-1) ?? '';
   });
 
-const iframeBrowser: BrowserFactory = (httpUrl, topic, tally) =>
-  streamBrowser(`${httpUrl}/stream/iframe?topic=${encodeURIComponent(topic)}`, tally, (buffer) => {
+const iframeBrowser: BrowserFactory = (httpUrl, topics, tally) =>
+  streamBrowser(`${httpUrl}/stream/iframe?${topicQuery(topics)}`, tally, (buffer) => {
     const calls = buffer.split(/m\((\{"seq".*?\})\);/);
     for (let i = 1; i < calls.length; i += 2) tally.take(calls[i] as string);
     return calls.at(-1) ?? '';
@@ -158,12 +166,12 @@ function socketBrowser(url: string, protocols: string[], tally: Tally, hello: st
   });
 }
 
-const wsBrowser: BrowserFactory = (httpUrl, topic, tally) =>
+const wsBrowser: BrowserFactory = (httpUrl, topics, tally) =>
   socketBrowser(
     `${httpUrl.replace(/^http/, 'ws')}/ws`,
     [],
     tally,
-    JSON.stringify({ op: 'subscribe', topics: [topic] }),
+    JSON.stringify({ op: 'subscribe', topics }),
     (text) => {
       tally.take(text);
       return false;
@@ -171,13 +179,13 @@ const wsBrowser: BrowserFactory = (httpUrl, topic, tally) =>
     true,
   );
 
-/** STOMP on `GET /stomp`, one SUBSCRIBE; the hub sends one MESSAGE per WebSocket message, its body after the blank line. */
-const stompBrowser: BrowserFactory = (httpUrl, topic, tally) =>
+/** STOMP on `GET /stomp`, one SUBSCRIBE per topic, the last asking for a receipt; the hub sends one MESSAGE per WebSocket message, its body after the blank line. */
+const stompBrowser: BrowserFactory = (httpUrl, topics, tally) =>
   socketBrowser(
     `${httpUrl.replace(/^http/, 'ws')}/stomp`,
     ['v12.stomp'],
     tally,
-    `CONNECT\naccept-version:1.2\n\n\0SUBSCRIBE\nid:0\ndestination:/topic/${topic}\nreceipt:ready\n\n\0`,
+    `CONNECT\naccept-version:1.2\n\n\0${topics.map((t, i) => `SUBSCRIBE\nid:${i}\ndestination:/topic/${t}\n${i === topics.length - 1 ? 'receipt:ready\n' : ''}\n\0`).join('')}`,
     (text) => {
       if (text.startsWith('MESSAGE')) tally.take(text.slice(text.indexOf('\n\n') + 2, -1));
       return text.startsWith('RECEIPT');
@@ -186,7 +194,7 @@ const stompBrowser: BrowserFactory = (httpUrl, topic, tally) =>
   );
 
 /** Polls in a loop from an explicit cursor; `long` waits at the hub, short waits here after an empty answer. */
-async function pollBrowser(httpUrl: string, topic: string, tally: Tally, long: boolean): Promise<Browser> {
+async function pollBrowser(httpUrl: string, topics: readonly string[], tally: Tally, long: boolean): Promise<Browser> {
   let open = true;
   const get = (path: string): Promise<{ messages: { data: unknown }[]; next: number }> =>
     new Promise((resolve, reject) => {
@@ -204,7 +212,7 @@ async function pollBrowser(httpUrl: string, topic: string, tally: Tally, long: b
       req.on('error', reject);
       req.end();
     });
-  const query = `topic=${encodeURIComponent(topic)}`;
+  const query = topicQuery(topics);
   let cursor = (await get(`/api/messages?${query}`)).next;
   void (async () => {
     while (open) {
@@ -227,11 +235,11 @@ const TRANSPORTS: [string, BrowserFactory][] = [
   ['stomp', stompBrowser],
 ];
 
-/** Opens `count` browsers, the i-th watching `topicFor(i)`. */
-async function openBrowsers(factory: BrowserFactory, httpUrl: string, count: number, topicFor: (i: number) => string, tally: Tally): Promise<Browser[]> {
+/** Opens `count` browsers, the i-th watching `topicsFor(i)`. */
+async function openBrowsers(factory: BrowserFactory, httpUrl: string, count: number, topicsFor: (i: number) => string[], tally: Tally): Promise<Browser[]> {
   const browsers: Browser[] = [];
   for (let i = 0; i < count; i += CONNECT_BATCH) {
-    browsers.push(...(await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, count - i) }, (_, j) => factory(httpUrl, topicFor(i + j), tally)))));
+    browsers.push(...(await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, count - i) }, (_, j) => factory(httpUrl, topicsFor(i + j), tally)))));
   }
   return browsers;
 }
@@ -282,50 +290,93 @@ async function flood(devices: MqttClient[], ms: number): Promise<void> {
   );
 }
 
-async function latency(httpUrl: string, devices: MqttClient[], rates: number[], seconds: number, sse: number, ws: number, stomp: number): Promise<void> {
-  const tally = new Tally();
-  const watch = (i: number) => topicOf(i % devices.length);
+/** How many browsers of each transport watch, and how many devices each watches. */
+interface Audience {
+  sse: number;
+  ws: number;
+  stomp: number;
+  watch: number;
+}
+
+/** Browsers watching `devices`: browser i watches `watch` devices from i × watch on, round the fleet. */
+async function openAudience(httpUrl: string, devices: number, a: Audience, tally: Tally): Promise<{ browsers: Browser[]; fanout: number }> {
+  const watched = (i: number) => Array.from({ length: a.watch }, (_, k) => topicOf((i * a.watch + k) % devices));
   const browsers = [
-    ...(await openBrowsers(sseBrowser, httpUrl, sse, watch, tally)),
-    ...(await openBrowsers(wsBrowser, httpUrl, ws, watch, tally)),
-    ...(await openBrowsers(stompBrowser, httpUrl, stomp, watch, tally)),
+    ...(await openBrowsers(sseBrowser, httpUrl, a.sse, watched, tally)),
+    ...(await openBrowsers(wsBrowser, httpUrl, a.ws, (i) => watched(a.sse + i), tally)),
+    ...(await openBrowsers(stompBrowser, httpUrl, a.stomp, (i) => watched(a.sse + a.ws + i), tally)),
   ];
-  const fanout = (sse + ws + stomp) / devices.length;
-  console.log(`${fmt(sse)} SSE + ${fmt(ws)} WebSocket + ${fmt(stomp)} STOMP browsers, ${devices.length} devices: each message reaches ${fmt(fanout, 1)} browsers`);
-  try {
-    for (const rate of rates) {
-      await paced(devices, rate, WARMUP_MS);
-      const cpuBefore = await hubCpuMs(httpUrl);
-      tally.open();
-      const sent = await paced(devices, rate, seconds * 1000);
-      tally.shut();
-      await sleep(1000); // let the last ones arrive
-      const cpu = (await hubCpuMs(httpUrl)) - cpuBefore;
-      const expected = sent * fanout;
-      console.log(
-        `  ${fmt(rate).padStart(6)} msg/s offered, ${fmt(sent / seconds).padStart(6)} published: latency p50 ${fmt(quantile(tally.latencies.subarray(0, tally.samples), 0.5), 1)} ms, p99 ${fmt(quantile(tally.latencies.subarray(0, tally.samples), 0.99), 1)} ms, max ${fmt(quantile(tally.latencies.subarray(0, tally.samples), 1), 1)} ms; ` +
-          `${fmt(tally.delivered)} of ${fmt(expected)} deliveries (${fmt((100 * tally.delivered) / expected, 1)} %); hub CPU ${fmt((1000 * cpu) / tally.delivered, 1)} ms per 1,000 deliveries`,
-      );
-      await sleep(2000); // let any backlog clear before the next rate
-    }
-    // Saturation: offer as much as the hub takes; what it carries per second is its ceiling.
-    const before = await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total');
-    const ingestedBefore = await hubCounter(httpUrl, 'fleetwire_bridge_messages_total');
-    const receivedBefore = tally.received;
+  const fanout = ((a.sse + a.ws + a.stomp) * a.watch) / devices;
+  console.log(`${fmt(a.sse)} SSE + ${fmt(a.ws)} WebSocket + ${fmt(a.stomp)} STOMP browsers each watching ${fmt(a.watch)} of ${fmt(devices)} devices: each message reaches ${fmt(fanout, 1)} browsers`);
+  return { browsers, fanout };
+}
+
+/** Paces each rate in turn and prints device → browser latency and the share of deliveries that arrived. */
+async function latency(httpUrl: string, devices: MqttClient[], rates: number[], seconds: number, tally: Tally, fanout: number): Promise<void> {
+  for (const rate of rates) {
+    await paced(devices, rate, WARMUP_MS);
     const cpuBefore = await hubCpuMs(httpUrl);
-    const t0 = performance.now();
-    await flood(devices, seconds * 1000);
-    const s = (performance.now() - t0) / 1000;
-    const received = tally.received - receivedBefore;
-    const hub = (await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total')) - before;
-    const ingested = (await hubCounter(httpUrl, 'fleetwire_bridge_messages_total')) - ingestedBefore;
+    tally.open();
+    const sent = await paced(devices, rate, seconds * 1000);
+    tally.shut();
+    await sleep(1000); // let the last ones arrive
     const cpu = (await hubCpuMs(httpUrl)) - cpuBefore;
+    const expected = sent * fanout;
+    const latencies = tally.latencies.subarray(0, tally.samples);
     console.log(
-      `  saturation: ${fmt(ingested / s)} msg/s ingested (QoS 1); the hub handed ${fmt(hub / s)} deliveries/s to transports, browsers received ${fmt(received / s)}/s; ` +
-        `hub CPU ${fmt((1000 * cpu) / hub, 1)} ms per 1,000 deliveries`,
+      `  ${fmt(rate).padStart(6)} msg/s offered, ${fmt(sent / seconds).padStart(6)} published: latency p50 ${fmt(quantile(latencies, 0.5), 1)} ms, p99 ${fmt(quantile(latencies, 0.99), 1)} ms, max ${fmt(quantile(latencies, 1), 1)} ms; ` +
+        `${fmt(tally.delivered)} of ${fmt(expected)} deliveries (${fmt((100 * tally.delivered) / expected, 1)} %); hub CPU ${fmt((1000 * cpu) / tally.delivered, 1)} ms per 1,000 deliveries`,
     );
-    const drained = await settle(httpUrl);
-    console.log(`  the backlog left by saturation (kept in the store, read back by catching-up subscribers) drained in ${fmt(drained / 1000, 1)} s`);
+    await sleep(2000); // let any backlog clear before the next rate
+  }
+}
+
+/** Offers as much as the hub takes; what it carries per second is its ceiling. */
+async function saturation(httpUrl: string, devices: MqttClient[], seconds: number, tally: Tally): Promise<void> {
+  const before = await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total');
+  const ingestedBefore = await hubCounter(httpUrl, 'fleetwire_bridge_messages_total');
+  const receivedBefore = tally.received;
+  const cpuBefore = await hubCpuMs(httpUrl);
+  const t0 = performance.now();
+  await flood(devices, seconds * 1000);
+  const s = (performance.now() - t0) / 1000;
+  const received = tally.received - receivedBefore;
+  const hub = (await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total')) - before;
+  const ingested = (await hubCounter(httpUrl, 'fleetwire_bridge_messages_total')) - ingestedBefore;
+  const cpu = (await hubCpuMs(httpUrl)) - cpuBefore;
+  console.log(
+    `  saturation: ${fmt(ingested / s)} msg/s ingested (QoS 1); the hub handed ${fmt(hub / s)} deliveries/s to transports, browsers received ${fmt(received / s)}/s; ` +
+      `hub CPU ${fmt((1000 * cpu) / hub, 1)} ms per 1,000 deliveries`,
+  );
+  const drained = await settle(httpUrl);
+  console.log(`  the backlog left by saturation (kept in the store, read back by catching-up subscribers) drained in ${fmt(drained / 1000, 1)} s`);
+}
+
+/** Connects devices bench0…bench<count - 1>, DEVICE_BATCH at a time (a storm of thousands at once would measure logins). */
+async function connectDevices(mqttUrl: string, count: number): Promise<MqttClient[]> {
+  const devices: MqttClient[] = [];
+  for (let i = 0; i < count; i += DEVICE_BATCH) {
+    devices.push(...(await Promise.all(Array.from({ length: Math.min(DEVICE_BATCH, count - i) }, (_, j) => mqtt.connectAsync(mqttUrl, { clientId: `bench${i + j}`, reconnectPeriod: 0 })))));
+  }
+  return devices;
+}
+
+/** Runs `body` with `count` devices connected, then disconnects them. */
+async function withDevices(mqttUrl: string, count: number, body: (devices: MqttClient[]) => Promise<void>): Promise<void> {
+  const devices = await connectDevices(mqttUrl, count);
+  try {
+    await body(devices);
+  } finally {
+    await Promise.all(devices.map((d) => d.endAsync(true)));
+  }
+}
+
+/** Runs `body` with the audience open on `devices`, then closes its browsers. */
+async function withAudience(httpUrl: string, devices: number, a: Audience, body: (tally: Tally, fanout: number) => Promise<void>): Promise<void> {
+  const tally = new Tally();
+  const { browsers, fanout } = await openAudience(httpUrl, devices, a, tally);
+  try {
+    await body(tally, fanout);
   } finally {
     for (const b of browsers) b.close();
   }
@@ -350,7 +401,7 @@ async function costs(httpUrl: string, device: MqttClient, seconds: number): Prom
   console.log('cost per delivered message (20 browsers per transport, one device at 50 msg/s):');
   for (const [name, factory] of TRANSPORTS) {
     const tally = new Tally();
-    const browsers = await openBrowsers(factory, httpUrl, 20, () => COST_TOPIC, tally);
+    const browsers = await openBrowsers(factory, httpUrl, 20, () => [COST_TOPIC], tally);
     tally.open();
     await paced([device], 50, seconds * 1000, COST_TOPIC);
     tally.shut();
@@ -363,20 +414,28 @@ async function costs(httpUrl: string, device: MqttClient, seconds: number): Prom
 
 export async function run(args: string[]): Promise<void> {
   const seconds = Number(flag(args, 'seconds', '5'));
-  const sse = Number(flag(args, 'sse', '1000'));
-  const ws = Number(flag(args, 'ws', '1000'));
-  const stomp = Number(flag(args, 'stomp', '0'));
+  const audience = { sse: Number(flag(args, 'sse', '1000')), ws: Number(flag(args, 'ws', '1000')), stomp: Number(flag(args, 'stomp', '0')) };
+  const fleet = Number(flag(args, 'fleet', '10000'));
+  const watch = Number(flag(args, 'watch', '10'));
   const deviceCount = Number(flag(args, 'devices', '100'));
   const rates = flag(args, 'rates', '1000,10000').split(',').map(Number);
   const cpuProfDir = flag(args, 'cpu-prof', '');
   const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
   const hub = await startHubProcess(join(dir, 'fleetwire.db'), { nodeArgs: cpuProfDir === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] });
-  const devices = await Promise.all(Array.from({ length: deviceCount }, (_, i) => mqtt.connectAsync(hub.mqttUrl, { clientId: `bench${i}`, reconnectPeriod: 0 })));
   try {
-    await latency(hub.httpUrl, devices, rates, seconds, sse, ws, stomp);
-    await costs(hub.httpUrl, devices[0] as MqttClient, Math.min(seconds, 3));
+    if (fleet > 0) {
+      // The issue's load: a fleet at 1 Hz each, every browser watching `watch` devices.
+      await withDevices(hub.mqttUrl, fleet, (devices) => withAudience(hub.httpUrl, fleet, { ...audience, watch }, (tally, fanout) => latency(hub.httpUrl, devices, [fleet], seconds, tally, fanout)));
+    }
+    // Fan-out heavy: few devices, every browser watching one, then saturation.
+    await withDevices(hub.mqttUrl, deviceCount, async (devices) => {
+      await withAudience(hub.httpUrl, deviceCount, { ...audience, watch: 1 }, async (tally, fanout) => {
+        await latency(hub.httpUrl, devices, rates, seconds, tally, fanout);
+        await saturation(hub.httpUrl, devices, seconds, tally);
+      });
+      await costs(hub.httpUrl, devices[0] as MqttClient, Math.min(seconds, 3));
+    });
   } finally {
-    await Promise.all(devices.map((d) => d.endAsync(true)));
     hub.child.kill('SIGTERM');
     await new Promise((r) => hub.child.once('exit', r));
     rmSync(dir, { recursive: true, force: true });
