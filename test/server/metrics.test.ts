@@ -50,3 +50,34 @@ describe('/metrics names', () => {
     expect(text).toContain(`fleetwire_build_info{version="${pkg.version}",node="${process.version}"} 1`);
   });
 });
+
+describe('/metrics process gauges', () => {
+  /** Each series of a scrape, `name{labels}` → value. */
+  const scrape = async (): Promise<Map<string, number>> => {
+    const body = await (await fetch(`${hub.httpUrl}/metrics`)).text();
+    return new Map([...body.matchAll(/^([a-z_]+(?:\{[^}]*\})?) (\S+)$/gm)].map((m) => [m[1] ?? '', Number(m[2])]));
+  };
+  const sumOf = (series: Map<string, number>, name: string): number => [...series].filter(([k]) => k.startsWith(`${name}{`)).reduce((n, [, v]) => n + v, 0);
+
+  it('count the open connections: descriptors, handles and resources, by type and in total', async () => {
+    const before = await scrape();
+    const clients = await Promise.all(Array.from({ length: 20 }, (_, i) => mqtt.connectAsync(hub.mqttUrl, { clientId: `metrics-open-${i}` })));
+    try {
+      const during = await scrape();
+      // Each connection is a socket at both ends here (the clients run in the hub's process), less
+      // any the scrapes' own HTTP connections opened or closed meanwhile.
+      for (const name of ['process_open_fds', 'nodejs_active_handles_total', 'nodejs_active_resources_total']) {
+        expect((during.get(name) ?? 0) - (before.get(name) ?? 0), name).toBeGreaterThanOrEqual(36);
+      }
+      expect((during.get('nodejs_active_handles{type="Socket"}') ?? 0) - (before.get('nodejs_active_handles{type="Socket"}') ?? 0)).toBeGreaterThanOrEqual(36);
+      expect(during.get('nodejs_active_resources{type="TCPSocketWrap"}') ?? 0).toBeGreaterThanOrEqual(40);
+      // One scrape reads the handles and resources once: the totals are the sums by type.
+      expect(sumOf(during, 'nodejs_active_handles')).toBe(during.get('nodejs_active_handles_total'));
+      expect(sumOf(during, 'nodejs_active_resources')).toBe(during.get('nodejs_active_resources_total'));
+    } finally {
+      await Promise.all(clients.map((c) => c.endAsync()));
+    }
+    expect(types().get('process_open_fds')).toBe('gauge');
+    expect(types().get('nodejs_active_handles')).toBe('gauge');
+  });
+});
