@@ -1,8 +1,9 @@
 /**
  * The device registry: first seen, last seen, online, model, firmware, latest value of each
  * metric, LED state and port map, kept from the messages the hub records. Loaded from the store
- * at start. A new device or a change of online state is written at once; other changes at
- * most once per `saveEveryMs` per device (and at close), a tenth of the fleet at a time.
+ * at start. A new device or a change of online state is written at once; other changes once
+ * the first of them has waited `saveEveryMs` (and at close), so at most once per period per
+ * device, and a fleet a slice at a time (SAVE_SLICES).
  */
 import type { Logger } from 'pino';
 import { applyMessage, newDeviceView, withSource } from '../../protocol/device-view.js';
