@@ -371,7 +371,7 @@ async function withDevices(mqttUrl: string, count: number, body: (devices: MqttC
   }
 }
 
-/** Runs `body` with the audience open on `devices`, then closes its browsers. */
+/** Runs `body` with the audience watching a fleet of `devices`, then closes its browsers. */
 async function withAudience(httpUrl: string, devices: number, a: Audience, body: (tally: Tally, fanout: number) => Promise<void>): Promise<void> {
   const tally = new Tally();
   const { browsers, fanout } = await openAudience(httpUrl, devices, a, tally);

@@ -9,9 +9,9 @@
  * would decode with U+FFFD in place of the bad bytes. What it passes on comes within the
  * process's read budget per event-loop iteration (read-budget.ts). Going out, it cuts off a
  * client that lets too many bytes pile up: Aedes keeps writing to a subscriber that stopped
- * reading until drainTimeout, whatever the rate. It also counts bytes, and holds the socket corked for the rest
- * of an event-loop turn once something is written, so every packet a turn makes for this client
- * (Aedes delivers each publish in a tick of its own) leaves in one write.
+ * reading until drainTimeout, whatever the rate. It also counts bytes, and holds the socket
+ * corked for the rest of an event-loop turn once something is written, so every packet a turn
+ * makes for this client (Aedes delivers each publish in a tick of its own) leaves in one write.
  */
 import type { Duplex } from 'node:stream';
 import { UNSAFE_FILTER } from './prototype-safe.js';
