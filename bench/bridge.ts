@@ -20,8 +20,8 @@
  *    message. Short polls ask again at once after messages, 250 ms after an empty answer.
  *
  * Each rate and the saturation run also print the hub process's CPU time per 1,000 deliveries
- * (process_cpu_seconds_total: ingest and storage included), steadier than rates on a shared
- * machine. `--cpu-prof DIR` has the hub process write a V8 CPU profile (`.cpuprofile`) into DIR.
+ * (from /proc, ingest and storage included), steadier than rates on a shared machine.
+ * `--cpu-prof DIR` has the hub process write a V8 CPU profile (`.cpuprofile`) into DIR.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
@@ -30,7 +30,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
-import { hubCounter, startHubProcess } from './support/hub-process.js';
+import { type HubProcess, hubCounter, startHubProcess } from './support/hub-process.js';
+import { cpuSeconds } from './support/proc.js';
 import { flag, quantile, sleep } from './support/stats.js';
 
 const WARMUP_MS = 1000;
@@ -312,15 +313,15 @@ async function openAudience(httpUrl: string, devices: number, a: Audience, tally
 }
 
 /** Paces each rate in turn and prints device → browser latency and the share of deliveries that arrived. */
-async function latency(httpUrl: string, devices: MqttClient[], rates: number[], seconds: number, tally: Tally, fanout: number): Promise<void> {
+async function latency(hub: HubProcess, devices: MqttClient[], rates: number[], seconds: number, tally: Tally, fanout: number): Promise<void> {
   for (const rate of rates) {
     await paced(devices, rate, WARMUP_MS);
-    const cpuBefore = await hubCpuMs(httpUrl);
+    const cpuBefore = hubCpuMs(hub);
     tally.open();
     const sent = await paced(devices, rate, seconds * 1000);
     tally.shut();
     await sleep(1000); // let the last ones arrive
-    const cpu = (await hubCpuMs(httpUrl)) - cpuBefore;
+    const cpu = hubCpuMs(hub) - cpuBefore;
     const expected = sent * fanout;
     const latencies = tally.latencies.subarray(0, tally.samples);
     console.log(
@@ -332,21 +333,22 @@ async function latency(httpUrl: string, devices: MqttClient[], rates: number[], 
 }
 
 /** Offers as much as the hub takes; what it carries per second is its ceiling. */
-async function saturation(httpUrl: string, devices: MqttClient[], seconds: number, tally: Tally): Promise<void> {
+async function saturation(hub: HubProcess, devices: MqttClient[], seconds: number, tally: Tally): Promise<void> {
+  const { httpUrl } = hub;
   const before = await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total');
   const ingestedBefore = await hubCounter(httpUrl, 'fleetwire_bridge_messages_total');
   const receivedBefore = tally.received;
-  const cpuBefore = await hubCpuMs(httpUrl);
+  const cpuBefore = hubCpuMs(hub);
   const t0 = performance.now();
   await flood(devices, seconds * 1000);
   const s = (performance.now() - t0) / 1000;
   const received = tally.received - receivedBefore;
-  const hub = (await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total')) - before;
+  const cpu = hubCpuMs(hub) - cpuBefore;
+  const handed = (await hubCounter(httpUrl, 'fleetwire_bridge_deliveries_total')) - before;
   const ingested = (await hubCounter(httpUrl, 'fleetwire_bridge_messages_total')) - ingestedBefore;
-  const cpu = (await hubCpuMs(httpUrl)) - cpuBefore;
   console.log(
-    `  saturation: ${fmt(ingested / s)} msg/s ingested (QoS 1); the hub handed ${fmt(hub / s)} deliveries/s to transports, browsers received ${fmt(received / s)}/s; ` +
-      `hub CPU ${fmt((1000 * cpu) / hub, 1)} ms per 1,000 deliveries`,
+    `  saturation: ${fmt(ingested / s)} msg/s ingested (QoS 1); the hub handed ${fmt(handed / s)} deliveries/s to transports, browsers received ${fmt(received / s)}/s; ` +
+      `hub CPU ${fmt((1000 * cpu) / handed, 1)} ms per 1,000 deliveries`,
   );
   const drained = await settle(httpUrl);
   console.log(`  the backlog left by saturation (kept in the store, read back by catching-up subscribers) drained in ${fmt(drained / 1000, 1)} s`);
@@ -382,8 +384,8 @@ async function withAudience(httpUrl: string, devices: number, a: Audience, body:
   }
 }
 
-/** The hub process's CPU time so far (user + system), ms. */
-const hubCpuMs = async (httpUrl: string): Promise<number> => 1000 * (await hubCounter(httpUrl, 'process_cpu_seconds_total'));
+/** The hub process's CPU time so far (user + system), ms: read from /proc, so the measured window holds no /metrics scrape. */
+const hubCpuMs = (hub: HubProcess): number => 1000 * cpuSeconds(hub.child.pid ?? 0);
 
 /** Waits until the hub hands out no more deliveries for a second (at most two minutes); returns the ms it took. */
 async function settle(httpUrl: string): Promise<number> {
@@ -425,13 +427,13 @@ export async function run(args: string[]): Promise<void> {
   try {
     if (fleet > 0) {
       // The issue's load: a fleet at 1 Hz each, every browser watching `watch` devices.
-      await withDevices(hub.mqttUrl, fleet, (devices) => withAudience(hub.httpUrl, fleet, { ...audience, watch }, (tally, fanout) => latency(hub.httpUrl, devices, [fleet], seconds, tally, fanout)));
+      await withDevices(hub.mqttUrl, fleet, (devices) => withAudience(hub.httpUrl, fleet, { ...audience, watch }, (tally, fanout) => latency(hub, devices, [fleet], seconds, tally, fanout)));
     }
     // Fan-out heavy: few devices, every browser watching one, then saturation.
     await withDevices(hub.mqttUrl, deviceCount, async (devices) => {
       await withAudience(hub.httpUrl, deviceCount, { ...audience, watch: 1 }, async (tally, fanout) => {
-        await latency(hub.httpUrl, devices, rates, seconds, tally, fanout);
-        await saturation(hub.httpUrl, devices, seconds, tally);
+        await latency(hub, devices, rates, seconds, tally, fanout);
+        await saturation(hub, devices, seconds, tally);
       });
       await costs(hub.httpUrl, devices[0] as MqttClient, Math.min(seconds, 3));
     });

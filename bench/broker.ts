@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--protocol 4|5] [--targets hub,broker,aedes,mosquitto] [--no-mosquitto] [--only idle|fan-in|fan-out|qos1|latency] [--cpu-prof DIR]`
+ * `npm run bench -- broker [--runs 3] [--seconds 3] [--connections 10000] [--protocol 4|5] [--targets hub,broker,aedes,mosquitto] [--no-mosquitto] [--only idle|fan-in|fan-out|qos1|latency|reconnect] [--cpu-prof DIR]`
  *
  * Loads, each in a process of its own and one after the other (the order turning run by run):
  * - `hub`: the whole fleetwire hub as `fleetwire start` runs it, storing every message in SQLite
@@ -18,7 +18,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ import { createFleetwire } from '../server/create-fleetwire.js';
 import { openDatabase } from '../storage/database.js';
 import { rawClient, rawSubscriber } from '../test/broker/support/raw-client.js';
 import { PUBACK, publishPacket, publishPayload } from '../test/broker/support/raw-packets.js';
+import { connectAll } from './support/connect-all.js';
+import { cpuSeconds, rssBytes } from './support/proc.js';
 import { median, quantile } from './support/stats.js';
 
 const SERVE_FLAG = '--serve-bench-broker';
@@ -52,6 +54,8 @@ interface Target {
   port: number;
   /** The broker process's memory (after a GC where there is one). */
   memory(): Promise<Memory>;
+  /** The broker process's CPU time so far, every thread, seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -126,6 +130,7 @@ async function startNode(kind: NodeTarget, cpuProfDir: string | null): Promise<T
     name: kind,
     port,
     memory: () => ask<Memory>(child, 'memory', 'memory'),
+    cpuSeconds: () => cpuSeconds(child.pid ?? 0),
     async stop() {
       child.send('stop');
       await once(child, 'exit');
@@ -163,7 +168,8 @@ async function startMosquitto(): Promise<Target> {
   return {
     name: 'mosquitto',
     port,
-    memory: async () => ({ rss: Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024 }),
+    memory: async () => ({ rss: rssBytes(child.pid ?? 0) }),
+    cpuSeconds: () => cpuSeconds(child.pid ?? 0),
     async stop() {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -346,6 +352,31 @@ async function latency(port: number, version: Version, perSecond: number, second
   return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), kept: samples.length / Math.max(1, sentMeasured) };
 }
 
+/** CONNECTs outstanding at a time in the reconnect storm: a fleet's devices do not wait for each other. */
+const STORM_WINDOW = 500;
+
+/**
+ * `count` clients connect, all drop at once (a network blip), and all connect again: resolves
+ * the seconds from the first CONNECT of the second round to its last CONNACK, and the broker's
+ * CPU seconds in that time (the load generator's own share of the cores is the rest).
+ */
+async function reconnectStorm(target: Target, version: Version, count: number): Promise<{ seconds: number; cpu: number }> {
+  const ids = Array.from({ length: count }, (_, i) => `storm-${i}`);
+  const optionsOf = () => ({ keepalive: 600, version });
+  const drop = async (sockets: Socket[]): Promise<void> => {
+    await Promise.all(sockets.map((s) => (s.destroy(), once(s, 'close'))));
+    await new Promise((r) => setTimeout(r, 1000)); // for the broker to end the sessions
+  };
+  const first = await connectAll(target.port, ids, STORM_WINDOW, optionsOf);
+  await drop(first.sockets);
+  const cpuBefore = target.cpuSeconds();
+  const again = await connectAll(target.port, ids, STORM_WINDOW, optionsOf);
+  const cpu = target.cpuSeconds() - cpuBefore;
+  await drop(again.sockets);
+  if (first.refused + again.refused > 0) throw new Error(`reconnect storm: ${first.refused + again.refused} connections refused`);
+  return { seconds: again.ms / 1000, cpu };
+}
+
 /** Opens `count` idle connections (clean session, keepalive 600 s) and reports the broker's growth per connection, after a first one. */
 async function idleMemory(target: Target, version: Version, count: number): Promise<Required<Memory>> {
   // One connection comes and goes first: what the first one builds once is no cost per connection
@@ -371,7 +402,7 @@ async function idleMemory(target: Target, version: Version, count: number): Prom
 type Version = 4 | 5;
 
 /** The scenarios, in the order a full run measures them. */
-const SCENARIOS = ['latency', 'fan-in', 'fan-out', 'qos1', 'idle'] as const;
+const SCENARIOS = ['latency', 'fan-in', 'fan-out', 'qos1', 'idle', 'reconnect'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -435,6 +466,10 @@ async function measure(start: () => Promise<Target>, o: Options): Promise<Figure
       const m = await fresh((t) => idleMemory(t, v, o.connections));
       // The split into heap and external is only printed when idle memory is asked for alone.
       return o.only === 'idle' ? { [`memory ${idle}, bytes`]: m.rss, [`V8 heap ${idle}, bytes`]: m.heapUsed, [`external ${idle}, bytes`]: m.external } : { [`memory ${idle}, bytes`]: m.rss };
+    },
+    reconnect: async () => {
+      const storm = await fresh((t) => reconnectStorm(t, v, o.connections));
+      return { [`reconnect storm, ${o.connections} clients, s`]: storm.seconds, 'reconnect storm: broker CPU, s': storm.cpu };
     },
   };
   const figures: Figures = {};

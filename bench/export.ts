@@ -12,7 +12,7 @@
  * RSS includes garbage V8 has not collected yet; `--hub-heap-mb 40` caps the hub's old space
  * (`--max-old-space-size`), and the exports still completing shows they need no more.
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -21,18 +21,13 @@ import { createHistoryStore } from '../bridge/history/index.js';
 import type { DeviceView } from '../protocol/message.js';
 import { openDatabase } from '../storage/database.js';
 import { startHubProcess } from './support/hub-process.js';
+import { rssBytes } from './support/proc.js';
 import { flag, sleep } from './support/stats.js';
 
 const DAY = 86_400_000;
 const DEVICE = 'week-1';
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-/** Resident memory of a process, bytes (Linux /proc). */
-function rss(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-  return Number(line?.[1] ?? 0) * 1024;
-}
 
 async function fill(dbFile: string, from: number, count: number): Promise<void> {
   const db = openDatabase(dbFile);
@@ -50,8 +45,8 @@ async function fill(dbFile: string, from: number, count: number): Promise<void> 
 
 /** Downloads `url`, reading at most `bytesPerSecond` (0: as fast as possible) for at most `seconds`. */
 async function download(url: string, pid: number, bytesPerSecond: number, seconds: number): Promise<{ rows: number; bytes: number; s: number; peak: number }> {
-  let peak = rss(pid);
-  const sampler = setInterval(() => (peak = Math.max(peak, rss(pid))), 20);
+  let peak = rssBytes(pid);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 20);
   const t0 = performance.now();
   let bytes = 0;
   let rows = 0;
@@ -94,7 +89,7 @@ export async function run(args: string[]): Promise<void> {
     const pid = hub.child.pid as number;
     try {
       await sleep(1000);
-      const idle = rss(pid);
+      const idle = rssBytes(pid);
       console.log(`hub idle RSS       ${mb(idle)}${heapMb > 0 ? ` (old space capped at ${heapMb} MB)` : ''}`);
       const url = (format: string) => `${hub.httpUrl}/api/export?device=${DEVICE}&metric=temperature&from=${from}&to=${from + count * 1000}&format=${format}`;
       for (const format of ['csv', 'ndjson']) {

@@ -18,7 +18,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { rawClient } from '../test/broker/support/raw-client.js';
+import { connectAll } from './support/connect-all.js';
 import { startHubProcess } from './support/hub-process.js';
 import { flag, quantile, sleep } from './support/stats.js';
 
@@ -70,26 +70,6 @@ function probeHealth(httpUrl: string): { stop: () => Promise<{ times: number[]; 
   };
 }
 
-/** Logs in `names` with at most `window` CONNECTs outstanding; resolves with the sockets and the time taken, ms. */
-async function loginAll(port: number, names: string[], window: number): Promise<{ sockets: Socket[]; ms: number; refused: number }> {
-  const sockets: Socket[] = [];
-  let refused = 0;
-  let next = 0;
-  const t0 = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < names.length) {
-      const name = names[next++] as string;
-      try {
-        sockets.push(await rawClient(port, name, { username: name, password: passwordOf(name), keepalive: 600 }));
-      } catch {
-        refused++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(window, names.length) }, worker));
-  return { sockets, ms: performance.now() - t0, refused };
-}
-
 /** The hub's largest event-loop delay since the last read, ms. */
 async function loopLagMax(httpUrl: string): Promise<number> {
   const text = await (await fetch(`${httpUrl}/metrics`)).text();
@@ -101,7 +81,7 @@ async function phase(label: string, httpUrl: string, port: number, names: string
   await loopLagMax(httpUrl);
   const probe = probeHealth(httpUrl);
   await sleep(50);
-  const { sockets, ms, refused } = await loginAll(port, names, window);
+  const { sockets, ms, refused } = await connectAll(port, names, window, (name) => ({ username: name, password: passwordOf(name), keepalive: 600 }));
   const { times: health, failed } = await probe.stop();
   const lag = await loopLagMax(httpUrl);
   console.log(

@@ -10,13 +10,14 @@
  * second, and how long the hub took to cut the stalled browsers off
  * (fleetwire_bridge_cutoffs_total{reason="stalled"}).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type Socket, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { hubCounter, startHubProcess } from './support/hub-process.js';
+import { rssBytes } from './support/proc.js';
 import { flag, quantile, sleep } from './support/stats.js';
 
 const BASELINE_MS = 5000;
@@ -27,10 +28,7 @@ const CONNECT_BATCH = 20;
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Resident set of a process, MiB. */
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m);
-  return Number(line?.[1] ?? NaN) / 1024;
-}
+const rssMiB = (pid: number): number => rssBytes(pid) / 2 ** 20;
 
 /** An SSE request on a raw socket that is never read; `closers` gets what ends it, at once. */
 async function stalledSse(httpUrl: string, closers: (() => void)[]): Promise<void> {
