@@ -1,8 +1,9 @@
 /**
- * `npm run bench -- history [--messages 60000] [--clients 32] [--days 30]`
+ * `npm run bench -- history [--messages 60000] [--clients 32] [--days 30] [--fleet 10000]`
  *
  * Prints:
- *   - the store alone: append() + group commit into a fresh file, messages/s (2 readings each);
+ *   - the store alone: append() + group commit into a fresh file, messages/s (2 readings each),
+ *     for one device and for `--fleet` devices each reporting once a second, medians of 3 files;
  *   - the whole hub: messages/s persisted through MQTT → broker → bridge → history at QoS 0
  *     and at QoS 1 (PUBACK after commit), and QoS 1 as a share of QoS 0. The hub runs in a
  *     child process (this file with --history-bench-hub) so publishers and hub get a core
@@ -24,10 +25,12 @@ import { HISTORY_DEFAULTS, type SqliteHistoryStore, createHistoryStore } from '.
 import type { DeviceView } from '../protocol/message.js';
 import { openDatabase } from '../storage/database.js';
 import { hubCounter, startHubProcess } from './support/hub-process.js';
-import { flag as textFlag, quantile, sleep } from './support/stats.js';
+import { median, flag as textFlag, quantile, sleep } from './support/stats.js';
 
 const DAY = 86_400_000;
 const QUERY_RUNS = 20;
+/** Fresh files the store-alone rate is the median of. */
+const STORE_RUNS = 3;
 const QOS1_IN_FLIGHT = 50;
 const QOS0_UNWRITTEN = 200;
 const LATENCY_MESSAGES = 500;
@@ -39,29 +42,48 @@ function openStore(dir: string): SqliteHistoryStore {
   return createHistoryStore({ db: openDatabase(join(dir, 'bench.db')), logger: pino({ level: 'silent' }), metrics: new Registry(), pruneIntervalMs: 0 });
 }
 
-/** Appends one reading a second for `device` from `from`; waits for commits when the queue holds 10,000, as held acknowledgements would. */
-async function fill(store: SqliteHistoryStore, device: string, from: number, count: number): Promise<void> {
+/**
+ * Appends `count` messages, one reading a second for each of `devices` in turn from `from` (a
+ * fleet reporting at 1 Hz); waits for commits when the queue holds 10,000, as held
+ * acknowledgements would.
+ */
+async function fill(store: SqliteHistoryStore, devices: readonly string[], from: number, count: number): Promise<void> {
   let pending: Promise<void> = Promise.resolve();
   for (let i = 0; i < count; i++) {
-    const ts = from + i * 1_000;
+    const device = devices[i % devices.length] as string;
+    const round = Math.floor(i / devices.length);
+    const ts = from + round * 1_000;
     const seq = store.lastSeq() + 1;
-    pending = store.append({ seq, ts, topic: `devices/${device}/telemetry`, device, kind: 'telemetry', data: { temperature: 20 + Math.sin(i / 600), voltage: 230 } });
+    pending = store.append({ seq, ts, topic: `devices/${device}/telemetry`, device, kind: 'telemetry', data: { temperature: 20 + Math.sin(round / 600), voltage: 230 } });
     if (store.health().pending >= 10_000) await pending;
   }
   await store.flush();
 }
 
-async function storeAlone(count: number): Promise<void> {
+const deviceIds = (n: number): string[] => Array.from({ length: n }, (_, i) => `b${i + 1}`);
+
+/** Messages/s committed by the store alone into a fresh file, one run. */
+async function storeRate(devices: readonly string[], count: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetwire-bench-'));
   const store = openStore(dir);
   try {
     const t0 = performance.now();
-    await fill(store, 'b1', Date.now() - count * 1_000, count);
-    const s = (performance.now() - t0) / 1_000;
-    console.log(`store alone        ${fmt(count / s)} messages/s committed (${fmt((2 * count) / s)} readings/s), ${fmt(count)} messages`);
+    await fill(store, devices, Date.now() - (count / devices.length) * 1_000, count);
+    return count / ((performance.now() - t0) / 1_000);
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The store alone, for one device and for a fleet: a fleet's readings land on as many pages as it has series. */
+async function storeAlone(count: number, fleet: number): Promise<void> {
+  for (const devices of [1, fleet]) {
+    const runs: number[] = [];
+    for (let r = 0; r < STORE_RUNS; r++) runs.push(await storeRate(deviceIds(devices), count));
+    const rate = median(runs);
+    const label = `store alone, ${fmt(devices)} device${devices === 1 ? '' : 's'}`.padEnd(33);
+    console.log(`${label}${fmt(rate)} messages/s committed (${fmt(2 * rate)} readings/s), ${fmt(count)} messages; runs ${runs.map(fmt).join(' / ')}`);
   }
 }
 
@@ -162,7 +184,7 @@ async function queries(days: number): Promise<void> {
     const view: DeviceView = { id: 'q1', firstSeen: end, lastSeen: end, online: true, model: null, fw: null, metrics: {}, led: null, ports: null, source: 'native', units: {}, problems: [] };
     store.saveDevice(view);
     const t0 = performance.now();
-    await fill(store, 'q1', end - days * DAY, (days * DAY) / 1_000);
+    await fill(store, ['q1'], end - days * DAY, (days * DAY) / 1_000);
     console.log(`query data         ${days} days at 1 Hz of one device written in ${((performance.now() - t0) / 1_000).toFixed(1)} s`);
     const cases: [string, number, { points?: number; step?: number }][] = [
       ['1 day, 1,440 points', DAY, { points: 1_440 }],
@@ -183,7 +205,7 @@ async function queries(days: number): Promise<void> {
 export async function run(args: string[]): Promise<void> {
   const messages = flag(args, 'messages', 60_000);
   const clients = flag(args, 'clients', 32);
-  await storeAlone(200_000);
+  await storeAlone(200_000, flag(args, 'fleet', 10_000));
   const q0 = await withHub((hub) => throughput(hub, 0, messages, clients));
   console.log(`hub QoS 0          ${fmt(q0.rate)} messages/s persisted (${fmt(q0.stored)} of ${fmt(messages)} stored, ${fmt(q0.dropped)} refused by the full write queue)`);
   const q1 = await withHub((hub) => throughput(hub, 1, messages, clients));

@@ -7,6 +7,7 @@
  * its backoff, as it does for every other write failure.
  */
 import { workerData } from 'node:worker_threads';
+import { WRITER_CHECKPOINT_PAGES } from '../../storage/checkpointer.js';
 import { openDatabase } from '../../storage/database.js';
 import type { CommitAnswer, CommitThreadData } from './chunk-writer.js';
 import { type ChunkRows, createRowWriter } from './row-writer.js';
@@ -15,6 +16,8 @@ const { file, readonly, port, answered } = workerData as CommitThreadData;
 const LOCK_WAIT_MS = 250;
 
 const db = openDatabase(file, { readonly, busyTimeoutMs: LOCK_WAIT_MS });
+// The checkpointer's thread copies the WAL as it grows; this finishes what it leaves (checkpointer.ts).
+db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
 const writer = createRowWriter(db);
 
 port.on('message', (rows: ChunkRows | 'close') => {

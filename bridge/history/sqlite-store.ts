@@ -3,6 +3,7 @@
  * log, the queries and retention over one shared connection, and keeps the seq bookkeeping.
  */
 import type { CommandView, DeviceView, HubMessage } from '../../protocol/message.js';
+import { startCheckpointer } from '../../storage/checkpointer.js';
 import { migrate } from '../../storage/database.js';
 import { createCommandQuery } from './command-query.js';
 import { createEventQuery } from './event-query.js';
@@ -82,12 +83,15 @@ export function createHistoryStore(opts: HistoryOptions): SqliteHistoryStore {
   let overflowing = false;
   let closing: Promise<void> | null = null;
 
+  // An in-memory database exists on this connection only.
+  const onThread = o.commitThread && !db.memory;
+  // A commit thread writes most pages, a read-only file none: only then is there a WAL to take off the writers.
+  const checkpointer = onThread && !db.readonly ? startCheckpointer(db, logger) : null;
   const queue = new WriteQueue(o.maxPending, stored);
   const metrics = createHistoryMetrics(o.metrics, { pending: () => queue.size, writable: () => committer.failure() === null });
   const committer = createGroupCommit({
     queue,
-    // An in-memory database exists on this connection only.
-    writer: o.commitThread && !db.memory ? threadWriter(db.name, db.readonly) : inlineWriter(db, writer),
+    writer: onThread ? threadWriter(db.name, db.readonly) : inlineWriter(db, writer),
     intervalMs: o.commitIntervalMs,
     lazyMs: o.lazyCommitMs,
     maxBatch: o.maxBatch,
@@ -219,6 +223,7 @@ export function createHistoryStore(opts: HistoryOptions): SqliteHistoryStore {
         } catch (err) {
           logger.warn({ err }, 'history could not record the last seq; the next start continues above the reserve');
         }
+        await checkpointer?.close();
       })();
       return closing;
     },
