@@ -1,7 +1,8 @@
 /**
  * Writes one chunk of the write queue as one transaction: the message log, the time-series
  * points and their rollups, events, registry entries, commands, and the seq bookkeeping.
- * Every statement is prepared once. The chunk travels as ChunkRows, plain values made on the
+ * Every statement is prepared once; rows of the message log, points and rollups go in
+ * multi-row statements (row-batch.ts). The chunk travels as ChunkRows, plain values made on the
  * main thread (rowsOf), because the writer may run on the commit thread (commit-thread.ts),
  * and cloning flat strings and numbers to it costs far less than cloning message objects.
  */
@@ -9,6 +10,7 @@ import type { Db } from '../../storage/database.js';
 import type { HubMessage, MessageKind } from '../../protocol/message.js';
 import { readingsOf } from '../../protocol/readings.js';
 import { type Point, ROLLUPS, rollUp } from './rollup.js';
+import { RowBatch } from './row-batch.js';
 import { topicScope } from './scope.js';
 import { propsColumn } from './stored-message.js';
 import type { Chunk } from './write-queue.js';
@@ -48,19 +50,22 @@ export interface RowWriter {
 }
 
 export function createRowWriter(db: Db): RowWriter {
-  const insertMessage = db.prepare('INSERT INTO history_messages (seq, ts, topic, device, kind, data, scope, props) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const messageRows = new RowBatch(db, (values) => `INSERT INTO history_messages (seq, ts, topic, device, kind, data, scope, props) VALUES ${values}`, 8);
   const insertEvent = db.prepare('INSERT INTO history_events (seq, ts, device, kind, topic, data, props) VALUES (?, ?, ?, ?, ?, ?, ?)');
-  const insertPoint = db.prepare('INSERT INTO history_points (series, ts, seq, value) VALUES (?, ?, ?, ?)');
+  const pointRows = new RowBatch(db, (values) => `INSERT INTO history_points (series, ts, seq, value) VALUES ${values}`, 4);
   const findSeries = db.prepare('SELECT id FROM history_series WHERE device = ? AND metric = ?').pluck();
   const insertSeries = db.prepare('INSERT INTO history_series (device, metric) VALUES (?, ?)');
-  const upsertCell = ROLLUPS.map(({ width, table }) => ({
+  const cellRows = ROLLUPS.map(({ width, table }) => ({
     width,
-    stmt: db.prepare(
-      `INSERT INTO ${table} (series, bucket, sum_v, min_v, max_v, n) VALUES (?, ?, ?, ?, ?, ?)
+    rows: new RowBatch(
+      db,
+      (values) => `INSERT INTO ${table} (series, bucket, sum_v, min_v, max_v, n) VALUES ${values}
        ON CONFLICT (series, bucket) DO UPDATE SET sum_v = sum_v + excluded.sum_v,
          min_v = min(min_v, excluded.min_v), max_v = max(max_v, excluded.max_v), n = n + excluded.n`,
+      6,
     ),
   }));
+  const batches = [messageRows, pointRows, ...cellRows.map((c) => c.rows)];
   const upsertDevice = db.prepare('INSERT INTO history_devices (id, view) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET view = excluded.view');
   const upsertCommand = db.prepare(
     'INSERT INTO history_commands (id, device, created, view) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET device = excluded.device, created = excluded.created, view = excluded.view',
@@ -93,19 +98,20 @@ export function createRowWriter(db: Db): RowWriter {
       const kind = m[i + 4] as MessageKind;
       const data = m[i + 5] as string;
       const props = m[i + 6] as string | null;
-      insertMessage.run(seq, ts, topic, device, kind, data, topicScope(topic), props);
+      messageRows.add(seq, ts, topic, device, kind, data, topicScope(topic), props);
       if (kind === 'event' || kind === 'reject') insertEvent.run(seq, ts, device, kind, topic, data, props);
       if (kind !== 'telemetry' || device === null) continue;
       const msg: HubMessage = { seq, ts, topic, device, kind, data: JSON.parse(data) as HubMessage['data'] };
       for (const r of readingsOf(msg)) {
         const series = seriesOf(device, r.metric, created);
-        insertPoint.run(series, ts, seq, r.value);
+        pointRows.add(series, ts, seq, r.value);
         points.push({ series, ts, value: r.value });
       }
     }
-    for (const { width, stmt } of upsertCell) {
-      for (const c of rollUp(points, width)) stmt.run(c.series, c.bucket, c.sum, c.min, c.max, c.n);
+    for (const { width, rows } of cellRows) {
+      for (const c of rollUp(points, width)) rows.add(c.series, c.bucket, c.sum, c.min, c.max, c.n);
     }
+    for (const batch of batches) batch.flush();
     for (const [id, view] of rows.devices) upsertDevice.run(id, view);
     for (const [id, device, createdAt, view] of rows.commands) upsertCommand.run(id, device, createdAt, view);
     for (const [key, value] of Object.entries(rows.meta)) updateMeta.run(value, key);
@@ -114,7 +120,11 @@ export function createRowWriter(db: Db): RowWriter {
   return {
     write(rows) {
       const created = new Map<string, number>();
-      writeChunk.immediate(rows, created);
+      try {
+        writeChunk.immediate(rows, created);
+      } finally {
+        for (const batch of batches) batch.clear();
+      }
       for (const [key, id] of created) seriesIds.set(key, id);
     },
     setMeta(key, value) {
