@@ -1,14 +1,15 @@
 /**
- * `npm run bench -- bridge [--seconds 5] [--sse 1000] [--ws 1000] [--stomp 0] [--fleet 10000] [--watch 10] [--devices 100] [--rates 1000,10000] [--cpu-prof DIR]`
+ * `npm run bench -- bridge [--seconds 5] [--runs 3] [--sse 1000] [--ws 1000] [--stomp 0] [--fleet 10000] [--watch 10] [--devices 100] [--rates 1000,10000] [--cpu-prof DIR]`
  *
  * The whole hub (createFleetwire: broker, bridge, SQLite history) runs in a child process; devices
  * and browsers run in this one, so device → browser latency is read on one clock.
  *
  * 1. A fleet: `--fleet` MQTT devices each publish telemetry (QoS 0) carrying the send time once
- *    a second, for `--seconds` after a 1 s warm-up; `--sse` EventSource-style, `--ws` WebSocket
- *    and `--stomp` STOMP-over-WebSocket browsers each watch `--watch` devices, so every message
- *    reaches (sse + ws + stomp) × watch / fleet browsers. Prints p50/p99/max of publish →
- *    browser receive, and how many of the expected deliveries arrived. `--fleet 0` skips it.
+ *    a second, for `--seconds` after a 1 s warm-up, `--runs` times; `--sse` EventSource-style,
+ *    `--ws` WebSocket and `--stomp` STOMP-over-WebSocket browsers each watch `--watch` devices,
+ *    so every message reaches (sse + ws + stomp) × watch / fleet browsers. Prints p50/p99/max of
+ *    publish → browser receive (medians of the runs, and each run's p99), and how many of the
+ *    expected deliveries arrived. `--fleet 0` skips it.
  * 2. Fan-out: `--devices` devices publish at each rate of `--rates` msg/s in total, the same
  *    browsers each watching one of them, so every message reaches (sse + ws + stomp) / devices
  *    browsers; the same figures.
@@ -32,7 +33,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { type HubProcess, hubCounter, startHubProcess } from './support/hub-process.js';
 import { cpuSeconds } from './support/proc.js';
-import { flag, quantile, sleep } from './support/stats.js';
+import { flag, median, quantile, sleep } from './support/stats.js';
 
 const WARMUP_MS = 1000;
 /** Publish ticks per second when pacing a rate. */
@@ -312,23 +313,47 @@ async function openAudience(httpUrl: string, devices: number, a: Audience, tally
   return { browsers, fanout };
 }
 
-/** Paces each rate in turn and prints device → browser latency and the share of deliveries that arrived. */
-async function latency(hub: HubProcess, devices: MqttClient[], rates: number[], seconds: number, tally: Tally, fanout: number): Promise<void> {
+/** One measured window at a rate: latency quantiles (ms), deliveries, and the hub's CPU (ms) for them. */
+interface Window {
+  sent: number;
+  p50: number;
+  p99: number;
+  max: number;
+  delivered: number;
+  cpuMs: number;
+}
+
+async function measureWindow(hub: HubProcess, devices: MqttClient[], rate: number, seconds: number, tally: Tally): Promise<Window> {
+  await paced(devices, rate, WARMUP_MS);
+  const cpuBefore = hubCpuMs(hub);
+  tally.open();
+  const sent = await paced(devices, rate, seconds * 1000);
+  tally.shut();
+  await sleep(1000); // let the last ones arrive
+  const cpuMs = hubCpuMs(hub) - cpuBefore;
+  const latencies = tally.latencies.subarray(0, tally.samples);
+  const window = { sent, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), max: quantile(latencies, 1), delivered: tally.delivered, cpuMs };
+  await sleep(2000); // let any backlog clear before the next window
+  return window;
+}
+
+/**
+ * Paces each rate in turn, `runs` windows each, and prints device → browser latency, the share
+ * of deliveries that arrived and the hub's CPU per 1,000 of them: medians of the windows, with
+ * each window's p99 (one window's tail on a shared machine says little).
+ */
+async function latency(hub: HubProcess, devices: MqttClient[], rates: number[], seconds: number, runs: number, tally: Tally, fanout: number): Promise<void> {
   for (const rate of rates) {
-    await paced(devices, rate, WARMUP_MS);
-    const cpuBefore = hubCpuMs(hub);
-    tally.open();
-    const sent = await paced(devices, rate, seconds * 1000);
-    tally.shut();
-    await sleep(1000); // let the last ones arrive
-    const cpu = hubCpuMs(hub) - cpuBefore;
+    const windows: Window[] = [];
+    for (let r = 0; r < runs; r++) windows.push(await measureWindow(hub, devices, rate, seconds, tally));
+    const mid = (pick: (w: Window) => number) => median(windows.map(pick));
+    const sent = windows.reduce((n, w) => n + w.sent, 0);
+    const delivered = windows.reduce((n, w) => n + w.delivered, 0);
     const expected = sent * fanout;
-    const latencies = tally.latencies.subarray(0, tally.samples);
     console.log(
-      `  ${fmt(rate).padStart(6)} msg/s offered, ${fmt(sent / seconds).padStart(6)} published: latency p50 ${fmt(quantile(latencies, 0.5), 1)} ms, p99 ${fmt(quantile(latencies, 0.99), 1)} ms, max ${fmt(quantile(latencies, 1), 1)} ms; ` +
-        `${fmt(tally.delivered)} of ${fmt(expected)} deliveries (${fmt((100 * tally.delivered) / expected, 1)} %); hub CPU ${fmt((1000 * cpu) / tally.delivered, 1)} ms per 1,000 deliveries`,
+      `  ${fmt(rate).padStart(6)} msg/s offered, ${fmt(mid((w) => w.sent) / seconds).padStart(6)} published: latency p50 ${fmt(mid((w) => w.p50), 1)} ms, p99 ${fmt(mid((w) => w.p99), 1)} ms, max ${fmt(mid((w) => w.max), 1)} ms; ` +
+        `${fmt(delivered)} of ${fmt(expected)} deliveries (${fmt((100 * delivered) / expected, 1)} %); hub CPU ${fmt(mid((w) => (1000 * w.cpuMs) / w.delivered), 1)} ms per 1,000 deliveries; p99 of each window ${windows.map((w) => fmt(w.p99, 1)).join(' / ')} ms`,
     );
-    await sleep(2000); // let any backlog clear before the next rate
   }
 }
 
@@ -416,6 +441,7 @@ async function costs(httpUrl: string, device: MqttClient, seconds: number): Prom
 
 export async function run(args: string[]): Promise<void> {
   const seconds = Number(flag(args, 'seconds', '5'));
+  const runs = Number(flag(args, 'runs', '3'));
   const audience = { sse: Number(flag(args, 'sse', '1000')), ws: Number(flag(args, 'ws', '1000')), stomp: Number(flag(args, 'stomp', '0')) };
   const fleet = Number(flag(args, 'fleet', '10000'));
   const watch = Number(flag(args, 'watch', '10'));
@@ -427,12 +453,12 @@ export async function run(args: string[]): Promise<void> {
   try {
     if (fleet > 0) {
       // The issue's load: a fleet at 1 Hz each, every browser watching `watch` devices.
-      await withDevices(hub.mqttUrl, fleet, (devices) => withAudience(hub.httpUrl, fleet, { ...audience, watch }, (tally, fanout) => latency(hub, devices, [fleet], seconds, tally, fanout)));
+      await withDevices(hub.mqttUrl, fleet, (devices) => withAudience(hub.httpUrl, fleet, { ...audience, watch }, (tally, fanout) => latency(hub, devices, [fleet], seconds, runs, tally, fanout)));
     }
     // Fan-out heavy: few devices, every browser watching one, then saturation.
     await withDevices(hub.mqttUrl, deviceCount, async (devices) => {
       await withAudience(hub.httpUrl, deviceCount, { ...audience, watch: 1 }, async (tally, fanout) => {
-        await latency(hub, devices, rates, seconds, tally, fanout);
+        await latency(hub, devices, rates, seconds, runs, tally, fanout);
         await saturation(hub, devices, seconds, tally);
       });
       await costs(hub.httpUrl, devices[0] as MqttClient, Math.min(seconds, 3));
