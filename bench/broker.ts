@@ -34,7 +34,7 @@ import { rawClient, rawSubscriber } from '../test/broker/support/raw-client.js';
 import { PUBACK, publishPacket, publishPayload } from '../test/broker/support/raw-packets.js';
 import { connectAll } from './support/connect-all.js';
 import { cpuSeconds, rssBytes } from './support/proc.js';
-import { median, quantile } from './support/stats.js';
+import { median, quantile, sleep } from './support/stats.js';
 
 const SERVE_FLAG = '--serve-bench-broker';
 const TARGETS = ['hub', 'broker', 'aedes', 'mosquitto'] as const;
@@ -162,7 +162,7 @@ async function startMosquitto(): Promise<Target> {
       break;
     } catch (err) {
       if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
   return {
@@ -270,10 +270,10 @@ async function qos1Publisher(port: number, version: Version, id: string, topic: 
 
 /** Lets the load run through the warm-up, then returns what `received()` gains per second over `seconds`, and stops it. */
 async function rate(seconds: number, received: () => number, stop: () => void): Promise<number> {
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  await sleep(WARMUP_MS);
   const from = received();
   const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
+  await sleep(seconds * 1000);
   const per = (received() - from) / ((performance.now() - t0) / 1000);
   stop();
   return per;
@@ -342,9 +342,9 @@ async function latency(port: number, version: Version, perSecond: number, second
     if (measuring) sentMeasured += due;
     if (out.length > 0) pub.write(Buffer.concat(out));
   }, 1);
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  await sleep(WARMUP_MS);
   measuring = true;
-  await new Promise((r) => setTimeout(r, seconds * 1000));
+  await sleep(seconds * 1000);
   measuring = false;
   clearInterval(timer);
   sub.destroy();
@@ -365,7 +365,7 @@ async function reconnectStorm(target: Target, version: Version, count: number): 
   const optionsOf = () => ({ keepalive: 600, version });
   const drop = async (sockets: Socket[]): Promise<void> => {
     await Promise.all(sockets.map((s) => (s.destroy(), once(s, 'close'))));
-    await new Promise((r) => setTimeout(r, 1000)); // for the broker to end the sessions
+    await sleep(1000); // for the broker to end the sessions
   };
   const first = await connectAll(target.port, ids, STORM_WINDOW, optionsOf);
   await drop(first.sockets);
@@ -390,7 +390,7 @@ async function idleMemory(target: Target, version: Version, count: number): Prom
     const batch = Array.from({ length: Math.min(250, count - i) }, (_, j) => rawClient(target.port, `idle-${i + j}`, { keepalive: 600, version }));
     sockets.push(...(await Promise.all(batch)));
   }
-  await new Promise((r) => setTimeout(r, 1000));
+  await sleep(1000);
   const after = await target.memory();
   for (const s of sockets) s.destroy();
   const per = (key: keyof Memory): number => ((after[key] ?? NaN) - (before[key] ?? NaN)) / count;
