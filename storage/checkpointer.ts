@@ -6,9 +6,10 @@
  * thread copies them every CHECKPOINT_MS instead; a page the commits keep rewriting (a series'
  * last page of points, its rollup rows) is copied once per pass rather than once per 1,000
  * pages: for a 10,000-device fleet the commit path's time per message fell from 50 to 33-37 µs,
- * and the history bench's `store alone, 10,000 devices` rose 1.22×. Its passes are PASSIVE, so they never finish a WAL the writer keeps adding to; the
- * writer's own automatic checkpoint, raised to WRITER_CHECKPOINT_PAGES, copies what is left and
- * lets the WAL start over, and bounds it should this thread stop.
+ * and the history bench's `store alone, 10,000 devices` rose 1.22×. Its passes are PASSIVE, so
+ * they never finish a WAL the writer keeps adding to; the writer's own automatic checkpoint,
+ * raised to WRITER_CHECKPOINT_PAGES, copies what is left and lets the WAL start over, and
+ * bounds it should this thread stop.
  */
 import type { Logger } from 'pino';
 import type { Db } from './database.js';

@@ -57,7 +57,7 @@ export function createRowWriter(db: Db): RowWriter {
   const insertSeries = db.prepare('INSERT INTO history_series (device, metric) VALUES (?, ?)');
   const cellRows = ROLLUPS.map(({ width, table }) => ({
     width,
-    rows: new RowBatch(
+    cells: new RowBatch(
       db,
       (values) => `INSERT INTO ${table} (series, bucket, sum_v, min_v, max_v, n) VALUES ${values}
        ON CONFLICT (series, bucket) DO UPDATE SET sum_v = sum_v + excluded.sum_v,
@@ -65,7 +65,7 @@ export function createRowWriter(db: Db): RowWriter {
       6,
     ),
   }));
-  const batches = [messageRows, pointRows, ...cellRows.map((c) => c.rows)];
+  const batches = [messageRows, pointRows, ...cellRows.map((c) => c.cells)];
   const upsertDevice = db.prepare('INSERT INTO history_devices (id, view) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET view = excluded.view');
   const upsertCommand = db.prepare(
     'INSERT INTO history_commands (id, device, created, view) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET device = excluded.device, created = excluded.created, view = excluded.view',
@@ -108,8 +108,8 @@ export function createRowWriter(db: Db): RowWriter {
         points.push({ series, ts, value: r.value });
       }
     }
-    for (const { width, rows } of cellRows) {
-      for (const c of rollUp(points, width)) rows.add(c.series, c.bucket, c.sum, c.min, c.max, c.n);
+    for (const { width, cells } of cellRows) {
+      for (const c of rollUp(points, width)) cells.add(c.series, c.bucket, c.sum, c.min, c.max, c.n);
     }
     for (const batch of batches) batch.flush();
     for (const [id, view] of rows.devices) upsertDevice.run(id, view);
