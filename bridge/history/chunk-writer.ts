@@ -38,7 +38,10 @@ export function inlineWriter(db: Db, writer: RowWriter): ChunkWriter {
       done(failure);
     },
     settleNow: () => undefined,
-    close: () => Promise.resolve(),
+    close() {
+      withoutLockWait(db, () => writer.flushRollups());
+      return Promise.resolve();
+    },
   };
 }
 

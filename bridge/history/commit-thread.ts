@@ -22,6 +22,7 @@ const writer = createRowWriter(db);
 
 port.on('message', (rows: ChunkRows | 'close') => {
   if (rows === 'close') {
+    writer.flushRollups();
     db.close();
     port.postMessage(null);
     return;

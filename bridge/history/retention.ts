@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../storage/database.js';
 import type { HistoryMetrics } from './metrics.js';
 import type { Retention } from './options.js';
+import { horizonOf } from './rollup-writer.js';
 import { classifyWriteError, withoutLockWait } from './write-guard.js';
 
 /** How often, and how long apart, one chunk is tried again while the file is locked (a commit takes milliseconds). */
@@ -65,12 +66,15 @@ export function createPruner(o: PrunerOptions): Pruner {
     `DELETE FROM history_points WHERE series = @series AND (ts, seq) IN
      (SELECT ts, seq FROM history_points WHERE series = @series AND ts < @cutoff ORDER BY ts LIMIT @chunk)`,
   );
+  // The raw points from the rollup horizon on are all the rollups have of them yet (rollup-writer.ts).
+  const horizon = horizonOf(db);
   const rawPoints = (now: number, chunk: number): number => {
     let deleted = 0;
+    const kept = horizon();
     for (const { id, device } of seriesDevices.all() as { id: number; device: string }[]) {
       const keepMs = o.rawMsOf ? o.rawMsOf(device) : o.retention.rawMs;
       if (keepMs === 0) continue;
-      deleted += pointsOf.run({ series: id, cutoff: now - keepMs, chunk: chunk - deleted }).changes;
+      deleted += pointsOf.run({ series: id, cutoff: Math.min(now - keepMs, kept), chunk: chunk - deleted }).changes;
       if (deleted >= chunk) break;
     }
     return deleted;

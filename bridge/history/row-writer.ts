@@ -1,6 +1,7 @@
 /**
  * Writes one chunk of the write queue as one transaction: the message log, the time-series
- * points and their rollups, events, registry entries, commands, and the seq bookkeeping.
+ * points and their rollups (a minute's cells at a time, rollup-writer.ts), events, registry
+ * entries, commands, and the seq bookkeeping.
  * Every statement is prepared once; rows of the message log, points and rollups go in
  * multi-row statements (row-batch.ts). The chunk travels as ChunkRows, plain values made on the
  * main thread (rowsOf), because the writer may run on the commit thread (commit-thread.ts),
@@ -9,8 +10,8 @@
 import type { Db } from '../../storage/database.js';
 import type { HubMessage, MessageKind } from '../../protocol/message.js';
 import { readingsOf } from '../../protocol/readings.js';
-import { type Point, ROLLUPS, rollUp } from './rollup.js';
 import { RowBatch } from './row-batch.js';
+import { createRollupWriter } from './rollup-writer.js';
 import { topicScope } from './scope.js';
 import { propsColumn } from './stored-message.js';
 import type { Chunk } from './write-queue.js';
@@ -41,9 +42,20 @@ export function rowsOf(chunk: Chunk, meta: Partial<Record<MetaKey, number>>): Ch
   };
 }
 
+/** Series ids by device, then metric: found without building a key string for every reading. */
+type SeriesIds = Map<string, Map<string, number>>;
+
+function setSeriesId(ids: SeriesIds, device: string, metric: string, id: number): void {
+  let metrics = ids.get(device);
+  if (!metrics) ids.set(device, (metrics = new Map()));
+  metrics.set(metric, id);
+}
+
 export interface RowWriter {
   /** Writes the rows and their meta values atomically (BEGIN IMMEDIATE: a locked file fails at once, before any work). */
   write(rows: ChunkRows): void;
+  /** Writes the rollup cells the writer holds, in a transaction of its own: on close. Returns whether it did (rollup-writer.ts). */
+  flushRollups(): boolean;
   /** Writes one meta value in its own transaction. */
   setMeta(key: MetaKey, value: number): void;
   meta(key: MetaKey): number;
@@ -55,17 +67,8 @@ export function createRowWriter(db: Db): RowWriter {
   const pointRows = new RowBatch(db, (values) => `INSERT INTO history_points (series, ts, seq, value) VALUES ${values}`, 4);
   const findSeries = db.prepare('SELECT id FROM history_series WHERE device = ? AND metric = ?').pluck();
   const insertSeries = db.prepare('INSERT INTO history_series (device, metric) VALUES (?, ?)');
-  const cellRows = ROLLUPS.map(({ width, table }) => ({
-    width,
-    cells: new RowBatch(
-      db,
-      (values) => `INSERT INTO ${table} (series, bucket, sum_v, min_v, max_v, n) VALUES ${values}
-       ON CONFLICT (series, bucket) DO UPDATE SET sum_v = sum_v + excluded.sum_v,
-         min_v = min(min_v, excluded.min_v), max_v = max(max_v, excluded.max_v), n = n + excluded.n`,
-      6,
-    ),
-  }));
-  const batches = [messageRows, pointRows, ...cellRows.map((c) => c.cells)];
+  const rollups = createRollupWriter(db);
+  const batches = [messageRows, pointRows, ...rollups.batches];
   const upsertDevice = db.prepare('INSERT INTO history_devices (id, view) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET view = excluded.view');
   const upsertCommand = db.prepare(
     'INSERT INTO history_commands (id, device, created, view) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET device = excluded.device, created = excluded.created, view = excluded.view',
@@ -73,21 +76,19 @@ export function createRowWriter(db: Db): RowWriter {
   const updateMeta = db.prepare('UPDATE history_meta SET value = ? WHERE key = ?');
   const readMeta = db.prepare('SELECT value FROM history_meta WHERE key = ?').pluck();
 
-  const seriesIds = new Map<string, number>();
+  const seriesIds: SeriesIds = new Map();
 
   /** The series id, creating the row; ids made in a transaction join the cache only once it commits. */
-  function seriesOf(device: string, metric: string, created: Map<string, number>): number {
-    const key = `${device}\u0000${metric}`;
-    const known = seriesIds.get(key) ?? created.get(key);
+  function seriesOf(device: string, metric: string, created: SeriesIds): number {
+    const known = seriesIds.get(device)?.get(metric) ?? created.get(device)?.get(metric);
     if (known !== undefined) return known;
     const found = findSeries.get(device, metric) as number | undefined;
     const id = found ?? Number(insertSeries.run(device, metric).lastInsertRowid);
-    created.set(key, id);
+    setSeriesId(created, device, metric, id);
     return id;
   }
 
-  const writeChunk = db.transaction((rows: ChunkRows, created: Map<string, number>) => {
-    const points: Point[] = [];
+  const writeChunk = db.transaction((rows: ChunkRows, created: SeriesIds) => {
     const m = rows.messages;
     for (let i = 0; i < m.length; i += MESSAGE_FIELDS) {
       // Read in place (no array per message): the order rowsOf writes them in.
@@ -105,12 +106,10 @@ export function createRowWriter(db: Db): RowWriter {
       for (const r of readingsOf(msg)) {
         const series = seriesOf(device, r.metric, created);
         pointRows.add(series, ts, seq, r.value);
-        points.push({ series, ts, value: r.value });
+        rollups.add(series, ts, r.value);
       }
     }
-    for (const { width, cells } of cellRows) {
-      for (const c of rollUp(points, width)) cells.add(c.series, c.bucket, c.sum, c.min, c.max, c.n);
-    }
+    rollups.stage();
     for (const batch of batches) batch.flush();
     for (const [id, view] of rows.devices) upsertDevice.run(id, view);
     for (const [id, device, createdAt, view] of rows.commands) upsertCommand.run(id, device, createdAt, view);
@@ -119,14 +118,20 @@ export function createRowWriter(db: Db): RowWriter {
 
   return {
     write(rows) {
-      const created = new Map<string, number>();
+      const created: SeriesIds = new Map();
+      rollups.begin();
       try {
         writeChunk.immediate(rows, created);
+      } catch (err) {
+        rollups.failed();
+        throw err;
       } finally {
         for (const batch of batches) batch.clear();
       }
-      for (const [key, id] of created) seriesIds.set(key, id);
+      rollups.committed();
+      for (const [device, metrics] of created) for (const [metric, id] of metrics) setSeriesId(seriesIds, device, metric, id);
     },
+    flushRollups: () => rollups.flushAll(),
     setMeta(key, value) {
       updateMeta.run(value, key);
     },

@@ -99,4 +99,12 @@ export const HISTORY_MIGRATIONS: readonly string[] = [
   ALTER TABLE history_messages ADD COLUMN props TEXT;
   ALTER TABLE history_events ADD COLUMN props TEXT;
   `,
+  `
+  -- rollup_horizon: the rollup tables hold every reading before this minute and none from it on
+  -- (rollup-writer.ts). Rollups so far were written with their readings: the minute after the
+  -- newest point (found per series, through the primary key), or 0 when there is none.
+  INSERT INTO history_meta (key, value)
+    SELECT 'rollup_horizon', coalesce(max(newest) / 60000 * 60000 + 60000, 0)
+    FROM (SELECT (SELECT max(ts) FROM history_points WHERE series = s.id) AS newest FROM history_series s);
+  `,
 ];

@@ -10,6 +10,7 @@ import type { Db } from '../../storage/database.js';
 import { DEFAULT_POINTS, MAX_POINTS, MAX_STEP, type Source, autoStep, bucketCount, planSegments } from './query-plan.js';
 import { checkDevice, checkInt, checkMetric, checkRange, firstFailure } from '../../http/params.js';
 import { ROLLUPS } from './rollup.js';
+import { horizonOf } from './rollup-writer.js';
 import type { HistoryQuery } from './store.js';
 
 interface BucketPart {
@@ -43,6 +44,25 @@ export function createSeriesQuery(o: SeriesQueryOptions): (q: HistoryQuery) => R
        FROM (SELECT bucket, sum_v, min_v, max_v, n FROM ${table} WHERE series = @series AND bucket >= @from AND bucket < @to LIMIT @cap) GROUP BY b`,
     );
   const reads = new Map<Source, Database.Statement>([['raw', raw], ...ROLLUPS.map((r) => [r.level, rollup(r.table)] as const)]);
+  const horizon = horizonOf(o.db);
+  /**
+   * The plan's segments, read in one transaction, so the horizon and the tables are of the same
+   * commit: rollups hold only what lies before the horizon (rollup-writer.ts), raw points the rest.
+   */
+  const readSegments = o.db.transaction((series: number, from: number, to: number, width: number): BucketPart[] | null => {
+    const cut = Math.min(Math.max(horizon(), from), to);
+    const segments = [...planSegments(from, cut, width), ...(cut < to ? [{ source: 'raw' as const, from: cut, to }] : [])];
+    const parts: BucketPart[] = [];
+    let budget = o.maxScanRows;
+    for (const seg of segments) {
+      for (const p of (reads.get(seg.source) as Database.Statement).all({ step: width, series, from: seg.from, to: seg.to, cap: budget + 1 }) as BucketPart[]) {
+        budget -= p.rows;
+        parts.push(p);
+      }
+      if (budget < 0) return null;
+    }
+    return parts;
+  });
 
   return (q) => {
     const { device, metric, from, to } = q;
@@ -62,23 +82,19 @@ export function createSeriesQuery(o: SeriesQueryOptions): (q: HistoryQuery) => R
     const series = findSeries.get(device, metric) as number | undefined;
     if (series === undefined) return ok(body);
 
+    const parts = readSegments(series, from, to, width);
+    if (parts === null) {
+      return fail('bad_param', `this range holds more than ${o.maxScanRows} stored rows at step ${width} ms; use a coarser step (a multiple of 60000 ms reads the rollups)`);
+    }
     const merged = new Map<number, BucketPart>();
-    let budget = o.maxScanRows;
-    for (const seg of planSegments(from, to, width)) {
-      const parts = (reads.get(seg.source) as Database.Statement).all({ step: width, series, from: seg.from, to: seg.to, cap: budget + 1 }) as BucketPart[];
-      for (const p of parts) {
-        budget -= p.rows;
-        const m = merged.get(p.b);
-        if (!m) merged.set(p.b, p);
-        else {
-          m.s += p.s;
-          m.n += p.n;
-          m.lo = Math.min(m.lo, p.lo);
-          m.hi = Math.max(m.hi, p.hi);
-        }
-      }
-      if (budget < 0) {
-        return fail('bad_param', `this range holds more than ${o.maxScanRows} stored rows at step ${width} ms; use a coarser step (a multiple of 60000 ms reads the rollups)`);
+    for (const p of parts) {
+      const m = merged.get(p.b);
+      if (!m) merged.set(p.b, p);
+      else {
+        m.s += p.s;
+        m.n += p.n;
+        m.lo = Math.min(m.lo, p.lo);
+        m.hi = Math.max(m.hi, p.hi);
       }
     }
     body.points = [...merged.values()].sort((a, b) => a.b - b.b).map((p) => [p.b, p.s / p.n, p.lo, p.hi, p.n]);
