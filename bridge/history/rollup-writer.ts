@@ -12,7 +12,7 @@
  * which the same commits wrote. A clean close writes every cell held.
  */
 import type { Db } from '../../storage/database.js';
-import { Cells, FINEST_WIDTH, ROLLUPS, bucketOf, rollUp } from './rollup.js';
+import { type Cell, Cells, FINEST_WIDTH, ROLLUPS, bucketOf, rollUp } from './rollup.js';
 import { RowBatch } from './row-batch.js';
 
 /** The statement that reads the horizon, for readers of the tables on any connection. */
@@ -59,8 +59,12 @@ export function createRollupWriter(db: Db): RollupWriter {
   }));
   const readHorizon = horizonOf(db);
   const writeHorizon = db.prepare("UPDATE history_meta SET value = ? WHERE key = 'rollup_horizon'");
-  // CROSS JOIN keeps series the outer loop: one seek per series into points clustered by (series, ts).
-  const pointsFrom = db.prepare('SELECT p.series, p.ts, p.value FROM history_series s CROSS JOIN history_points p ON p.series = s.id AND p.ts >= ?');
+  // Folded by SQLite into the finest cells; CROSS JOIN keeps series the outer loop: one seek per
+  // series into points clustered by (series, ts).
+  const cellsFrom = db.prepare(
+    `SELECT p.series, p.ts / ${FINEST_WIDTH} * ${FINEST_WIDTH} AS bucket, sum(p.value) AS sum, min(p.value) AS min, max(p.value) AS max, count(*) AS n
+     FROM history_series s CROSS JOIN history_points p ON p.series = s.id AND p.ts >= ? GROUP BY p.series, bucket`,
+  );
 
   /** Committed: the horizon, and the cells from it on; read by the first begin() (a writer only asked for meta never reads them). */
   let state: { horizon: number; held: Cells } = { horizon: 0, held: new Cells() };
@@ -89,9 +93,7 @@ export function createRollupWriter(db: Db): RollupWriter {
       if (loaded) return;
       const horizon = readHorizon();
       const held = new Cells();
-      for (const p of pointsFrom.iterate(horizon) as IterableIterator<{ series: number; ts: number; value: number }>) {
-        held.add(p.series, bucketOf(p.ts, FINEST_WIDTH), p.value, p.value, p.value, 1);
-      }
+      for (const c of cellsFrom.iterate(horizon) as IterableIterator<Cell>) held.add(c.series, c.bucket, c.sum, c.min, c.max, c.n);
       state = { horizon, held };
       loaded = true;
       reset();
