@@ -1,10 +1,11 @@
 /**
- * Retention: removes what is older than each table's retention, in chunks of `chunk` rows,
- * each its own short statement, yielding to I/O between chunks so ingest and fan-out never
- * wait behind a long delete. A row goes when its time (a point's ts, a cell's bucket start,
- * an event's ts, a command's creation) is before now minus the retention. The commit thread
- * writes on its own connection, so a chunk may find the file locked for the length of one
- * commit: it waits a little and tries again rather than give the pass up.
+ * Retention: removes what is older than each table's retention, in chunks of at most `chunk`
+ * rows and SERIES_PER_CHUNK series, each chunk short statements of its own, yielding to I/O
+ * between chunks so ingest and fan-out never wait behind a long delete. A row goes when its
+ * time (a point's ts, a cell's bucket start, an event's ts, a command's creation) is before
+ * now minus the retention. The commit thread writes on its own connection, so a chunk may
+ * find the file locked for the length of one commit: it waits a little and tries again rather
+ * than give the pass up.
  */
 import type { Logger } from 'pino';
 import type { Db } from '../../storage/database.js';
@@ -20,8 +21,22 @@ const LOCKED_WAIT_MS = 5;
 export type PrunedTable = 'messages' | 'points' | 'minute' | 'hour' | 'events' | 'commands';
 export type PruneReport = Record<PrunedTable, number>;
 
-/** Deletes at most `chunk` expired rows and returns how many it deleted. */
-type DeleteChunk = (cutoff: number, chunk: number) => number;
+/**
+ * Series visited by one chunk of the per-series steps. Each visit is an index seek even when
+ * nothing has expired (~20 µs): at 20,000 series (10,000 devices × 2 readings) a chunk over
+ * all of them held the event loop for over a second.
+ */
+export const SERIES_PER_CHUNK = 256;
+
+/**
+ * Deletes at most `chunk` expired rows, starting at cursor `from` (0 at the start of a pass; a
+ * series id for the per-series steps). Returns how many it deleted and where the next chunk
+ * starts: null when nothing expired is left.
+ */
+type DeleteChunk = (cutoff: number, chunk: number, from: number) => { deleted: number; next: number | null };
+
+/** A chunk's answer when the cursor does not matter: more may be left only if it was full. */
+const whole = (deleted: number, chunk: number) => ({ deleted, next: deleted < chunk ? null : 0 });
 
 export interface PrunerOptions {
   db: Db;
@@ -44,22 +59,27 @@ export interface Pruner {
 
 export function createPruner(o: PrunerOptions): Pruner {
   const { db } = o;
-  const seriesIds = db.prepare('SELECT id FROM history_series ORDER BY id').pluck();
-  const seriesDevices = db.prepare('SELECT id, device FROM history_series ORDER BY id');
-  const perSeries = (table: string, time: string, key: string) => {
+  const seriesAfter = db.prepare(`SELECT id, device FROM history_series WHERE id > ? ORDER BY id LIMIT ${SERIES_PER_CHUNK}`);
+  /**
+   * Points and cells are clustered by series, each series a range of its own: a chunk deletes
+   * series by series from the one after `from`, with `deleteIn` (null: that series is kept).
+   */
+  const bySeries = (deleteIn: (series: { id: number; device: string }, cutoff: number, limit: number) => number | null): DeleteChunk => (cutoff, chunk, from) => {
+    const slice = seriesAfter.all(from) as { id: number; device: string }[];
+    let deleted = 0;
+    for (const series of slice) {
+      deleted += deleteIn(series, cutoff, chunk - deleted) ?? 0;
+      // A full chunk may have left rows in this series: the next chunk starts with it again.
+      if (deleted >= chunk) return { deleted, next: series.id - 1 };
+    }
+    return { deleted, next: slice.length < SERIES_PER_CHUNK ? null : (slice.at(-1)?.id ?? null) };
+  };
+  const perSeries = (table: string, time: string, key: string): DeleteChunk => {
     const del = db.prepare(
       `DELETE FROM ${table} WHERE series = @series AND (${key}) IN
        (SELECT ${key} FROM ${table} WHERE series = @series AND ${time} < @cutoff ORDER BY ${time} LIMIT @chunk)`,
     );
-    // Points and cells are clustered by series: each series is a range of its own.
-    return (cutoff: number, chunk: number) => {
-      let deleted = 0;
-      for (const series of seriesIds.all() as number[]) {
-        deleted += del.run({ series, cutoff, chunk: chunk - deleted }).changes;
-        if (deleted >= chunk) break;
-      }
-      return deleted;
-    };
+    return bySeries(({ id }, cutoff, chunk) => del.run({ series: id, cutoff, chunk }).changes);
   };
   // Raw points: each series by its device's retention (per device or model, else the default).
   const pointsOf = db.prepare(
@@ -68,20 +88,18 @@ export function createPruner(o: PrunerOptions): Pruner {
   );
   // The raw points from the rollup horizon on are all the rollups have of them yet (rollup-writer.ts).
   const horizon = horizonOf(db);
-  const rawPoints = (now: number, chunk: number): number => {
-    let deleted = 0;
-    const kept = horizon();
-    for (const { id, device } of seriesDevices.all() as { id: number; device: string }[]) {
-      const keepMs = o.rawMsOf ? o.rawMsOf(device) : o.retention.rawMs;
-      if (keepMs === 0) continue;
-      deleted += pointsOf.run({ series: id, cutoff: Math.min(now - keepMs, kept), chunk: chunk - deleted }).changes;
-      if (deleted >= chunk) break;
-    }
-    return deleted;
+  let kept = 0;
+  const rawPointsFrom = bySeries(({ id, device }, now, chunk) => {
+    const keepMs = o.rawMsOf ? o.rawMsOf(device) : o.retention.rawMs;
+    return keepMs === 0 ? null : pointsOf.run({ series: id, cutoff: Math.min(now - keepMs, kept), chunk }).changes;
+  });
+  const rawPoints: DeleteChunk = (now, chunk, from) => {
+    kept = horizon();
+    return rawPointsFrom(now, chunk, from);
   };
-  const byIndex = (table: string, key: string, time: string) => {
+  const byIndex = (table: string, key: string, time: string): DeleteChunk => {
     const del = db.prepare(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${time} < ? ORDER BY ${time} LIMIT ?)`);
-    return (cutoff: number, chunk: number) => del.run(cutoff, chunk).changes;
+    return (cutoff, chunk) => whole(del.run(cutoff, chunk).changes, chunk);
   };
   // The log must stay a contiguous run of seqs, or a resume would skip a hole without a
   // reset: only a prefix goes, up to the first message still within retention.
@@ -93,7 +111,7 @@ export function createPruner(o: PrunerOptions): Pruner {
       if (ts >= cutoff) break;
       last = seq;
     }
-    return last === null ? 0 : dropUpTo.run(last).changes;
+    return whole(last === null ? 0 : dropUpTo.run(last).changes, chunk);
   };
 
   /** The cutoff a step deletes before, from now and its retention (0 keeps forever: no step). */
@@ -117,11 +135,11 @@ export function createPruner(o: PrunerOptions): Pruner {
     for (const [table, cutoffOf, deleteChunk] of steps) {
       const cutoff = cutoffOf(now);
       if (cutoff === null) continue;
-      for (let retries = 0; ; ) {
+      for (let retries = 0, from = 0; ; ) {
         if (stopping) return report;
-        let deleted: number;
+        let done: ReturnType<DeleteChunk>;
         try {
-          deleted = withoutLockWait(db, () => deleteChunk(cutoff, o.chunk));
+          done = withoutLockWait(db, () => deleteChunk(cutoff, o.chunk, from));
         } catch (err) {
           const failure = classifyWriteError(err);
           if (failure.reason === 'locked' && retries++ < LOCKED_RETRIES) {
@@ -132,9 +150,10 @@ export function createPruner(o: PrunerOptions): Pruner {
           return report;
         }
         retries = 0;
-        report[table] += deleted;
-        o.metrics.pruned.inc({ table }, deleted);
-        if (deleted < o.chunk) break;
+        report[table] += done.deleted;
+        o.metrics.pruned.inc({ table }, done.deleted);
+        if (done.next === null) break;
+        from = done.next;
         await new Promise((resolve) => setImmediate(resolve));
       }
     }

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandView, HubMessage } from '../../protocol/message.js';
 import type { Db } from '../../storage/database.js';
+import { SERIES_PER_CHUNK } from '../../bridge/history/retention.js';
 import { Fixture, message, telemetry } from './fixtures.js';
 
 const M = 60_000;
@@ -77,6 +78,31 @@ describe('retention', () => {
     await Promise.all(messages.map((m) => store.append(m)));
     expect(await store.prune()).toEqual({ messages: 0, points: 0, minute: 0, hour: 0, events: 0, commands: 0 });
     expect(column(db, 'SELECT count(*) FROM history_messages')).toEqual([messages.length]);
+  });
+
+  it('visits the series a slice at a time, yielding to I/O between slices, and reaches the last', async () => {
+    const devices = SERIES_PER_CHUNK + 10; // two series each: three slices
+    const { store, db } = fx.open(fx.file(), { now: () => NOW, retention: RETENTION, pruneChunk: 1_000 });
+    const fresh = Array.from({ length: devices }, (_, i) => telemetry(i + 1, NOW - M, `d${i}`, { temperature: i, voltage: 230 }));
+    // The newest series' device also sent a reading past raw retention.
+    const expired = telemetry(devices + 1, NOW - 8 * D, `d${devices - 1}`, { temperature: -1, voltage: 230 });
+    await Promise.all([...fresh, expired].map((m) => store.append(m)));
+
+    let turns = 0;
+    let pruning = true;
+    const turn = (): void => {
+      turns++;
+      if (pruning) setImmediate(turn);
+    };
+    setImmediate(turn);
+    const report = await store.prune();
+    pruning = false;
+
+    expect(report.points).toBe(2);
+    expect(column(db, 'SELECT count(*) FROM history_points WHERE ts < ' + (NOW - RETENTION.rawMs))).toEqual([0]);
+    expect(column(db, 'SELECT count(*) FROM history_points')).toEqual([2 * devices]);
+    // The points' and the minute cells' steps each yield after their first two slices.
+    expect(turns).toBeGreaterThanOrEqual(4);
   });
 
   it('lets ingest commit between its steps', async () => {
