@@ -27,6 +27,20 @@ describe('message encodings', () => {
     expect(messageJson(msg)).toBe(messageJson(msg));
     expect(messageEvent(msg)).toBe(messageEvent(msg));
     expect(messageFrame(msg)).toBe(messageFrame(msg));
+    expect(messageScriptValue(msg)).toBe(messageScriptValue(msg));
+  });
+
+  it('leave the message as it was: its keys, its JSON and its clones', () => {
+    const fresh: HubMessage = { seq: 4, ts: 2, topic: 'devices/d2/telemetry', device: 'd2', kind: 'telemetry', data: { t: 2 } };
+    const before = JSON.stringify(fresh);
+    messageEvent(fresh);
+    messageFrame(fresh);
+    messageScriptValue(fresh);
+    expect(Reflect.ownKeys(fresh).filter((k) => Object.getOwnPropertyDescriptor(fresh, k)?.enumerable)).toEqual(['seq', 'ts', 'topic', 'device', 'kind', 'data']);
+    expect(JSON.stringify(fresh)).toBe(before);
+    expect(messageJson(fresh)).toBe(before);
+    expect(structuredClone(fresh)).toStrictEqual(JSON.parse(before));
+    expect({ ...fresh }).toStrictEqual(JSON.parse(before));
   });
 });
 
