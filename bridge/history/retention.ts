@@ -22,11 +22,11 @@ export type PrunedTable = 'messages' | 'points' | 'minute' | 'hour' | 'events' |
 export type PruneReport = Record<PrunedTable, number>;
 
 /**
- * Series visited by one chunk of the per-series steps. Each visit is an index seek even when
- * nothing has expired (~20 µs): at 20,000 series (10,000 devices × 2 readings) a chunk over
- * all of them held the event loop for over a second.
+ * Series visited by one chunk of the per-series steps (~3 ms when nothing in them expired): at
+ * 20,000 series (10,000 devices × 2 readings) a chunk over all of them held the event loop for
+ * over a second.
  */
-export const SERIES_PER_CHUNK = 256;
+export const SERIES_PER_CHUNK = 512;
 
 /**
  * Deletes at most `chunk` expired rows, starting at cursor `from` (0 at the start of a pass; a
@@ -34,6 +34,11 @@ export const SERIES_PER_CHUNK = 256;
  * starts: null when nothing expired is left.
  */
 type DeleteChunk = (cutoff: number, chunk: number, from: number) => { deleted: number; next: number | null };
+
+interface SeriesRow {
+  id: number;
+  device: string;
+}
 
 /** A chunk's answer when the cursor does not matter: more may be left only if it was full. */
 const whole = (deleted: number, chunk: number) => ({ deleted, next: deleted < chunk ? null : 0 });
@@ -62,40 +67,40 @@ export function createPruner(o: PrunerOptions): Pruner {
   const seriesAfter = db.prepare(`SELECT id, device FROM history_series WHERE id > ? ORDER BY id LIMIT ${SERIES_PER_CHUNK}`);
   /**
    * Points and cells are clustered by series, each series a range of its own: a chunk deletes
-   * series by series from the one after `from`, with `deleteIn` (null: that series is kept).
+   * series by series from the one after `from`, each before the cutoff `cutoffIn` gives it
+   * (null: that series is kept).
    */
-  const bySeries = (deleteIn: (series: { id: number; device: string }, cutoff: number, limit: number) => number | null): DeleteChunk => (cutoff, chunk, from) => {
-    const slice = seriesAfter.all(from) as { id: number; device: string }[];
-    let deleted = 0;
-    for (const series of slice) {
-      deleted += deleteIn(series, cutoff, chunk - deleted) ?? 0;
-      // A full chunk may have left rows in this series: the next chunk starts with it again.
-      if (deleted >= chunk) return { deleted, next: series.id - 1 };
-    }
-    return { deleted, next: slice.length < SERIES_PER_CHUNK ? null : (slice.at(-1)?.id ?? null) };
-  };
-  const perSeries = (table: string, time: string, key: string): DeleteChunk => {
+  const bySeries = (table: string, time: string, key: string, cutoffIn: (cutoff: number) => (series: SeriesRow) => number | null): DeleteChunk => {
+    const expired = db.prepare(`SELECT 1 FROM ${table} WHERE series = ? AND ${time} < ? LIMIT 1`).pluck();
     const del = db.prepare(
       `DELETE FROM ${table} WHERE series = @series AND (${key}) IN
        (SELECT ${key} FROM ${table} WHERE series = @series AND ${time} < @cutoff ORDER BY ${time} LIMIT @chunk)`,
     );
-    return bySeries(({ id }, cutoff, chunk) => del.run({ series: id, cutoff, chunk }).changes);
+    return (cutoff, chunk, from) => {
+      const slice = seriesAfter.all(from) as SeriesRow[];
+      const cutoffOf = cutoffIn(cutoff);
+      let deleted = 0;
+      for (const series of slice) {
+        const before = cutoffOf(series);
+        // A seek that finds nothing costs a fraction of a DELETE that deletes nothing (0.7 against 22 µs).
+        if (before === null || expired.get(series.id, before) === undefined) continue;
+        deleted += del.run({ series: series.id, cutoff: before, chunk: chunk - deleted }).changes;
+        // A full chunk may have left rows in this series: the next chunk starts with it again.
+        if (deleted >= chunk) return { deleted, next: series.id - 1 };
+      }
+      return { deleted, next: slice.length < SERIES_PER_CHUNK ? null : (slice.at(-1)?.id ?? null) };
+    };
   };
-  // Raw points: each series by its device's retention (per device or model, else the default).
-  const pointsOf = db.prepare(
-    `DELETE FROM history_points WHERE series = @series AND (ts, seq) IN
-     (SELECT ts, seq FROM history_points WHERE series = @series AND ts < @cutoff ORDER BY ts LIMIT @chunk)`,
-  );
+  const everySeries = (cutoff: number) => () => cutoff;
   // The raw points from the rollup horizon on are all the rollups have of them yet (rollup-writer.ts).
   const horizon = horizonOf(db);
-  let kept = 0;
-  const rawPointsFrom = bySeries(({ id, device }, now, chunk) => {
-    const keepMs = o.rawMsOf ? o.rawMsOf(device) : o.retention.rawMs;
-    return keepMs === 0 ? null : pointsOf.run({ series: id, cutoff: Math.min(now - keepMs, kept), chunk }).changes;
-  });
-  const rawPoints: DeleteChunk = (now, chunk, from) => {
-    kept = horizon();
-    return rawPointsFrom(now, chunk, from);
+  // Raw points: each series by its device's retention (per device or model, else the default).
+  const rawCutoffs = (now: number) => {
+    const kept = horizon();
+    return ({ device }: SeriesRow) => {
+      const keepMs = o.rawMsOf ? o.rawMsOf(device) : o.retention.rawMs;
+      return keepMs === 0 ? null : Math.min(now - keepMs, kept);
+    };
   };
   const byIndex = (table: string, key: string, time: string): DeleteChunk => {
     const del = db.prepare(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${time} < ? ORDER BY ${time} LIMIT ?)`);
@@ -119,9 +124,9 @@ export function createPruner(o: PrunerOptions): Pruner {
   const steps: [PrunedTable, (now: number) => number | null, DeleteChunk][] = [
     ['messages', before(o.retention.messagesMs), messagePrefix],
     // Handed `now`: each series takes off its own device's retention.
-    ['points', (now) => now, rawPoints],
-    ['minute', before(o.retention.minuteMs), perSeries('history_rollup_minute', 'bucket', 'bucket')],
-    ['hour', before(o.retention.hourMs), perSeries('history_rollup_hour', 'bucket', 'bucket')],
+    ['points', (now) => now, bySeries('history_points', 'ts', 'ts, seq', rawCutoffs)],
+    ['minute', before(o.retention.minuteMs), bySeries('history_rollup_minute', 'bucket', 'bucket', everySeries)],
+    ['hour', before(o.retention.hourMs), bySeries('history_rollup_hour', 'bucket', 'bucket', everySeries)],
     ['events', before(o.retention.eventsMs), byIndex('history_events', 'seq', 'ts')],
     ['commands', before(o.retention.eventsMs), byIndex('history_commands', 'id', 'created')],
   ];
