@@ -20,12 +20,18 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
+ * Members so far of each open level, shared by every call (a call runs to its end, and resets a
+ * level as it opens it): an array this size per call is an off-heap buffer each time, which
+ * GC has to track, at every device message.
+ */
+const commas = new Uint32Array(MAX_JSON_DEPTH + 1);
+
+/**
  * Why `text` nests deeper than MAX_JSON_DEPTH or has a container with more than
- * MAX_JSON_MEMBERS members; null when it does not. One pass, no allocation beyond a counter per
- * level; it does not check that the text is JSON (the parser does that).
+ * MAX_JSON_MEMBERS members; null when it does not. One pass, no allocation; it does not check
+ * that the text is JSON (the parser does that).
  */
 export function jsonShapeProblem(text: string): string | null {
-  const commas = new Uint32Array(MAX_JSON_DEPTH + 1);
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
